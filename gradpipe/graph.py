@@ -1,0 +1,117 @@
+"""A named graph of Values, and its graph document: what the stages pass along.
+
+The engine knows only Values; a ``Graph`` adds what files need: an id for every node
+(its name from the spec, or a stable ``_N`` for anonymous ones), a topological order
+that includes nodes the output does not depend on, and the output's id.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from gradpipe.engine import Value, topological_order
+
+DOCUMENT_VERSION = 1
+NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+# Function names of the op table: reserved, so formulas stay unambiguous.
+FUNCTION_NAMES = frozenset({"exp", "log", "tanh", "relu", "sigmoid", "sum"})
+
+
+def is_valid_name(name: str) -> bool:
+    """A user's name: an identifier (keywords allowed) that is not an op's function name."""
+    return bool(NAME_PATTERN.match(name)) and name not in FUNCTION_NAMES
+
+
+@dataclass
+class Graph:
+    """Nodes in topological order with their ids; gradients are meaningful once computed."""
+
+    name: str
+    ids: list[str]
+    nodes: list[Value]
+    output: str
+    has_gradients: bool = False
+    _index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+
+    def index(self, node_id: str) -> int:
+        """Position of ``node_id`` in the topological order (KeyError when unknown)."""
+        if not self._index:
+            self._index = {node_id: i for i, node_id in enumerate(self.ids)}
+        return self._index[node_id]
+
+    def node(self, node_id: str) -> Value:
+        """The Value with this id."""
+        return self.nodes[self.index(node_id)]
+
+    def __iter__(self) -> Iterator[tuple[str, Value]]:
+        return zip(self.ids, self.nodes)
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def backward(self, output: str | None = None) -> None:
+        """Gradients of ``output`` (default: the graph's output) with respect to every node.
+
+        Nodes the output does not depend on get 0; constants keep ``None``.
+        """
+        for v in self.nodes:
+            if v.grad is not None:
+                v.grad = 0.0
+        self.node(self.output if output is None else output).backward()
+        self.has_gradients = True
+
+    def to_document(self) -> dict[str, Any]:
+        """The graph document as plain data (see SPEC section 3)."""
+        position = {id(v): node_id for node_id, v in self}
+        nodes = [
+            {
+                "id": node_id,
+                "label": v.label or node_id,
+                "op": v._op,
+                "args": [position[id(c)] for c in v._prev],
+                "value": v.data,
+                "grad": v.grad if self.has_gradients else None,
+            }
+            for node_id, v in self
+        ]
+        return {"version": DOCUMENT_VERSION, "name": self.name, "output": self.output, "nodes": nodes}
+
+
+def dump_document(document: dict[str, Any]) -> str:
+    """Strict, deterministic JSON: one node per line, a trailing newline, no NaN tokens."""
+    head = {k: v for k, v in document.items() if k != "nodes"}
+    dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+    lines = ",\n ".join(dumps(node) for node in document["nodes"])
+    return dumps(head)[:-1] + ',\n "nodes": [\n ' + lines + "\n ]}\n"
+
+
+def anonymous_ids(taken: set[str]) -> Iterator[str]:
+    """``_1``, ``_2``, ... skipping any id already taken: stable, never a user's name."""
+    n = 0
+    while True:
+        n += 1
+        candidate = f"_{n}"
+        if candidate not in taken:
+            yield candidate
+
+
+def graph_from_value(root: Value, name: str = "expression", gradients: bool = True) -> Graph:
+    """A Graph of everything ``root`` depends on, ids taken from labels where they are names.
+
+    ``gradients`` says whether the Values' gradients are to be written (after ``backward``).
+    """
+    nodes = topological_order((root,))
+    named: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    for i, v in enumerate(nodes):
+        if is_valid_name(v.label):
+            seen[v.label] = seen.get(v.label, 0) + 1
+            named[i] = v.label
+    taken = {label for label, count in seen.items() if count == 1}
+    fresh = anonymous_ids(taken)
+    ids = [named[i] if named.get(i) in taken else next(fresh) for i in range(len(nodes))]
+    return Graph(name=name, ids=ids, nodes=nodes, output=ids[-1], has_gradients=gradients)
