@@ -1,51 +1,85 @@
-# The verbs a contributor needs. `make demo` and `make test` build .venv from nothing.
+# The verbs a contributor needs. `make demo` and `make test` build .venv from nothing:
+# a fresh machine needs only Python 3.10+ (with its venv module) and make.
+# A recipe line fails when any command of a pipe fails (dash, make's default, has no pipefail).
+SHELL := bash
+.SHELLFLAGS := -eo pipefail -c
+# A target whose recipe fails is removed, so the next run retries it.
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := help
+
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 
+SOURCES := $(wildcard gradpipe/*.py)
 EXAMPLES := $(wildcard examples/*.yaml)
 DIAGRAMS := $(patsubst examples/%.yaml,build/diagrams/%.svg,$(EXAMPLES))
+LINTED := $(wildcard gradpipe tests benchmarks)
 
-.PHONY: demo test lint diagrams schemas bench bench-quick clean
+.PHONY: help demo test lint diagrams docs schemas bench bench-quick clean
 
-# Rebuilt when pyproject.toml changes (stale) or when .venv is missing.
+help:
+	@echo "make demo         build .venv and render examples/*.yaml to build/diagrams/"
+	@echo "make test         run the test suite"
+	@echo "make lint         ruff check, ruff format --check and mypy"
+	@echo "make diagrams     render the examples that changed to build/diagrams/<name>.svg"
+	@echo "make docs         regenerate docs/neuron.svg, the README's picture"
+	@echo "make schemas      regenerate schemas/*.schema.json from the models"
+	@echo "make bench        run the benchmarks (bench-quick: a short run)"
+	@echo "make clean        remove build/, .venv and the tools' caches"
+
+# Rebuilt when .venv is missing or older than pyproject.toml (stale dependencies).
 $(STAMP): pyproject.toml
-	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10) and "gradpipe needs Python 3.10+")'
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10) and "gradpipe needs Python 3.10+; run make PYTHON=python3.X")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $@
+
 demo: diagrams
-	@echo "Diagrams of examples/*.yaml are in build/diagrams/:"
+	@echo "The examples' diagrams are in $(CURDIR)/build/diagrams/:"
 	@ls -1 build/diagrams/*.svg
 
 test: $(STAMP)
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check gradpipe tests benchmarks
-	$(BIN)/ruff format --check gradpipe tests benchmarks
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
 
 diagrams: $(DIAGRAMS)
 
-# render -o writes atomically, so a failed stage leaves no half-written target.
-build/diagrams/%.svg: examples/%.yaml | $(STAMP)
+# A diagram is stale when its example or the code that draws it changed. render -o writes
+# atomically and pipefail fails the rule when backward fails, so no half-written target.
+build/diagrams/%.svg: examples/%.yaml $(SOURCES) | $(STAMP)
 	@mkdir -p $(@D)
 	$(BIN)/gradpipe backward $< | $(BIN)/gradpipe render -f svg -o $@
 
-schemas: $(STAMP)
-	$(BIN)/gradpipe schema spec > schemas/spec.schema.json
-	$(BIN)/gradpipe schema graph > schemas/graph.schema.json
+docs: docs/neuron.svg
 
-bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
+docs/neuron.svg: examples/neuron.yaml $(SOURCES) | $(STAMP)
+	$(BIN)/gradpipe forward $< | $(BIN)/gradpipe backward | $(BIN)/gradpipe render -f svg -o $@
+
+# Through a temporary file, so a failed run leaves the committed schema untouched.
+schemas: $(STAMP)
+	@mkdir -p schemas
+	for kind in spec graph; do \
+	    $(BIN)/gradpipe schema $$kind > schemas/$$kind.schema.json.tmp \
+	        || { rm -f schemas/$$kind.schema.json.tmp; exit 1; }; \
+	    mv schemas/$$kind.schema.json.tmp schemas/$$kind.schema.json; \
+	done
+
+bench: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks
 
-bench-quick: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
+bench-quick: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks --quick
 
 clean:
