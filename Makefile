@@ -31,15 +31,16 @@ help:
 	@echo "make clean        remove build/, .venv and the tools' caches"
 
 # Rebuilt when .venv is missing or older than pyproject.toml (stale dependencies).
+# pip -qq shows errors only: setuptools' notes on editable installs would bury the demo.
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10) and "gradpipe needs Python 3.10+; run make PYTHON=python3.X")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install -qq --upgrade pip
+	$(BIN)/python -m pip install -qq -e '.[dev]'
 	touch $@
 
 $(BENCH_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m pip install -qq -e '.[bench]'
 	touch $@
 
 demo: diagrams

@@ -136,4 +136,4 @@ def test_targets_build_a_missing_venv_first(tmp_path: Path, target: str) -> None
 def test_stale_venv_is_rebuilt(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p", EXAMPLES)
     os.utime(root / "pyproject.toml", (3e9, 3e9))
-    assert "pip install --quiet -e '.[dev]'" in make(root, "-n", "test").stdout
+    assert "pip install -qq -e '.[dev]'" in make(root, "-n", "test").stdout
