@@ -1,0 +1,104 @@
+"""The workloads as files under build/bench/, written once per version of the generators."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from benchmarks import workloads
+from benchmarks.measure import BUILD, python
+
+# The neuron of the micrograd notes: what a Makefile of small diagrams runs on.
+TINY_SPEC = """\
+version: 1
+name: neuron
+values:
+  x1: 2.0
+  x2: 0.0
+  w1: -3.0
+  w2: 1.0
+  b: 6.8813735870195432
+nodes:
+  n: x1*w1 + x2*w2 + b
+  o: tanh(n)
+output: o
+"""
+
+
+def cache_dir() -> Path:
+    """build/bench/specs-HASH: a new folder when the generators change, never stale files."""
+    source = Path(workloads.__file__).read_bytes()
+    path = BUILD / f"specs-{hashlib.sha256(source).hexdigest()[:12]}"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def write_atomically(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` so that an interrupted run leaves no half file behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+    return path
+
+
+def spec_text(spec: dict[str, Any], fmt: str) -> str:
+    """A spec as JSON (one line, as a program writes it) or block YAML (as people do)."""
+    if fmt == "json":
+        return json.dumps(spec) + "\n"
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return str(yaml.dump(spec, Dumper=dumper, sort_keys=False, default_flow_style=None, width=100))
+
+
+def spec_file(workload: str, nodes: int, fmt: str = "json", seed: int = 0) -> Path:
+    """``workload`` of about ``nodes`` nodes as a spec file (``fmt`` json or yaml)."""
+    path = cache_dir() / f"{workload}-{nodes}-{seed}.{fmt}"
+    if not path.exists():
+        write_atomically(path, spec_text(workloads.make_spec(workload, nodes, seed), fmt))
+    return path
+
+
+def spec_nodes(path: Path) -> int:
+    """How many nodes loading a JSON spec file makes: leaves, literals, computed nodes."""
+    spec = json.loads(path.read_bytes())
+    literals = sum(
+        1 for node in spec["nodes"].values() for arg in node["args"] if not isinstance(arg, str)
+    )
+    return len(spec["values"]) + len(spec["nodes"]) + literals
+
+
+def tiny_file() -> Path:
+    """The neuron spec, a few nodes."""
+    path = BUILD / "tiny.yaml"
+    if not path.exists() or path.read_text(encoding="utf-8") != TINY_SPEC:
+        write_atomically(path, TINY_SPEC)
+    return path
+
+
+def document_file(workload: str, nodes: int, seed: int = 0) -> Path:
+    """``workload`` as a graph document with gradients, made by the API in a child process."""
+    path = cache_dir() / f"{workload}-{nodes}-{seed}.graph.json"
+    if not path.exists():
+        python("specs", workload, str(nodes), str(seed), path, timeout=900).check("the API")
+    return path
+
+
+def main() -> None:
+    """``python -m benchmarks.specs WORKLOAD NODES SEED OUT``: write a graph document."""
+    from gradpipe.graph import dump_document, graph_from_value
+
+    workload, nodes, seed, out = sys.argv[1:5]
+    root = workloads.build(workload, workloads.gradpipe_engine(), int(nodes), int(seed))
+    root.backward()
+    document = graph_from_value(root, workload.replace("-", "_")).to_document()
+    write_atomically(Path(out), dump_document(document))
+
+
+if __name__ == "__main__":
+    main()

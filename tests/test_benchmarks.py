@@ -1,0 +1,68 @@
+"""The benchmark workloads build what they say, and engines agree on them (no timing)."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pytest
+
+from benchmarks import floors, specs, workloads
+from gradpipe.engine import topological_order
+
+NAMES = sorted(workloads.WORKLOADS)
+
+
+def recording(engine: workloads.Engine) -> tuple[workloads.Engine, list[Any]]:
+    """The engine, and the list its leaves are appended to in the order a program makes them."""
+    leaves: list[Any] = []
+
+    def leaf(data: float, name: str) -> Any:
+        node = engine.leaf(data, name)
+        leaves.append(node)
+        return node
+
+    return workloads.Engine(engine.name, leaf, engine.nary_sum), leaves
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("nodes", [1_000, 5_000])
+def test_workload_has_about_the_requested_size(name: str, nodes: int) -> None:
+    root = workloads.build(name, workloads.gradpipe_engine(), nodes)
+    count = len(topological_order([root]))
+    # mlp-add needs about 1,700 nodes for its weights and one sample.
+    assert abs(count - nodes) <= max(0.25 * nodes, 700 if name == "mlp-add" else 0)
+    assert workloads.count_nodes(root) == count
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_spec_describes_the_same_graph(name: str) -> None:
+    builder = workloads.SpecBuilder()
+    workloads.build(name, builder.engine(), 2_000, seed=3)
+    root = workloads.build(name, workloads.gradpipe_engine(), 2_000, seed=3)
+    assert builder.node_count() == workloads.count_nodes(root)
+    spec = workloads.make_spec(name, 2_000, seed=3)
+    document = floors.document_of(json.loads(specs.spec_text(spec, "json")))
+    assert len(document["nodes"]) == builder.node_count()
+    assert spec["output"] == document["nodes"][-1]["id"]
+
+
+def test_workloads_are_seeded() -> None:
+    assert workloads.make_spec("tree", 500, seed=1) == workloads.make_spec("tree", 500, seed=1)
+    assert workloads.make_spec("tree", 500, seed=1) != workloads.make_spec("tree", 500, seed=2)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_gradpipe_and_micrograd_agree(name: str) -> None:
+    ours, our_leaves = recording(workloads.gradpipe_engine())
+    theirs, their_leaves = recording(workloads.micrograd_engine())
+    a = workloads.build(name, ours, 600, seed=7)
+    b = workloads.build(name, theirs, 600, seed=7)
+    a.backward()
+    b.backward()
+    assert a.data == pytest.approx(b.data, rel=1e-12, abs=1e-12)
+    assert len(our_leaves) == len(their_leaves)
+    for x, y in zip(our_leaves, their_leaves, strict=True):
+        assert math.isfinite(x.grad)
+        assert x.grad == pytest.approx(y.grad, rel=1e-9, abs=1e-12)
