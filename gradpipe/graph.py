@@ -48,7 +48,7 @@ class Graph:
         return self.nodes[self.index(node_id)]
 
     def __iter__(self) -> Iterator[tuple[str, Value]]:
-        return zip(self.ids, self.nodes)
+        return zip(self.ids, self.nodes, strict=True)
 
     def __len__(self) -> int:
         return len(self.nodes)
@@ -66,27 +66,32 @@ class Graph:
 
     def to_document(self) -> dict[str, Any]:
         """The graph document as plain data (see SPEC section 3)."""
-        position = {id(v): node_id for node_id, v in self}
+        position = dict(zip(self.nodes, self.ids, strict=True))  # Values hash by identity
+        arg_ids = position.__getitem__
+        gradients = self.has_gradients
         nodes = [
             {
                 "id": node_id,
                 "label": v.label or node_id,
                 "op": v._op,
-                "args": [position[id(c)] for c in v._prev],
+                "args": list(map(arg_ids, v._prev)),
                 "value": v.data,
-                "grad": v.grad if self.has_gradients else None,
+                "grad": v.grad if gradients else None,
             }
-            for node_id, v in self
+            for node_id, v in zip(self.ids, self.nodes, strict=True)
         ]
-        return {"version": DOCUMENT_VERSION, "name": self.name, "output": self.output, "nodes": nodes}
+        head = {"version": DOCUMENT_VERSION, "name": self.name, "output": self.output}
+        return {**head, "nodes": nodes}
 
 
 def dump_document(document: dict[str, Any]) -> str:
     """Strict, deterministic JSON: one node per line, a trailing newline, no NaN tokens."""
     head = {k: v for k, v in document.items() if k != "nodes"}
     dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
-    lines = ",\n ".join(dumps(node) for node in document["nodes"])
-    return dumps(head)[:-1] + ',\n "nodes": [\n ' + lines + "\n ]}\n"
+    # One C-speed encoding of all nodes, then a line break before each: `{"id": ` (a brace
+    # and an unescaped quote) cannot occur inside a JSON string, only where a node begins.
+    nodes = dumps(document["nodes"])[1:-1].replace('}, {"id": ', '},\n {"id": ')
+    return dumps(head)[:-1] + ',\n "nodes": [\n ' + nodes + "\n ]}\n"
 
 
 def anonymous_ids(taken: set[str]) -> Iterator[str]:

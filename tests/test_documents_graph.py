@@ -1,0 +1,41 @@
+"""Graph documents as text: deterministic, strict JSON, one node per line."""
+
+from __future__ import annotations
+
+import json
+
+from gradpipe.engine import Value
+from gradpipe.graph import dump_document, graph_from_value
+
+
+def test_one_node_per_line_with_a_trailing_newline() -> None:
+    a = Value(2.0, "a")
+    text = dump_document(graph_from_value((a * a).tanh(), name="t").to_document())
+    lines = text.split("\n")
+    assert lines[0] == '{"version": 1, "name": "t", "output": "_2",'
+    assert lines[1] == ' "nodes": ['
+    assert lines[2].startswith(' {"id": "a", ')
+    assert lines[-2] == " ]}"
+    assert lines[-1] == ""
+    assert len(lines) == 3 + 3 + 1
+
+
+def test_labels_that_look_like_json_stay_on_their_line() -> None:
+    a = Value(1.0, '}, {"id": "x"')
+    text = dump_document(graph_from_value(a + 1, name="t").to_document())
+    assert json.loads(text)["nodes"][0]["label"] == '}, {"id": "x"'
+    assert text.count("\n") == 3 + 3
+
+
+def test_unicode_is_written_as_is() -> None:
+    text = dump_document(graph_from_value(Value(1.0, "w₂") * 2, name="λ").to_document())
+    assert '"name": "λ"' in text
+    assert '"label": "w₂"' in text
+
+
+def test_gradients_are_null_until_computed() -> None:
+    out = Value(3.0, "a") * 2
+    graph = graph_from_value(out, gradients=False)
+    assert {n["grad"] for n in graph.to_document()["nodes"]} == {None}
+    graph.backward()
+    assert [n["grad"] for n in graph.to_document()["nodes"]] == [2.0, None, 1.0]
