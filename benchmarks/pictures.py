@@ -57,23 +57,29 @@ def rows(config: Config) -> list[Row]:
         spec = spec_file(workload, nodes)
         count = spec_nodes(spec)
         for path, env in layout_paths():
-            table.append(svg_row(workload, spec, count, limit, path, env))
+            table.append(svg_row(workload, spec, count, limit, path, env, 1 if config.quick else 3))
     table.append(refuse_row())
     table.extend(text_rows(config))
     return table
 
 
 def svg_row(
-    workload: str, spec: Path, count: int, limit: float, path: str, env: dict[str, str]
+    workload: str,
+    spec: Path,
+    count: int,
+    limit: float,
+    path: str,
+    env: dict[str, str],
+    repeat: int,
 ) -> Row:
-    """``render -f svg`` of a backward document, best of three, against an absolute time."""
+    """``render -f svg`` of a backward document, best of ``repeat``, against a time."""
     figure = f"5 render svg {workload} {count:,} nodes ({path})"
     target = f"< {seconds(limit)}"
     try:
         document = backward_document(spec)
         out = BUILD / "out" / f"{spec.stem}.svg"
         command = [*gradpipe_command(), "render", "-f", "svg", document, "-o", out]
-        done = best_run(command, 3, "gradpipe render", timeout=SVG_TIMEOUT, env=env)
+        done = best_run(command, repeat, "gradpipe render", timeout=SVG_TIMEOUT, env=env)
     except TimedOut:
         return Row(figure, f"> {SVG_TIMEOUT:.0f} s (timed out)", target, False)
     except Unavailable as error:

@@ -9,8 +9,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from benchmarks import workloads
 from benchmarks.measure import BUILD, python
 
@@ -49,11 +47,21 @@ def write_atomically(path: Path, text: str) -> Path:
 
 
 def spec_text(spec: dict[str, Any], fmt: str) -> str:
-    """A spec as JSON (one line, as a program writes it) or block YAML (as people do)."""
+    """A spec as JSON (one line, as a program writes it) or YAML as people write it.
+
+    The YAML has block mappings of leaves and nodes, one per line, each op object in
+    flow style: ``n1: {op: mul, args: [w0_0_0, in0_0]}``.
+    """
     if fmt == "json":
         return json.dumps(spec) + "\n"
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    return str(yaml.dump(spec, Dumper=dumper, sort_keys=False, default_flow_style=None, width=100))
+    lines = [f"version: {spec['version']}", f"name: {spec['name']}", "values:"]
+    lines += [f"  {name}: {value!r}" for name, value in spec["values"].items()]
+    lines.append("nodes:")
+    for name, node in spec["nodes"].items():
+        args = ", ".join(str(a) for a in node["args"])
+        lines.append(f"  {name}: {{op: {node['op']}, args: [{args}]}}")
+    lines.append(f"output: {spec['output']}")
+    return "\n".join(lines) + "\n"
 
 
 def spec_file(workload: str, nodes: int, fmt: str = "json", seed: int = 0) -> Path:
