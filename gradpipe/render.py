@@ -1,0 +1,256 @@
+"""Pictures of a graph: micrograd's ``draw_dot`` as DOT, SVG and PNG, and as Mermaid and JSON.
+
+Everything is written as plain strings (no per-node library calls), so the text formats of a
+million-node graph cost about what ``json.dumps`` of its document costs. SVG and PNG run a
+Graphviz layout program on the DOT (see ``gradpipe.render_layout``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from gradpipe.engine import CONST, LEAF, OP_SYMBOLS
+from gradpipe.errors import GradpipeError
+from gradpipe.graph import Graph, dump_document, graph_from_value
+
+if TYPE_CHECKING:
+    from gradpipe.engine import Value
+    from gradpipe.render_layout import Diagram
+
+FORMATS = ("svg", "png", "dot", "json", "mermaid")
+# Formats that need a layout: the only ones the layout limit applies to.
+LAYOUT_FORMATS = ("svg", "png")
+# Graphviz lays out this many nodes in seconds with the settings below (README: the timings).
+DEFAULT_LAYOUT_LIMIT = 2000
+# A leaf or constant used more often than this is drawn once per use (marked as shared):
+# its long edges to far-apart users are what makes Graphviz's layout slow.
+SPLIT_USES = 4
+
+GRAPH_ATTRS = "rankdir=LR fontname=Helvetica"
+# Past this many nodes, layout speed comes first: a faster ranking, few network simplex and
+# crossing-minimisation iterations, and straight edges (routing long edges costs the most).
+FAST_LAYOUT_NODES = 300
+FAST_LAYOUT_ATTRS = "newrank=true mclimit=0.01 nslimit=0.01 nslimit1=1 splines=line"
+NODE_ATTRS = "shape=record fontname=Helvetica fontsize=11 height=0.3"
+EDGE_ATTRS = 'color="#555555" arrowsize=0.6'
+OP_ATTRS = (
+    'shape=ellipse width=0.4 height=0.3 margin=0.02 style=filled fillcolor="#eeeeee" '
+    'color="#888888" fontsize=10'
+)
+LEAF_ATTRS = 'style=filled fillcolor="#d6eaf8"'
+CONST_ATTRS = 'style=dashed color="#888888" fontcolor="#555555"'
+OUTPUT_ATTRS = 'style="filled,bold" fillcolor="#fdebd0" penwidth=2'
+# Copies of a split shared node: one fill colour per shared node, so its copies match.
+SHARED_FILLS = ("#fcf3cf", "#d5f5e3", "#e8daef", "#fadbd8", "#d1f2eb", "#fae5d3")
+
+
+class RenderError(GradpipeError):
+    """A picture that cannot be made: no layout program, a failed layout, a graph too big."""
+
+
+def render(graph: Graph, fmt: str, *, layout_limit: int = DEFAULT_LAYOUT_LIMIT) -> bytes:
+    """The graph in ``fmt`` (one of FORMATS), as the bytes of the file to write."""
+    if fmt == "json":
+        return dump_document(graph.to_document()).encode()
+    if fmt == "mermaid":
+        return _encode(to_mermaid(graph))
+    if fmt == "dot":
+        return _encode(to_dot(graph))
+    if fmt not in LAYOUT_FORMATS:
+        raise RenderError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+    if len(graph) > layout_limit:
+        raise RenderError(
+            f"graph {graph.name!r} has {len(graph)} nodes, more than --layout-limit "
+            f"{layout_limit}; raise --layout-limit or use -f dot/json/mermaid"
+        )
+    from gradpipe.render_layout import layout  # only pictures need subprocesses
+
+    return layout(_encode(to_dot(graph)), fmt)
+
+
+def draw_graph(root: Value) -> Diagram:
+    """``Value.render_graph()``: everything ``root`` depends on, as a ``graphviz.Digraph``."""
+    from gradpipe.render_layout import Diagram
+
+    # Gradients are always shown, as micrograd shows them (0.0000 before ``backward``).
+    return Diagram.from_lines(_dot_lines(graph_from_value(root)))
+
+
+def to_dot(graph: Graph) -> str:
+    """Deterministic DOT source drawn like micrograd's ``draw_dot`` (node names from ids)."""
+    return "".join(_dot_lines(graph))
+
+
+def _dot_lines(graph: Graph) -> list[str]:
+    """The DOT source line by line, as ``graphviz.Digraph`` writes its source."""
+    nodes = graph.nodes
+    names = [_quote(node_id) for node_id in graph.ids]
+    index = {id(v): i for i, v in enumerate(nodes)}
+    uses = [0] * len(nodes)
+    for v in nodes:
+        for c in v._prev:
+            uses[index[id(c)]] += 1
+    output = graph.index(graph.output)
+    fast = len(nodes) > FAST_LAYOUT_NODES
+    lines = [
+        f"digraph {_quote(graph.name)} {{\n",
+        f"\tgraph [{GRAPH_ATTRS} {FAST_LAYOUT_ATTRS}]\n" if fast else f"\tgraph [{GRAPH_ATTRS}]\n",
+        f"\tnode [{NODE_ATTRS}]\n",
+        f"\tedge [{EDGE_ATTRS}]\n",
+    ]
+    append = lines.append
+    # Nodes drawn once per use: index -> [the copy's attributes, copies drawn so far].
+    split: dict[int, list[Any]] = {}
+    for i, (v, name, fields) in enumerate(zip(nodes, names, _records(graph, _escape), strict=True)):
+        op = v._op
+        if op in (LEAF, CONST):
+            if uses[i] > SPLIT_USES and i != output:
+                fill = SHARED_FILLS[len(split) % len(SHARED_FILLS)]
+                style = "filled,dashed" if op == CONST else "filled"
+                split[i] = [
+                    f'[label="{{ {fields} | shared ×{uses[i]} }}" '
+                    f'style="{style}" fillcolor="{fill}"]',
+                    0,
+                ]
+                continue
+            style = OUTPUT_ATTRS if i == output else LEAF_ATTRS if op == LEAF else CONST_ATTRS
+            append(f'\t{name} [label="{{ {fields} }}" {style}]\n')
+            continue
+        if i == output:
+            append(f'\t{name} [label="{{ {fields} }}" {OUTPUT_ATTRS}]\n')
+        else:
+            append(f'\t{name} [label="{{ {fields} }}"]\n')
+        op_name = f'{name[:-1]}.op"'
+        append(f'\t{op_name} [label="{_escape(OP_SYMBOLS.get(op, op))}" {OP_ATTRS}]\n')
+        for c in v._prev:
+            k = index[id(c)]
+            copy = split.get(k)
+            if copy is None:
+                append(f"\t{names[k]} -> {op_name}\n")
+            else:
+                copy[1] += 1
+                copy_name = f'{names[k][:-1]}#{copy[1]}"'
+                append(f"\t{copy_name} {copy[0]}\n\t{copy_name} -> {op_name}\n")
+        append(f"\t{op_name} -> {name}\n")
+    append("}\n")
+    return lines
+
+
+def _records(graph: Graph, escape: Callable[[str], str]) -> Iterator[str]:
+    """Each node's ``label | data 2.0000 | grad -1.5000``, the label escaped by ``escape``."""
+    grads = graph.has_gradients
+    for node_id, v in graph:
+        text = escape(v.label or node_id)
+        grad = v.grad
+        if grad is None or not grads:
+            yield f"{text} | data {_number(v.data)}"
+        else:
+            yield f"{text} | data {_number(v.data)} | grad {_number(grad)}"
+
+
+def _number(x: float) -> str:
+    """Four decimals as micrograd shows them; exponent form where that would hide the value."""
+    if x == 0.0 or 1e-4 <= abs(x) < 1e6:
+        return f"{x:.4f}"
+    return f"{x:.4e}"
+
+
+_QUOTE_SPECIAL = re.compile(r'["\\]')
+
+
+def _quote(name: str) -> str:
+    """A DOT identifier: always quoted, so keywords (``node``, ``graph``) are names too."""
+    if _QUOTE_SPECIAL.search(name):
+        name = name.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{name}"'
+
+
+# Characters with a meaning in a record label, in a DOT string, or in Graphviz's entity
+# handling; and runs of spaces, which Graphviz would merge into one.
+_LABEL_SPECIAL = re.compile(r'[{}|<>"\\&\x00-\x1f\x7f]|  ')
+# Control characters other than newlines (which break lines) shown as their Unicode pictures.
+_CONTROL: dict[int | str, str] = {c: chr(0x2400 + c) for c in range(0x20) if c != 0x0A}
+_CONTROL[0x7F] = "\u2421"
+_RECORD_ESCAPES = str.maketrans(
+    {
+        **_CONTROL,
+        "{": "\\{",
+        "}": "\\}",
+        "|": "\\|",
+        "<": "\\<",
+        ">": "\\>",
+        '"': '\\"',
+        "\\": "\\\\",
+        "&": "&amp;",
+        "\n": "\\n",
+    }
+)
+_SPACE_RUN = re.compile(r"(?<= ) ")
+
+
+def _escape(text: str) -> str:
+    """Label text as it reads: every record, DOT and entity special character escaped."""
+    if not _LABEL_SPECIAL.search(text):
+        return text
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_RECORD_ESCAPES)
+    return _SPACE_RUN.sub("\\\\ ", text)
+
+
+def _encode(text: str) -> bytes:
+    """UTF-8, with any lone surrogate (from a JSON escape) shown as a replacement mark."""
+    return text.encode("utf-8", "replace")
+
+
+# Mermaid's styles of the same drawing (GitHub renders them in Markdown).
+MERMAID_CLASSES = (
+    "\tclassDef leaf fill:#d6eaf8,stroke:#333\n"
+    "\tclassDef const fill:#fff,stroke:#888,stroke-dasharray:4 3,color:#555\n"
+    "\tclassDef output fill:#fdebd0,stroke:#333,stroke-width:3px\n"
+    "\tclassDef op fill:#eee,stroke:#888\n"
+)
+_MERMAID_ESCAPES = str.maketrans(
+    {
+        **_CONTROL,
+        "#": "#35;",
+        '"': "#quot;",
+        "&": "#amp;",
+        "<": "#lt;",
+        ">": "#gt;",
+        "`": "#96;",
+        "\n": "<br>",
+    }
+)
+_MERMAID_SPECIAL = re.compile(r'[#"&<>`\x00-\x1f\x7f]')
+
+
+def to_mermaid(graph: Graph) -> str:
+    """A Mermaid ``flowchart LR`` of the same drawing, which GitHub renders in Markdown.
+
+    Node ids are positions (``n0``, ``n0op``): graph ids may be Mermaid keywords (``end``).
+    Shared nodes are drawn once; the browser's layout has no long-edge problem to avoid.
+    """
+    index = {id(v): i for i, v in enumerate(graph.nodes)}
+    output = graph.index(graph.output)
+    lines = ["flowchart LR\n", MERMAID_CLASSES]
+    append = lines.append
+    for i, (v, fields) in enumerate(zip(graph.nodes, _records(graph, _mermaid_text), strict=True)):
+        op = v._op
+        kind = "output" if i == output else "leaf" if op == LEAF else "const" if op == CONST else ""
+        append(f'\tn{i}["{fields}"]:::{kind}\n' if kind else f'\tn{i}["{fields}"]\n')
+        if op in (LEAF, CONST):
+            continue
+        symbol = _mermaid_text(OP_SYMBOLS.get(op, op))
+        append(f'\tn{i}op(("{symbol}")):::op\n')
+        for c in v._prev:
+            append(f"\tn{index[id(c)]} --> n{i}op\n")
+        append(f"\tn{i}op --> n{i}\n")
+    return "".join(lines)
+
+
+def _mermaid_text(text: str) -> str:
+    """Label text as it reads in Mermaid: quotes, HTML and its own ``#`` codes escaped."""
+    if not _MERMAID_SPECIAL.search(text):
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n").translate(_MERMAID_ESCAPES)

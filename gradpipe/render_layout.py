@@ -1,0 +1,106 @@
+"""Running a Graphviz layout program: the native ``dot`` or the embedded ``graphviz-pure``.
+
+``GRADPIPE_GRAPHVIZ`` chooses the program: ``auto`` (the default) uses Graphviz's ``dot``
+when it is on PATH and the ``graphviz-pure`` binary installed with gradpipe otherwise;
+``native`` and ``embedded`` force one. PNG always needs the native ``dot``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import graphviz  # type: ignore[import-untyped]
+
+from gradpipe.render import RenderError, _quote
+
+GRAPHVIZ_ENV = "GRADPIPE_GRAPHVIZ"
+CHOICES = ("auto", "native", "embedded")
+EMBEDDED = "graphviz-pure"
+NATIVE = "dot"
+INSTALL_HINT = (
+    "install Graphviz (apt-get install graphviz, brew install graphviz, "
+    "or https://graphviz.org/download/)"
+)
+
+
+class Diagram(graphviz.Digraph):  # type: ignore[misc]
+    """A ``graphviz.Digraph`` whose inline SVG (Jupyter) falls back to the embedded layout."""
+
+    # The source comes ready quoted from gradpipe.render; only the graph's name is quoted here.
+    _quote = staticmethod(_quote)
+
+    @classmethod
+    def from_lines(cls, lines: list[str]) -> Diagram:
+        """The Digraph of ``_dot_lines``' output, with the same ``source``."""
+        name = lines[0][len("digraph ") : -len(" {\n")]
+        diagram = cls(body=lines[1:-1])
+        diagram.name = name[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+        return diagram
+
+    def _repr_image_svg_xml(self) -> str:
+        """SVG for Jupyter, laid out by ``dot`` or, without Graphviz, by ``graphviz-pure``."""
+        return layout(self.source.encode("utf-8", "replace"), "svg").decode()
+
+
+def layout(dot: bytes, fmt: str) -> bytes:
+    """``dot -T{fmt}`` over the DOT source on standard input; any failure is a RenderError."""
+    program = layout_program(fmt)
+    try:
+        done = subprocess.run([program, f"-T{fmt}"], input=dot, capture_output=True, check=False)
+    except OSError as error:
+        raise RenderError(f"cannot run {program}: {error.strerror}") from None
+    if done.returncode != 0 or not done.stdout:
+        detail = done.stderr.decode("utf-8", "replace").strip() or "no output"
+        raise RenderError(f"{Path(program).name} failed (exit status {done.returncode}): {detail}")
+    return done.stdout
+
+
+def layout_program(fmt: str) -> str:
+    """The path of the program to lay out ``fmt`` with, as GRADPIPE_GRAPHVIZ chooses."""
+    choice = os.environ.get(GRAPHVIZ_ENV, "auto").strip().lower() or "auto"
+    if choice not in CHOICES:
+        raise RenderError(f"{GRAPHVIZ_ENV}={choice!r} is not one of {', '.join(CHOICES)}")
+    native = shutil.which(NATIVE)
+    if fmt == "png":
+        if native is None or choice == "embedded":
+            raise RenderError(
+                "png needs Graphviz's dot program, which is not on PATH: "
+                f"{INSTALL_HINT}, or use -f svg"
+            )
+        return native
+    if choice == "native" or (choice == "auto" and native is not None):
+        if native is None:
+            raise RenderError(
+                f"{GRAPHVIZ_ENV}=native but Graphviz's dot program is not on PATH: "
+                f"{INSTALL_HINT}, or unset {GRAPHVIZ_ENV}"
+            )
+        return native
+    embedded = embedded_program()
+    if embedded is None:
+        raise RenderError(
+            f"neither Graphviz's dot nor the {EMBEDDED} program (installed with gradpipe) "
+            f"was found: {INSTALL_HINT}, or pip install {EMBEDDED}"
+        )
+    return embedded
+
+
+def embedded_program() -> str | None:
+    """The ``graphviz-pure`` binary: on PATH, next to this Python, or in its scripts folder."""
+    found = shutil.which(EMBEDDED)
+    if found:
+        return found
+    suffix = ".exe" if os.name == "nt" else ""
+    folders = [Path(sys.executable).parent, Path(sysconfig.get_path("scripts"))]
+    user_scheme = f"{os.name}_user"
+    if user_scheme in sysconfig.get_scheme_names():
+        folders.append(Path(sysconfig.get_path("scripts", user_scheme)))
+    for folder in folders:
+        candidate = folder / (EMBEDDED + suffix)
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return None
