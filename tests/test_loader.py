@@ -1,0 +1,293 @@
+"""The loader: bytes -> plain data, YAML or JSON by content, strict, every problem located."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator
+
+import pytest
+
+from gradpipe import loader
+from gradpipe.errors import GradpipeError
+from gradpipe.loader import LoadError, locate, parse_data
+
+
+@pytest.fixture(params=["libyaml", "pure"], autouse=True)
+def yaml_parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Run every test with libyaml's parser and with the pure-Python one."""
+    if request.param == "pure":
+        monkeypatch.setattr(loader, "_parser_class", lambda: loader._PureParser)
+    elif loader._CParser is None:
+        pytest.skip("PyYAML without libyaml")
+    yield request.param
+
+
+def error_of(text: str | bytes) -> str:
+    """`LINE:COLUMN: MESSAGE` of the error that loading `text` raises."""
+    raw = text.encode() if isinstance(text, str) else text
+    with pytest.raises(LoadError) as caught:
+        parse_data(raw, "spec.yaml")
+    error = caught.value
+    assert error.path == "spec.yaml"
+    return f"{error.line}:{error.column}: {error.message}"
+
+
+def test_yaml_and_json_give_the_same_data() -> None:
+    yaml_text = "values: {x: 2.0, w: -3}\nnodes: {n: x*w}\n"
+    json_text = '{"values": {"x": 2.0, "w": -3}, "nodes": {"n": "x*w"}}'
+    expected = {"values": {"x": 2.0, "w": -3}, "nodes": {"n": "x*w"}}
+    assert parse_data(yaml_text.encode(), "a.json") == expected
+    assert parse_data(json_text.encode(), "a.yaml") == expected
+
+
+def test_numbers_are_read_as_yaml_1_2() -> None:
+    data = parse_data(
+        b"a: [1e-3, 1E3, +1.5, .5, 1., -7, 007, 0x1F, 0o17, .inf, -.Inf, +.INF]\n"
+        b"not_numbers: [1_000, 0b11, 1e, 0x, '1', \"2\", 1:30, .]\n",
+        "-",
+    )
+    assert data["a"] == [0.001, 1000.0, 1.5, 0.5, 1.0, -7, 7, 31, 15, math.inf, -math.inf, math.inf]
+    assert [type(number) for number in data["a"][:7]] == [float] * 5 + [int] * 2
+    assert data["not_numbers"] == ["1_000", "0b11", "1e", "0x", "1", "2", "1:30", "."]
+    assert math.isnan(parse_data(b"a: .nan", "-")["a"])
+
+
+def test_booleans_and_nulls_are_the_core_schema_words_only() -> None:
+    data = parse_data(b"a: [true, True, TRUE, false, FALSE, tRue, yes, no, on, off, y, n]\n", "-")
+    assert data["a"] == [True, True, True, False, False, "tRue", "yes", "no", "on", "off", "y", "n"]
+    data = parse_data(b"a: [null, Null, NULL, ~, nil, None, '']\nb:\n", "-")
+    assert data == {"a": [None, None, None, None, "nil", "None", ""], "b": None}
+
+
+def test_keys_are_taken_as_written() -> None:
+    data = parse_data(b"on: 1\nno: 2\n1: 3\n1.50: 4\nnull: 5\n~: 6\ntrue: 7\n'x': 8\n", "-")
+    assert list(data) == ["on", "no", "1", "1.50", "null", "~", "true", "x"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a: 1\na: 2\n", "2:1: duplicate key 'a' (first on line 1)"),
+        (
+            "nodes:\n  n: {op: tanh, args: [x], op: exp}\n",
+            "2:28: duplicate key 'op' (first on line 2)",
+        ),
+        ("a:\n  - {b: 1}\n  - {c: 1,\n     c: 2}\n", "4:6: duplicate key 'c' (first on line 3)"),
+        ('{"a": {"b": 1,\n       "b": 2}}', "2:8: duplicate key 'b' (first on line 1)"),
+    ],
+)
+def test_a_repeated_key_is_an_error_at_any_level(text: str, expected: str) -> None:
+    assert error_of(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"", "1:1: empty document"),
+        (b"  \n\n", "1:1: empty document"),
+        (b"# only a comment\n", "1:1: empty document"),
+        (b"---\n", "1:1: empty document"),
+        (b"- 1\n- 2\n", "1:1: expected a mapping at the top level, found a list"),
+        (b"[1, 2]", "1:1: expected a mapping at the top level, found a list"),
+        (b"\n  hello\n", "2:3: expected a mapping at the top level, found a string"),
+        (b"42", "1:1: expected a mapping at the top level, found a number"),
+        (b"a: \xff\n", "1:4: not UTF-8 text: invalid byte 0xff at byte 4"),
+        (b"a: \xc3\xa9\n\xc3\xa9\xc3", "2:2: not UTF-8 text: invalid byte 0xc3 at byte 9"),
+        (b"\xff\xfea\x00", "1:1: not UTF-8 text: this file is UTF-16; save it as UTF-8"),
+        (b"a: 1\nb: \x00\x01\x02", "2:4: not a text file: found a NUL byte"),
+        (b"a: \x1b[31m\n", "1:4: character U+001B is not allowed in YAML"),
+    ],
+)
+def test_empty_binary_and_wrong_top_level_input_is_refused(raw: bytes, expected: str) -> None:
+    assert error_of(raw) == expected
+
+
+def test_a_bom_is_fine() -> None:
+    assert parse_data(b"\xef\xbb\xbfa: 1\n", "-") == {"a": 1}
+    assert parse_data(b'\xef\xbb\xbf{"a": 1}', "-") == {"a": 1}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a: 1\n---\nb: 2\n", "2:1: one document per file (found a second document)"),
+        (
+            "a: !!python/object/apply:os.system [ls]\n",
+            "1:4: tag '!!python/object/apply:os.system' is not allowed"
+            " (only !!str, !!int, !!float, !!bool, !!null, !!map and !!seq)",
+        ),
+        (
+            "a: !!binary aGVsbG8=\n",
+            "1:4: tag '!!binary' is not allowed"
+            " (only !!str, !!int, !!float, !!bool, !!null, !!map and !!seq)",
+        ),
+        (
+            "a: !custom 1\n",
+            "1:4: tag '!custom' is not allowed"
+            " (only !!str, !!int, !!float, !!bool, !!null, !!map and !!seq)",
+        ),
+        (
+            "a: !!set {x, y}\n",
+            "1:4: tag '!!set' is not allowed"
+            " (only !!str, !!int, !!float, !!bool, !!null, !!map and !!seq)",
+        ),
+        ("a: !!int x1\n", "1:4: 'x1' is not a valid !!int"),
+        ("a: &x [1, *x]\n", "1:11: alias '*x' refers to a node that contains it"),
+        ("a: *nowhere\n", "1:4: unknown alias '*nowhere'"),
+        ("<<: {a: 1}\n", "1:1: merge keys ('<<') are not supported: write each key out"),
+        ("? [a, b]\n: 1\n", "1:3: a mapping key must be plain text, not a list"),
+        ("a: 1" + "0" * 5000 + "\n", "1:4: number too long"),
+    ],
+)
+def test_unsafe_or_malformed_yaml_is_refused(text: str, expected: str) -> None:
+    assert error_of(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "libyaml_message"),
+    [
+        ("a: b: c\n", "1:5", "mapping values are not allowed in this context"),
+        (
+            "a: [1, 2\n",
+            "2:1",
+            "did not find expected ',' or ']'"
+            " (while parsing a flow sequence that starts at line 1, column 4)",
+        ),
+    ],
+)
+def test_yaml_syntax_errors_are_located(
+    text: str, place: str, libyaml_message: str, yaml_parser: str
+) -> None:
+    message = error_of(text)
+    assert message.startswith(f"{place}: invalid YAML: ")
+    if yaml_parser == "libyaml":  # the pure-Python parser words some problems differently
+        assert message == f"{place}: invalid YAML: {libyaml_message}"
+
+
+def test_standard_tags_are_accepted() -> None:
+    data = parse_data(b"a: !!str 12\nb: !!int '12'\nc: !!float 1\nd: !!bool 'true'\ne: ! 1\n", "-")
+    assert data == {"a": "12", "b": 12, "c": 1.0, "d": True, "e": "1"}
+
+
+def test_small_aliases_work() -> None:
+    data = parse_data(b"base: &b {value: 1.0}\nx: *b\ny: *b\n", "-")
+    assert data == {"base": {"value": 1.0}, "x": {"value": 1.0}, "y": {"value": 1.0}}
+
+
+def billion_laughs(levels: int) -> bytes:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    names = "abcdefghijklmnop"
+    for previous, name in itertools.pairwise(names[:levels]):
+        lines.append(f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]")
+    return "\n".join(lines).encode() + b"\n"
+
+
+def test_an_alias_bomb_fails_fast() -> None:
+    # The sixth line refers nine times to a node of 9**5 entries: far past the cap.
+    assert error_of(billion_laughs(9)) == (
+        "6:8: aliases expand to more than 100000 nodes (an alias bomb?)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"a": 1,, }', "1:9: invalid JSON: expecting property name enclosed in double quotes"),
+        ('{"a": NaN}', "1:7: NaN is not a number in JSON"),
+        ('{"a": [1, -Infinity]}', "1:11: -Infinity is not a number in JSON"),
+        ('{"a": 1}\n{"b": 2}', "2:1: invalid JSON: extra data"),
+        ('{"a": 1 "b": 2}', "1:9: invalid JSON: expecting ',' delimiter"),
+        ('{"a": "x', "1:7: invalid JSON: unterminated string"),
+        ('{"a": "x\n"}', "1:9: invalid JSON: invalid control character"),
+        ('{"a": "\\q"}', "1:8: invalid JSON: invalid \\escape"),
+        ('{"a": 1' + "0" * 5000 + "}", "1:7: number too long"),
+    ],
+)
+def test_malformed_json_is_refused(text: str, expected: str) -> None:
+    assert error_of(text) == expected
+
+
+def test_a_flow_mapping_that_is_not_json_is_read_as_yaml() -> None:
+    assert parse_data(b"{a: 1, b: [x, y]}", "-") == {"a": 1, "b": ["x", "y"]}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 3000, '{"a":' * 3000, "".join(f"{' ' * i}-\n" for i in range(3000)), "a: " + "[" * 3000],
+)
+def test_deep_nesting_is_refused_without_crashing(text: str) -> None:
+    assert error_of(text).endswith(": nesting deeper than 1000 levels")
+
+
+YAML_SPEC = """\
+version: 1
+values:
+  x: 2.0
+  w: {value: -3.0, label: "wé"}
+nodes:
+  n: x*w
+  o:
+    op: tanh
+    args: [n, 2]
+"""
+
+
+@pytest.mark.parametrize(
+    ("loc", "key", "expected"),
+    [
+        ((), False, (1, 1)),
+        (("values", "x"), False, (3, 6)),
+        (("values", "x"), True, (3, 3)),
+        (("values", "w", "label"), False, (4, 27)),
+        (("nodes", "o", "args", 1), False, (9, 15)),
+        (("nodes", "o", "args", 1), True, (9, 15)),
+        (("nodes", "o", "op"), True, (8, 5)),
+        (("nodes", "o", "missing"), False, (8, 5)),
+        (("nodes", "o", "missing"), True, (7, 3)),
+        (("nodes", "n", "str", 0), False, (6, 6)),
+        (("nowhere",), False, (1, 1)),
+    ],
+)
+def test_locate_finds_values_and_keys_in_yaml(
+    loc: tuple[str | int, ...], key: bool, expected: tuple[int, int]
+) -> None:
+    assert locate(YAML_SPEC.encode(), loc, key=key) == expected
+
+
+JSON_SPEC = """\
+{"version": 1,
+ "values": {"x": 2.0, "w": {"value": -3.0, "label": "wé"}},
+ "nodes": {"n": "x*w",
+           "o": {"op": "tanh", "args": ["n", 2]}}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("loc", "key", "expected"),
+    [
+        ((), False, (1, 1)),
+        (("values", "x"), False, (2, 18)),
+        (("values", "x"), True, (2, 13)),
+        (("values", "w", "label"), False, (2, 53)),
+        (("values", "w", "label"), True, (2, 44)),
+        (("nodes", "o", "args", 1), False, (4, 46)),
+        (("nodes", "o", "op"), True, (4, 18)),
+        (("nodes", "o", "missing"), True, (4, 12)),
+        (("nodes", "n", "str", 0), False, (3, 17)),
+    ],
+)
+def test_locate_finds_values_and_keys_in_json(
+    loc: tuple[str | int, ...], key: bool, expected: tuple[int, int]
+) -> None:
+    assert locate(JSON_SPEC.encode(), loc, key=key) == expected
+
+
+def test_locate_gives_none_for_unreadable_input() -> None:
+    assert locate(b"\xff", ("a",)) is None
+    assert locate(b"", ("a",)) is None
+    assert locate(b"a: [", ("a", 0)) is None
+
+
+def test_load_error_is_a_gradpipe_error() -> None:
+    assert issubclass(LoadError, GradpipeError)
