@@ -33,12 +33,9 @@ GRAPH_ATTRS = "rankdir=LR fontname=Helvetica"
 # crossing-minimisation iterations, and straight edges (routing long edges costs the most).
 FAST_LAYOUT_NODES = 300
 FAST_LAYOUT_ATTRS = "newrank=true mclimit=0.01 nslimit=0.01 nslimit1=1 splines=line"
-NODE_ATTRS = "shape=record fontname=Helvetica fontsize=11 height=0.3"
+NODE_ATTRS = "shape=record fontname=Helvetica fontsize=11 width=0.4 height=0.3"
 EDGE_ATTRS = 'color="#555555" arrowsize=0.6'
-OP_ATTRS = (
-    'shape=ellipse width=0.4 height=0.3 margin=0.02 style=filled fillcolor="#eeeeee" '
-    'color="#888888" fontsize=10'
-)
+OP_ATTRS = 'shape=ellipse style=filled fillcolor="#eeeeee"'
 LEAF_ATTRS = 'style=filled fillcolor="#d6eaf8"'
 CONST_ATTRS = 'style=dashed color="#888888" fontcolor="#555555"'
 OUTPUT_ATTRS = 'style="filled,bold" fillcolor="#fdebd0" penwidth=2'

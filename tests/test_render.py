@@ -1,0 +1,349 @@
+"""The drawing: micrograd's draw_dot as DOT and Mermaid, deterministic, styled and escaped.
+
+Set GRADPIPE_REGENERATE_GOLDENS=1 to rewrite tests/golden/ from what gradpipe draws now,
+then review the diff.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from gradpipe import Value
+from gradpipe.engine import OP_SYMBOLS, topological_order
+from gradpipe.graph import Graph, dump_document, graph_from_value
+from gradpipe.render import (
+    FAST_LAYOUT_ATTRS,
+    FAST_LAYOUT_NODES,
+    SPLIT_USES,
+    RenderError,
+    render,
+    to_dot,
+    to_mermaid,
+)
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+REGENERATE = os.environ.get("GRADPIPE_REGENERATE_GOLDENS") == "1"
+NODE_LINE = re.compile(r'^\t("(?:[^"\\]|\\.)*") \[(.*)\]$', re.MULTILINE)
+EDGE_LINE = re.compile(r'^\t("(?:[^"\\]|\\.)*") -> ("(?:[^"\\]|\\.)*")$', re.MULTILINE)
+
+
+def neuron() -> Value:
+    """The notes' neuron after backward: o = tanh(x1*w1 + x2*w2 + b) = 0.7071."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w₂")
+    b = Value(6.8813735870195432, label="b")
+    x1w1 = x1 * w1
+    x1w1.label = "x1*w1"
+    x2w2 = x2 * w2
+    x2w2.label = "x2*w2"
+    n = x1w1 + x2w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    o.backward()
+    return o
+
+
+def check_golden(name: str, actual: str) -> None:
+    """Compare with tests/golden/NAME, or rewrite it when regenerating."""
+    path = GOLDEN / name
+    if REGENERATE:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(actual, encoding="utf-8", newline="\n")
+    assert actual == path.read_text(encoding="utf-8")
+
+
+def nodes_of(dot: str) -> dict[str, str]:
+    """Node name (quoted) -> its attribute list, for every node statement."""
+    found: dict[str, str] = {}
+    for name, attrs in NODE_LINE.findall(dot):
+        assert name not in found, f"{name} drawn twice"
+        found[name] = attrs
+    return found
+
+
+def edges_of(dot: str) -> list[tuple[str, str]]:
+    """Every edge statement as (tail, head), quoted names."""
+    return EDGE_LINE.findall(dot)
+
+
+def test_dot_is_deterministic_and_matches_golden() -> None:
+    first = to_dot(graph_from_value(neuron(), name="neuron"))
+    second = to_dot(graph_from_value(neuron(), name="neuron"))
+    assert first == second
+    check_golden("neuron.dot", first)
+
+
+def test_render_graph_source_is_deterministic_and_matches_golden() -> None:
+    graphviz = pytest.importorskip("graphviz")
+    drawing = neuron().render_graph()
+    assert isinstance(drawing, graphviz.Digraph)
+    assert drawing.source == neuron().render_graph().source
+    assert drawing.source == to_dot(graph_from_value(neuron()))
+    check_golden("neuron_render_graph.dot", drawing.source)
+
+
+def test_render_dot_is_to_dot_as_utf8() -> None:
+    graph = graph_from_value(neuron(), name="neuron")
+    assert render(graph, "dot") == to_dot(graph).encode("utf-8")
+    assert "w₂".encode() in render(graph, "dot")
+
+
+def test_records_are_drawn_like_draw_dot() -> None:
+    dot = to_dot(graph_from_value(neuron(), name="neuron"))
+    assert dot.startswith('digraph "neuron" {\n')
+    assert "rankdir=LR" in dot
+    assert "shape=record" in dot
+    nodes = nodes_of(dot)
+    assert 'label="{ x1 | data 2.0000 | grad -1.5000 }"' in nodes['"x1"']
+    assert 'label="{ o | data 0.7071 | grad 1.0000 }"' in nodes['"o"']
+    # The op node sits between the arguments and the result.
+    edges = edges_of(dot)
+    assert ('"n"', '"o.op"') in edges
+    assert ('"o.op"', '"o"') in edges
+    assert 'label="tanh"' in nodes['"o.op"']
+
+
+def test_no_grad_part_before_backward() -> None:
+    graph = graph_from_value(neuron(), name="neuron", gradients=False)
+    dot = to_dot(graph)
+    assert "grad" not in dot
+    assert 'label="{ x1 | data 2.0000 }"' in nodes_of(dot)['"x1"']
+
+
+def test_constants_have_no_grad_part() -> None:
+    x = Value(3.0, label="x")
+    y = x * 2
+    y.label = "y"
+    y.backward()
+    nodes = nodes_of(to_dot(graph_from_value(y)))
+    constant = next(attrs for attrs in nodes.values() if "data 2.0000" in attrs)
+    assert "grad" not in constant
+    assert "grad 2.0000" in nodes['"x"']
+
+
+def test_leaves_constants_and_output_are_told_apart_by_style() -> None:
+    x = Value(3.0, label="x")
+    y = x * 2 + x
+    y.label = "y"
+    y.backward()
+    graph = graph_from_value(y)
+    nodes = nodes_of(to_dot(graph))
+    constant = next(attrs for attrs in nodes.values() if "data 2.0000" in attrs)
+    middle = next(attrs for attrs in nodes.values() if "data 6.0000" in attrs)
+    assert 'style=filled fillcolor="#d6eaf8"' in nodes['"x"']
+    assert "style=dashed" in constant
+    assert 'style="filled,bold"' in nodes['"y"']
+    assert "penwidth=2" in nodes['"y"']
+    assert "style" not in middle
+    assert "shape=ellipse" in nodes['"y.op"']
+
+
+def test_shared_node_is_drawn_once_with_an_edge_per_use() -> None:
+    a = Value(3.0, label="a")
+    b = a + a
+    b.label = "b"
+    b.backward()
+    dot = to_dot(graph_from_value(b))
+    assert list(nodes_of(dot)) == ['"a"', '"b"', '"b.op"']
+    assert edges_of(dot).count(('"a"', '"b.op"')) == 2
+    assert "grad 2.0000" in nodes_of(dot)['"a"']
+
+
+def chain(steps: int) -> Value:
+    """x -> tanh(x*w + b) repeated, w and b shared by every step."""
+    x, w, b = Value(0.5, label="x"), Value(0.9, label="w"), Value(0.1, label="b")
+    h = x
+    for _ in range(steps):
+        h = (h * w + b).tanh()
+    h.backward()
+    return h
+
+
+def fill_of(attrs: str) -> str:
+    """The fill colour in a node's attribute list."""
+    found = re.search(r'fillcolor="([^"]+)"', attrs)
+    assert found is not None
+    return found.group(1)
+
+
+def test_widely_shared_leaf_is_drawn_once_per_use_and_marked() -> None:
+    steps = SPLIT_USES + 2
+    dot = to_dot(graph_from_value(chain(steps)))
+    nodes = nodes_of(dot)
+    assert '"w"' not in nodes
+    copies = [f'"w#{k}"' for k in range(1, steps + 1)]
+    assert [name for name in nodes if name.startswith('"w#')] == copies
+    fills = {fill_of(nodes[copy]) for copy in copies}
+    assert len(fills) == 1
+    assert fills != {fill_of(nodes['"b#1"'])}
+    for copy in copies:
+        assert "{ w | data 0.9000 | grad " in nodes[copy]
+        assert f"shared ×{steps}" in nodes[copy]
+        assert [tail for tail, _ in edges_of(dot)].count(copy) == 1
+    # x is used once: drawn once, as a plain leaf.
+    assert 'fillcolor="#d6eaf8"' in nodes['"x"']
+
+
+def test_leaf_used_up_to_the_threshold_is_drawn_once() -> None:
+    dot = to_dot(graph_from_value(chain(SPLIT_USES)))
+    nodes = nodes_of(dot)
+    assert '"w"' in nodes
+    assert "shared" not in dot
+
+
+def test_node_names_come_from_ids_never_from_object_ids() -> None:
+    graph = graph_from_value(neuron(), name="neuron")
+    names = set(nodes_of(to_dot(graph)))
+    ops = {f'"{node_id}.op"' for node_id, v in graph if v.children}
+    assert names == {f'"{node_id}"' for node_id in graph.ids} | ops
+
+
+def test_dot_keywords_and_hostile_names_are_quoted() -> None:
+    a, b = Value(1.0), Value(2.0)
+    c = a * b
+    graph = Graph('say "hi" \\', ["node", "graph", "edge"], [a, b, c], "edge", False)
+    dot = to_dot(graph)
+    assert dot.startswith('digraph "say \\"hi\\" \\\\" {\n')
+    assert ('"node"', '"edge.op"') in edges_of(dot)
+
+
+@pytest.mark.parametrize(
+    ("op", "symbol"),
+    [("add", "+"), ("sub", "-"), ("mul", "*"), ("div", "/"), ("pow", "**"), ("neg", "-")]
+    + [(name, name) for name in ("exp", "log", "tanh", "relu", "sigmoid", "sum")],
+)
+def test_op_nodes_show_the_op_symbol(op: str, symbol: str) -> None:
+    assert OP_SYMBOLS[op] == symbol
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    results = {
+        "add": x + y,
+        "sub": x - y,
+        "mul": x * y,
+        "div": x / y,
+        "pow": x**y,
+        "neg": -x,
+        "exp": x.exp(),
+        "log": x.log(),
+        "tanh": x.tanh(),
+        "relu": x.relu(),
+        "sigmoid": x.sigmoid(),
+        "sum": Value.sum([x, y]),
+    }
+    out = results[op]
+    out.label = "out"
+    assert f'label="{symbol}"' in nodes_of(to_dot(graph_from_value(out)))['"out.op"']
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (0.0, "0.0000"),
+        (-1.5, "-1.5000"),
+        (123456.78912, "123456.7891"),
+        (1e10, "1.0000e+10"),
+        (-2.5e-7, "-2.5000e-07"),
+    ],
+)
+def test_numbers_show_four_decimals_or_an_exponent(value: float, shown: str) -> None:
+    graph = graph_from_value(Value(value, label="v"), gradients=False)
+    assert f"data {shown} }}" in to_dot(graph)
+
+
+def test_big_graphs_get_the_fast_layout_settings() -> None:
+    small = to_dot(graph_from_value(chain(3)))
+    big = to_dot(graph_from_value(chain(FAST_LAYOUT_NODES // 3 + 1)))
+    assert FAST_LAYOUT_ATTRS not in small
+    assert f"\tgraph [rankdir=LR fontname=Helvetica {FAST_LAYOUT_ATTRS}]\n" in big
+
+
+HOSTILE = [
+    "{a}|<b>",
+    'q"u\\o\\"te\\',
+    "two\nlines",
+    "&amp; &lt;x&gt; <b>bold</b>",
+    "\\N \\G \\n",
+    "w₂ ∂L/∂w",
+    "\\",
+]
+
+
+def hostile_graph() -> Graph:
+    """Leaves labelled with every character that means something to Graphviz or HTML."""
+    leaves = [Value(float(i), label=text) for i, text in enumerate(HOSTILE)]
+    out = Value.sum(leaves)
+    out.label = "out"
+    out.backward()
+    nodes = topological_order([out])
+    ids = [f"v{i}" for i in range(len(nodes) - 1)] + ["out"]
+    return Graph("hostile", ids, nodes, "out", True)
+
+
+def test_hostile_labels_are_escaped_in_dot() -> None:
+    nodes = nodes_of(to_dot(hostile_graph()))
+    assert nodes['"v0"'].startswith('label="{ \\{a\\}\\|\\<b\\> | data')
+    assert nodes['"v1"'].startswith('label="{ q\\"u\\\\o\\\\\\"te\\\\ | data')
+    assert nodes['"v2"'].startswith('label="{ two\\nlines | data')
+    assert nodes['"v3"'].startswith(
+        'label="{ &amp;amp; &amp;lt;x&amp;gt; \\<b\\>bold\\</b\\> | data'
+    )
+    assert nodes['"v4"'].startswith('label="{ \\\\N \\\\G \\\\n | data')
+
+
+def test_control_characters_and_space_runs_stay_visible() -> None:
+    leaf = Value(1.0, label="tab\there  two")
+    nodes = nodes_of(to_dot(graph_from_value(leaf, gradients=False)))
+    (attrs,) = nodes.values()
+    assert attrs.startswith('label="{ tab␉here \\ two | data')
+
+
+def test_json_is_the_graph_document() -> None:
+    graph = graph_from_value(neuron(), name="neuron")
+    assert render(graph, "json") == dump_document(graph.to_document()).encode()
+
+
+def test_unknown_format_is_an_error() -> None:
+    with pytest.raises(RenderError, match="unknown format 'gif'"):
+        render(graph_from_value(neuron()), "gif")
+
+
+def test_mermaid_matches_golden_and_is_deterministic() -> None:
+    first = to_mermaid(graph_from_value(neuron(), name="neuron"))
+    assert first == to_mermaid(graph_from_value(neuron(), name="neuron"))
+    assert first.startswith("flowchart LR\n")
+    check_golden("neuron.mmd", first)
+    assert render(graph_from_value(neuron(), name="neuron"), "mermaid") == first.encode()
+
+
+def test_mermaid_styles_and_shared_node_once() -> None:
+    a = Value(3.0, label="a")
+    b = a + a * 2
+    b.label = "b"
+    b.backward()
+    text = to_mermaid(graph_from_value(b))
+    assert '\tn0["a | data 3.0000 | grad 3.0000"]:::leaf\n' in text
+    assert '\tn1["_1 | data 2.0000"]:::const\n' in text
+    assert '\tn3["b | data 9.0000 | grad 1.0000"]:::output\n' in text
+    assert '\tn3op(("+")):::op\n' in text
+    assert text.count("\tn0 --> ") == 2
+    assert text.count('\tn0["') == 1
+
+
+def test_mermaid_escapes_hostile_labels() -> None:
+    text = to_mermaid(hostile_graph())
+    labels = re.findall(r'^\tn\d+\["(.*)"\]', text, re.MULTILINE)
+    assert labels[0].startswith("{a}|#lt;b#gt; | data")
+    assert labels[1].startswith("q#quot;u\\o\\#quot;te\\ | data")
+    assert labels[2].startswith("two<br>lines | data")
+    assert labels[3].startswith("#amp;amp; #amp;lt;x#amp;gt; #lt;b#gt;bold#lt;/b#gt; | data")
+    for label in labels:
+        assert '"' not in label
+        assert "<" not in label.replace("<br>", "")
+    # Mermaid keywords as ids are harmless: ids are positions.
+    assert set(re.findall(r"^\t(n\d+(?:op)?)[\[(]", text, re.MULTILINE)) <= {
+        f"n{i}" for i in range(len(HOSTILE) + 1)
+    } | {f"n{len(HOSTILE)}op"}
