@@ -1,0 +1,181 @@
+"""Pictures: SVG through the embedded graphviz-pure always, through native dot when present;
+PNG's missing-dot message; the layout limit; layout failures as RenderError."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from gradpipe import Value
+from gradpipe.engine import topological_order
+from gradpipe.graph import Graph, graph_from_value
+from gradpipe.render import RenderError, render, to_dot
+from gradpipe.render_layout import GRAPHVIZ_ENV, Diagram, embedded_program, layout
+
+HAS_DOT = shutil.which("dot") is not None
+needs_dot = pytest.mark.skipif(not HAS_DOT, reason="Graphviz's dot is not installed")
+HOSTILE = ["{a}|<b>", 'q"u\\o\\"te\\', "&amp; &lt;x&gt; <b>bold</b>", "\\N \\G", "w₂ ∂L/∂w"]
+
+
+def neuron() -> Graph:
+    """o = tanh(x1*w1 + x2*w2 + b) after backward."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w₂")
+    b = Value(6.8813735870195432, label="b")
+    o = (x1 * w1 + x2 * w2 + b).tanh()
+    o.label = "o"
+    o.backward()
+    return graph_from_value(o, name="neuron")
+
+
+def hostile() -> Graph:
+    """Leaves labelled with Graphviz's and HTML's special characters, and two lines."""
+    leaves = [Value(float(i), label=text) for i, text in enumerate([*HOSTILE, "two\nlines"])]
+    out = Value.sum(leaves)
+    out.label = "out"
+    out.backward()
+    nodes = topological_order([out])
+    return Graph("hostile", [f"v{i}" for i in range(len(nodes))], nodes, f"v{len(nodes) - 1}")
+
+
+def svg_texts(svg: bytes) -> list[str]:
+    """The text of every <text> element, entities decoded."""
+    return [html.unescape(t) for t in re.findall(r"<text[^>]*>(.*?)</text>", svg.decode())]
+
+
+@pytest.fixture
+def embedded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Force the embedded graphviz-pure, whatever is installed."""
+    monkeypatch.setenv(GRAPHVIZ_ENV, "embedded")
+
+
+@pytest.fixture
+def native(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Force Graphviz's own dot."""
+    monkeypatch.setenv(GRAPHVIZ_ENV, "native")
+
+
+@pytest.fixture
+def no_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine without Graphviz: nothing on PATH."""
+    monkeypatch.setenv("PATH", "")
+    monkeypatch.delenv(GRAPHVIZ_ENV, raising=False)
+
+
+@pytest.mark.usefixtures("embedded")
+def test_svg_through_embedded_graphviz_is_deterministic() -> None:
+    svg = render(neuron(), "svg")
+    assert svg.startswith(b"<?xml")
+    assert b"graphviz-pure" in svg
+    assert svg.rstrip().endswith(b"</svg>")
+    texts = svg_texts(svg)
+    assert texts[:3] == ["x1", "data 2.0000", "grad -1.5000"]
+    assert "w₂" in texts
+    assert render(neuron(), "svg") == svg
+
+
+@needs_dot
+@pytest.mark.usefixtures("native")
+def test_svg_through_native_dot_is_deterministic() -> None:
+    svg = render(neuron(), "svg")
+    assert svg.startswith(b"<?xml")
+    assert b"graphviz-pure" not in svg
+    assert "grad -1.5000" in svg_texts(svg)
+    assert render(neuron(), "svg") == svg
+
+
+@pytest.mark.usefixtures("no_path")
+def test_svg_works_without_graphviz_on_path() -> None:
+    assert embedded_program() is not None
+    svg = render(neuron(), "svg")
+    assert b"graphviz-pure" in svg
+
+
+@pytest.mark.parametrize("program", ["embedded", pytest.param("native", marks=needs_dot)])
+def test_hostile_labels_lay_out_and_read_as_written(
+    program: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(GRAPHVIZ_ENV, program)
+    texts = svg_texts(render(hostile(), "svg"))
+    for label in HOSTILE:
+        assert label in texts
+    assert texts[texts.index("two") + 1] == "lines"
+
+
+@pytest.mark.usefixtures("embedded")
+def test_dot_keywords_as_ids_lay_out() -> None:
+    a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    c = a * b
+    graph = Graph('say "hi" \\', ["node", "graph", "edge"], [a, b, c], "edge", False)
+    svg = render(graph, "svg")
+    assert "data 2.0000" in svg_texts(svg)
+
+
+@pytest.mark.usefixtures("no_path")
+def test_png_without_dot_says_how_to_get_it() -> None:
+    with pytest.raises(RenderError) as raised:
+        render(neuron(), "png")
+    assert raised.value.message == (
+        "png needs Graphviz's dot program, which is not on PATH: install Graphviz "
+        "(apt-get install graphviz, brew install graphviz, or https://graphviz.org/download/), "
+        "or use -f svg"
+    )
+
+
+@needs_dot
+def test_png_through_native_dot() -> None:
+    assert render(neuron(), "png").startswith(b"\x89PNG\r\n\x1a\n")
+
+
+@pytest.mark.usefixtures("no_path")
+def test_forcing_native_without_dot_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(GRAPHVIZ_ENV, "native")
+    with pytest.raises(RenderError, match=f"{GRAPHVIZ_ENV}=native but Graphviz's dot"):
+        render(neuron(), "svg")
+
+
+def test_unknown_graphviz_choice_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(GRAPHVIZ_ENV, "wasm")
+    with pytest.raises(RenderError, match="GRADPIPE_GRAPHVIZ='wasm' is not one of auto, native"):
+        render(neuron(), "svg")
+
+
+@pytest.mark.usefixtures("embedded")
+def test_layout_failure_is_a_render_error() -> None:
+    with pytest.raises(RenderError, match=r"graphviz-pure failed \(exit status [1-9]"):
+        layout(b"digraph { a -> }", "svg")
+
+
+def test_too_big_a_graph_is_refused_before_any_layout(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_subprocess(*args: object, **kwargs: object) -> None:
+        raise AssertionError("layout started")
+
+    monkeypatch.setattr(subprocess, "run", no_subprocess)
+    graph = neuron()
+    for fmt in ("svg", "png"):
+        with pytest.raises(RenderError) as raised:
+            render(graph, fmt, layout_limit=5)
+        assert raised.value.message == (
+            "graph 'neuron' has 10 nodes, more than --layout-limit 5; "
+            "raise --layout-limit or use -f dot/json/mermaid"
+        )
+    # Text formats need no layout: no limit.
+    for fmt in ("dot", "json", "mermaid"):
+        assert render(graph, fmt, layout_limit=5)
+
+
+@pytest.mark.usefixtures("no_path")
+def test_jupyter_svg_works_without_graphviz_on_path() -> None:
+    a = Value(2.0, label="a")
+    b = a * a
+    b.label = "b"
+    drawing = b.render_graph()
+    assert isinstance(drawing, Diagram)
+    svg = drawing._repr_image_svg_xml()
+    assert svg.startswith("<?xml")
+    assert "data 4.0000" in svg_texts(svg.encode())
+    assert drawing.source == to_dot(graph_from_value(b))
