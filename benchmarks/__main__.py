@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import traceback
@@ -62,6 +63,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     config = Config(quick=args.quick)
+    load_before = os.getloadavg()[0]
     start = perf_counter()
     rows: list[Row] = []
     for name in args.only or FIGURES:
@@ -77,13 +79,15 @@ def main() -> None:
         print(f"[{name}] {seconds(perf_counter() - began)}", file=sys.stderr, flush=True)
         rows += figure_rows
     elapsed = perf_counter() - start
+    load = (load_before, os.getloadavg()[0])
     mode = "quick" if args.quick else "full"
     print(table(rows))
     met = sum(1 for r in rows if r.met)
     judged = sum(1 for r in rows if r.met is not None)
     print(
-        f"\n{met} of {judged} targets met; {mode} run in {seconds(elapsed)} "
-        f"on {platform.python_implementation()} {platform.python_version()}."
+        f"\n{met} of {judged} targets met; {mode} run in {seconds(elapsed)} on "
+        f"{platform.python_implementation()} {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs, load average {load[0]:.1f} at the start, {load[1]:.1f} at the end."
     )
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(
@@ -92,6 +96,8 @@ def main() -> None:
                 "mode": mode,
                 "seconds": elapsed,
                 "python": platform.python_version(),
+                "cpus": os.cpu_count(),
+                "load_average": load,
                 "rows": [
                     {
                         "figure": r.figure,

@@ -50,7 +50,8 @@ def rows(config: Config) -> list[Row]:
             table.append(row)
             largest = (ours, theirs, nodes)
         table.append(memory_row(workload, largest))
-    table.extend(torch_rows(config))
+    if not config.quick:
+        table.extend(torch_rows(config))
     return table
 
 
@@ -73,8 +74,8 @@ def memory_row(workload: str, largest: tuple[dict[str, Any], dict[str, Any], int
 
 
 def torch_rows(config: Config) -> list[Row]:
-    """PyTorch scalars as an extra baseline where torch is installed (information only)."""
-    nodes = config.engine_sizes[0] if config.quick else config.engine_sizes[1]
+    """PyTorch scalars as an extra baseline where torch is installed (full runs, info only)."""
+    nodes = config.engine_sizes[1]
     if importlib.util.find_spec("torch") is None:
         return [
             not_available(f"1 engine vs torch {size(nodes)} (info)", "-", "torch not installed")

@@ -46,17 +46,17 @@ class Config:
     @property
     def cli_workloads(self) -> tuple[str, ...]:
         """Workloads of the CLI figure."""
-        return ("mlp-sum", "chain") if self.quick else ("mlp-sum", "chain", "tree")
+        return ("mlp-sum",) if self.quick else ("mlp-sum", "chain")
 
     @property
     def yaml_nodes(self) -> int:
         """Node count of the YAML spec."""
-        return 20_000 if self.quick else 100_000
+        return 10_000 if self.quick else 100_000
 
     @property
     def render_nodes(self) -> int:
         """Node count of the dot/json/mermaid figure."""
-        return 100_000 if self.quick else 1_000_000
+        return 50_000 if self.quick else 1_000_000
 
     @property
     def startup_runs(self) -> int:
@@ -65,8 +65,13 @@ class Config:
 
     @property
     def batch_files(self) -> int:
-        """Files of the batch figures."""
+        """Files of the --jobs figures."""
         return 50 if self.quick else 200
+
+    @property
+    def invocation_files(self) -> int:
+        """Files of the one-process-against-one-per-file figure."""
+        return 20 if self.quick else 200
 
     def repeat(self, nodes: int) -> int:
         """Repeats of a measurement: more for small, quick ones (the best counts)."""
@@ -108,6 +113,7 @@ class Run:
 
     seconds: float
     max_rss: int  # bytes
+    cpu: float  # user + system seconds, the child's own and its waited-for children's
     returncode: int
     stdout: bytes
     stderr: bytes
@@ -168,7 +174,8 @@ def run(
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return Run(seconds, usage.ru_maxrss * 1024, proc.returncode, out.read(), err.read())
+        cpu = usage.ru_utime + usage.ru_stime
+        return Run(seconds, usage.ru_maxrss * 1024, cpu, proc.returncode, out.read(), err.read())
 
 
 def python(module: str, *args: str | Path, timeout: float = 600.0) -> Run:
