@@ -78,17 +78,23 @@ def parse_data(raw: bytes, path: str) -> dict[str, Any]:
         line, column = _position(text, start)
         if data is None:
             raise LoadError("empty document", path, line, column)
+        line, column = locate(raw, ()) or (line, column)
         raise LoadError(
             f"expected a mapping at the top level, found {_kind(data)}", path, line, column
         )
     return data
 
 
-def locate(raw: bytes, loc: Location, *, key: bool = False) -> Position | None:
+def locate(
+    raw: bytes, loc: Location, *, key: bool = False, offset: int | None = None
+) -> Position | None:
     """1-based (line, column) of the value at `loc`, or of its mapping key when `key`.
 
-    Where `loc` goes deeper than the data, the nearest existing ancestor's place is given;
-    None if the document cannot be read at all. Slow path: only used to report an error.
+    With `offset`, the place of that character (0-based) of the string value at `loc`, e.g.
+    of a formula's offending part, where the file writes the string as is (plain or quoted
+    without escapes, on one line); else the value's own place. Where `loc` goes deeper
+    than the data, the nearest existing ancestor's place is given; None if the document
+    cannot be read at all. Slow path: only used to report an error.
     """
     try:
         text, raw = _decode(raw, "")
@@ -98,10 +104,10 @@ def locate(raw: bytes, loc: Location, *, key: bool = False) -> Position | None:
     if start is None:
         return None
     if text[start] in "{[":
-        found = _locate_json(text, start, loc, key)
+        found = _locate_json(text, start, loc, key, offset)
         if found is not None:
             return found
-    return _locate_yaml(text, raw, loc, key)
+    return _locate_yaml(text, raw, loc, key, offset)
 
 
 # --- text ----------------------------------------------------------------------------------
@@ -288,13 +294,15 @@ def _json_problem(text: str) -> tuple[str, int | None]:
     return "invalid JSON", None
 
 
-def _locate_json(text: str, start: int, loc: Location, key: bool) -> Position | None:
+def _locate_json(
+    text: str, start: int, loc: Location, key: bool, offset: int | None
+) -> Position | None:
     """Walk `loc` through JSON text, skipping unrelated values at C speed; None if not JSON."""
     skip = json.JSONDecoder().raw_decode
     blank = re.compile(r"[ \t\n\r]*").match
 
-    def after_blank(offset: int) -> int:
-        return blank(text, offset).end()  # type: ignore[union-attr]
+    def after_blank(cursor: int) -> int:
+        return blank(text, cursor).end()  # type: ignore[union-attr]
 
     value_at = start
     key_at: int | None = None
@@ -302,37 +310,42 @@ def _locate_json(text: str, start: int, loc: Location, key: bool) -> Position | 
         for step in loc:
             char = text[value_at]
             found = False
-            offset = after_blank(value_at + 1)
-            if char == "{" and text[offset] != "}":
+            cursor = after_blank(value_at + 1)
+            if char == "{" and text[cursor] != "}":
                 while True:
-                    if text[offset] != '"':
+                    if text[cursor] != '"':
                         return None
-                    name_at = offset
-                    name, offset = _scanstring(text, offset + 1)
-                    offset = after_blank(offset)
-                    if text[offset] != ":":
+                    name_at = cursor
+                    name, cursor = _scanstring(text, cursor + 1)
+                    cursor = after_blank(cursor)
+                    if text[cursor] != ":":
                         return None
-                    offset = after_blank(offset + 1)
+                    cursor = after_blank(cursor + 1)
                     if name == str(step):
-                        key_at, value_at, found = name_at, offset, True
+                        key_at, value_at, found = name_at, cursor, True
                         break
-                    offset = after_blank(skip(text, offset)[1])
-                    if text[offset] != ",":
+                    cursor = after_blank(skip(text, cursor)[1])
+                    if text[cursor] != ",":
                         break
-                    offset = after_blank(offset + 1)
-            elif char == "[" and isinstance(step, int) and text[offset] != "]":
+                    cursor = after_blank(cursor + 1)
+            elif char == "[" and isinstance(step, int) and text[cursor] != "]":
                 index = 0
                 while True:
                     if index == step:
-                        key_at, value_at, found = offset, offset, True
+                        key_at, value_at, found = cursor, cursor, True
                         break
-                    offset = after_blank(skip(text, offset)[1])
-                    if text[offset] != ",":
+                    cursor = after_blank(skip(text, cursor)[1])
+                    if text[cursor] != ",":
                         break
-                    offset = after_blank(offset + 1)
+                    cursor = after_blank(cursor + 1)
                     index += 1
             if not found:
                 break
+        else:
+            if offset is not None and text[value_at] == '"':
+                value, end = _scanstring(text, value_at + 1)
+                if 0 <= offset < len(value) and text[value_at + 1 : end - 1] == value:
+                    return _position(text, value_at + 1 + offset)
     except (ValueError, IndexError, RecursionError):
         return None
     at = key_at if key and key_at is not None else value_at
@@ -623,7 +636,9 @@ def _skip(next_event: Callable[[], Any], event: Event) -> None:
             depth -= 1
 
 
-def _locate_yaml(text: str, raw: bytes, loc: Location, key: bool) -> Position | None:
+def _locate_yaml(
+    text: str, raw: bytes, loc: Location, key: bool, offset: int | None
+) -> Position | None:
     """Walk `loc` through the YAML event stream, skipping unrelated nodes."""
     try:
         next_event = _events(text, raw)
@@ -658,7 +673,25 @@ def _locate_yaml(text: str, raw: bytes, loc: Location, key: bool) -> Position | 
                     index += 1
             if not found:
                 break
+        else:
+            if offset is not None and isinstance(value, ScalarEvent):
+                return _place_in_scalar(text, value, offset)
     except yaml.YAMLError:
         return None
     mark = key_mark if key and key_mark is not None else value.start_mark
     return mark.line + 1, mark.column + 1
+
+
+def _place_in_scalar(text: str, event: Any, offset: int) -> Position:
+    """Where character `offset` of a scalar's value is written, if the text holds it as is."""
+    start, end = event.start_mark, event.end_mark
+    line, column = start.line + 1, start.column + 1
+    if start.line != end.line or not 0 <= offset < len(event.value):
+        return line, column
+    written = text.splitlines()[start.line][start.column : end.column]
+    if event.style in ("'", '"'):
+        written = written[1:-1]
+        column += 1
+    if written != event.value:
+        return start.line + 1, start.column + 1
+    return line, column + offset

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gradpipe.formula import Formula, FormulaError, format_formula, parse_formula
 
@@ -217,3 +219,56 @@ def test_equality_is_structural_and_ignores_offsets() -> None:
     assert parse_formula("a*b") != parse_formula("b*a")
     assert parse_formula("2") == parse_formula("2.0")
     assert parse_formula("a") != "a"
+
+
+NAMES = st.sampled_from(["x", "w1", "b_2", "lambda", "if_", "None", "_"])
+NUMBERS = st.one_of(
+    st.integers(min_value=0, max_value=10**20).map(float),
+    st.floats(min_value=0, allow_nan=False, allow_infinity=False),
+)
+
+
+def formulas() -> st.SearchStrategy[Formula]:
+    """Random formula trees of every shape the parser can produce (offsets are not compared)."""
+    leaves = st.one_of(
+        NAMES.map(lambda name: Formula("name", 0, 0, name=name)),
+        NUMBERS.map(lambda value: Formula("number", 0, 0, value=value)),
+    )
+
+    def ops(children: st.SearchStrategy[Formula]) -> st.SearchStrategy[Formula]:
+        binary = st.tuples(st.sampled_from(["add", "sub", "mul", "div", "pow"]), children, children)
+        unary = st.tuples(
+            st.sampled_from(["neg", "exp", "log", "tanh", "relu", "sigmoid"]), children
+        )
+        total = st.tuples(st.just("sum"), st.lists(children, min_size=1, max_size=4))
+        return st.one_of(
+            binary.map(lambda t: Formula("op", 0, 0, op=t[0], args=(t[1], t[2]))),
+            unary.map(lambda t: Formula("op", 0, 0, op=t[0], args=(t[1],))),
+            total.map(lambda t: Formula("op", 0, 0, op="sum", args=tuple(t[1]))),
+        )
+
+    return st.recursive(leaves, ops, max_leaves=30)
+
+
+@given(formulas())
+def test_printed_formulas_parse_back_to_the_same_tree(formula: Formula) -> None:
+    text = format_formula(formula)
+    assert parse_formula(text) == formula
+    assert format_formula(parse_formula(text)) == text
+
+
+FORMULA_CHARACTERS = "ab1290.e+-*/(),_ xoj\t'\"[]=<>!%^&|~@:;#\\−×²α\u00a0\n"
+
+
+@given(st.one_of(st.text(), st.text(alphabet=FORMULA_CHARACTERS)))
+@settings(max_examples=300)
+def test_random_text_raises_nothing_but_formula_error(text: str) -> None:
+    try:
+        formula = parse_formula(text)
+    except FormulaError as error:
+        assert 0 <= error.offset <= len(text)
+        assert error.message
+    else:
+        for node in formula.postorder():
+            assert 0 <= node.start < node.end <= len(text)
+            assert text[node.start : node.end].strip() == text[node.start : node.end]

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gradpipe import loader
 from gradpipe.errors import GradpipeError
@@ -291,3 +296,158 @@ def test_locate_gives_none_for_unreadable_input() -> None:
 
 def test_load_error_is_a_gradpipe_error() -> None:
     assert issubclass(LoadError, GradpipeError)
+
+
+def paths(data: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """Every (location, value) in plain data, parents first."""
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
+    while stack:
+        loc, value = stack.pop()
+        yield loc, value
+        if isinstance(value, dict):
+            stack.extend(((*loc, key), item) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend(((*loc, index), item) for index, item in enumerate(value))
+
+
+KEYS = st.text(alphabet="abcxyz_é", min_size=1, max_size=4)
+SCALARS = st.one_of(
+    st.integers(min_value=-(10**6), max_value=10**6),
+    st.text(alphabet="abcé w", min_size=1, max_size=6).filter(lambda text: text.strip() == text),
+)
+DOCUMENTS = st.dictionaries(
+    KEYS,
+    st.recursive(
+        SCALARS,
+        lambda children: st.one_of(
+            st.lists(children, max_size=3), st.dictionaries(KEYS, children, max_size=3)
+        ),
+        max_leaves=10,
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+def at(text: str, place: tuple[int, int] | None) -> str:
+    """The text from a 1-based (line, column) on."""
+    assert place is not None
+    line, column = place
+    return text.splitlines()[line - 1][column - 1 :]
+
+
+@given(DOCUMENTS, st.sampled_from([None, 1, 2]))
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_json_loads_back_and_locate_points_at_every_value_and_key(
+    data: dict[str, Any], indent: int | None
+) -> None:
+    text = json.dumps(data, indent=indent, ensure_ascii=False)
+    raw = text.encode()
+    assert parse_data(raw, "-") == data
+    for loc, value in paths(data):
+        assert at(text, locate(raw, loc)).startswith(json.dumps(value, ensure_ascii=False)[:1])
+        if loc and isinstance(loc[-1], str):
+            assert at(text, locate(raw, loc, key=True)).startswith(
+                json.dumps(loc[-1], ensure_ascii=False)[:-1]
+            )
+
+
+@given(DOCUMENTS, st.booleans())
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_yaml_loads_back_and_locate_points_at_every_key(data: dict[str, Any], flow: bool) -> None:
+    text = yaml.safe_dump(data, allow_unicode=True, default_flow_style=flow, width=10**6)
+    raw = text.encode()
+    assert parse_data(raw, "-") == data
+    for loc, value in paths(data):
+        if loc and isinstance(loc[-1], str):
+            assert at(text, locate(raw, loc, key=True)).startswith(loc[-1])
+        if isinstance(value, int):
+            assert at(text, locate(raw, loc)).startswith(str(value))
+
+
+YAMLISH = "ab: -[]{},&*!|>'\"#%@`\n\t 01.e~?\\\x00\xff"
+
+
+@given(st.one_of(st.binary(), st.text(alphabet=YAMLISH).map(str.encode)))
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_random_bytes_raise_nothing_but_gradpipe_error(raw: bytes) -> None:
+    try:
+        data = parse_data(raw, "-")
+    except GradpipeError as error:
+        assert error.message
+        assert error.line is None or error.line >= 1
+        assert error.column is None or error.column >= 1
+    else:
+        assert isinstance(data, dict)
+        for loc, _ in paths(data):
+            assert locate(raw, loc) is not None
+
+
+FORMULAS_YAML = """\
+nodes:
+  n: x1*w1 + tan(b)
+  m: "x1*w1 + tan(b)"
+  e: {expr: 'exp(2*n) // 3'}
+  q: "tab\\t+ tan(b)"
+  f: x1*w1
+    + tan(b)
+"""
+
+
+@pytest.mark.parametrize(
+    ("loc", "offset", "expected"),
+    [
+        (("nodes", "n"), 8, (2, 14)),  # plain: the 't' of tan
+        (("nodes", "m"), 8, (3, 15)),  # quoted: one column for the quote
+        (("nodes", "e", "expr"), 9, (4, 23)),  # the '//'
+        (("nodes", "q"), 6, (5, 6)),  # an escape: the string's own place
+        (("nodes", "f"), 8, (6, 6)),  # folded over two lines: the string's own place
+        (("nodes", "n"), 99, (2, 6)),  # past the end: the string's own place
+    ],
+)
+def test_locate_finds_a_place_inside_a_yaml_string(
+    loc: tuple[str | int, ...], offset: int, expected: tuple[int, int]
+) -> None:
+    assert locate(FORMULAS_YAML.encode(), loc, offset=offset) == expected
+
+
+def test_locate_finds_a_place_inside_a_json_string() -> None:
+    raw = b'{"nodes": {"n": "x1*w1 + tan(b)",\n "q": "\\tx + tan(b)"}}'
+    assert locate(raw, ("nodes", "n"), offset=8) == (1, 26)
+    assert locate(raw, ("nodes", "q"), offset=5) == (2, 7)
+
+
+def test_columns_count_characters_and_lines_end_in_crlf_too() -> None:
+    raw = "a: 'ééé'\r\nb: [ü, x]\r\n\tc: 1\r\n".encode()
+    assert locate(raw[: raw.index(b"\t")], ("b", 1)) == (2, 8)
+    assert error_of(raw).startswith("3:1: invalid YAML: found character")
+    raw = '{"a": "ééé",\r\n "b": ["ü", "x"]}'.encode()
+    assert locate(raw, ("b", 1)) == (2, 13)
+
+
+def test_the_top_level_error_points_at_the_document() -> None:
+    assert error_of("# a list\n---\n- 1\n") == (
+        "3:1: expected a mapping at the top level, found a list"
+    )
+
+
+def generated_spec(entries: int) -> str:
+    """A spec in the block style people write: leaves, formulas and op objects."""
+    lines = ["version: 1", "values:"]
+    for index in range(entries):
+        if index % 3 == 0:
+            lines.append(f'  x{index}: {{value: {index * 0.25}, label: "x_{index}"}}')
+        else:
+            lines.append(f"  x{index}: {index - entries // 2}")
+    lines.append("nodes:")
+    for index in range(1, entries):
+        if index % 2:
+            lines.append(f"  n{index}: x{index}*x{index - 1} + 2.5")
+        else:
+            lines.append(f"  n{index}:\n    op: tanh\n    args: [x{index}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_plain_yaml_reads_as_pyyaml_reads_it() -> None:
+    text = generated_spec(500)
+    assert parse_data(text.encode(), "-") == yaml.load(text, Loader=yaml.SafeLoader)
