@@ -91,8 +91,8 @@ def locate(
     """1-based (line, column) of the value at `loc`, or of its mapping key when `key`.
 
     With `offset`, the place of that character (0-based) of the string value at `loc`, e.g.
-    of a formula's offending part, where the file writes the string as is (plain or quoted
-    without escapes, on one line); else the value's own place. Where `loc` goes deeper
+    of a formula's offending part, in whatever style the string is written (quoted, with
+    escapes, folded, block). Where `loc` goes deeper
     than the data, the nearest existing ancestor's place is given; None if the document
     cannot be read at all. Slow path: only used to report an error.
     """
@@ -344,8 +344,8 @@ def _locate_json(
         else:
             if offset is not None and text[value_at] == '"':
                 value, end = _scanstring(text, value_at + 1)
-                if 0 <= offset < len(value) and text[value_at + 1 : end - 1] == value:
-                    return _position(text, value_at + 1 + offset)
+                inside = _source_index(text[value_at:end], value, offset, '"')
+                return _position(text, value_at + (inside or 0))
     except (ValueError, IndexError, RecursionError):
         return None
     at = key_at if key and key_at is not None else value_at
@@ -683,15 +683,54 @@ def _locate_yaml(
 
 
 def _place_in_scalar(text: str, event: Any, offset: int) -> Position:
-    """Where character `offset` of a scalar's value is written, if the text holds it as is."""
-    start, end = event.start_mark, event.end_mark
-    line, column = start.line + 1, start.column + 1
-    if start.line != end.line or not 0 <= offset < len(event.value):
-        return line, column
-    written = text.splitlines()[start.line][start.column : end.column]
-    if event.style in ("'", '"'):
-        written = written[1:-1]
-        column += 1
-    if written != event.value:
-        return start.line + 1, start.column + 1
-    return line, column + offset
+    """Where character `offset` of a scalar's value is written, else where the scalar starts."""
+    start = event.start_mark.index
+    source = text[start : event.end_mark.index]
+    index = _source_index(source, event.value, offset, event.style or "")
+    return _position(text, start + (index or 0))
+
+
+_ESCAPE_LENGTHS = {"x": 4, "u": 6, "U": 10}
+
+
+def _source_index(source: str, value: str, offset: int, style: str) -> int | None:
+    """Index in `source` (a string as written) of character `offset` of its value.
+
+    Walks both side by side: quotes, escapes, block indicators, line folding and
+    indentation are written characters that the value does not hold as is.
+    """
+    if not 0 <= offset < len(value):
+        return None
+    at = 0  # in value
+    cursor = 1 if style in ("'", '"') else 0  # in source
+    if style in ("|", ">"):
+        cursor = source.find("\n") + 1
+        if cursor == 0:
+            return None
+    length = len(source)
+    while cursor < length:
+        char = source[cursor]
+        if char in "\r\n":
+            cursor += 2 if source.startswith("\r\n", cursor) else 1
+            while cursor < length and source[cursor] in " \t":
+                cursor += 1
+            if value[at] in " \n":  # a folded or kept line break
+                at += 1
+        elif (style == '"' and char == "\\") or (style == "'" and source.startswith("''", cursor)):
+            escaped = source[cursor + 1 : cursor + 2]
+            if escaped in ("\r", "\n"):  # an escaped line break joins the lines
+                cursor += 1
+                continue
+            if at == offset:
+                return cursor
+            cursor += _ESCAPE_LENGTHS.get(escaped, 2) if char == "\\" else 2
+            at += 1
+        else:
+            if char == value[at]:
+                if at == offset:
+                    return cursor
+                at += 1
+            cursor += 1
+        if at >= len(value):
+            return None
+    return None

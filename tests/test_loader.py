@@ -391,6 +391,12 @@ nodes:
   q: "tab\\t+ tan(b)"
   f: x1*w1
     + tan(b)
+  s: 'it''s + tan(b)'
+  l: |
+    x1*w1
+    + tan(b)
+  g: "x1*w1 \\u00e9 \\
+     + tan(b)"
 """
 
 
@@ -400,8 +406,11 @@ nodes:
         (("nodes", "n"), 8, (2, 14)),  # plain: the 't' of tan
         (("nodes", "m"), 8, (3, 15)),  # quoted: one column for the quote
         (("nodes", "e", "expr"), 9, (4, 23)),  # the '//'
-        (("nodes", "q"), 6, (5, 6)),  # an escape: the string's own place
-        (("nodes", "f"), 8, (6, 6)),  # folded over two lines: the string's own place
+        (("nodes", "q"), 6, (5, 14)),  # after an escape
+        (("nodes", "f"), 8, (7, 7)),  # folded over two lines
+        (("nodes", "s"), 7, (8, 15)),  # after a quote written twice
+        (("nodes", "l"), 8, (11, 7)),  # in a block scalar
+        (("nodes", "g"), 10, (13, 8)),  # after a unicode escape and an escaped line break
         (("nodes", "n"), 99, (2, 6)),  # past the end: the string's own place
     ],
 )
@@ -412,9 +421,9 @@ def test_locate_finds_a_place_inside_a_yaml_string(
 
 
 def test_locate_finds_a_place_inside_a_json_string() -> None:
-    raw = b'{"nodes": {"n": "x1*w1 + tan(b)",\n "q": "\\tx + tan(b)"}}'
+    raw = b'{"nodes": {"n": "x1*w1 + tan(b)",\n "q": "\\tx + \\u00e9 + tan(b)"}}'
     assert locate(raw, ("nodes", "n"), offset=8) == (1, 26)
-    assert locate(raw, ("nodes", "q"), offset=5) == (2, 7)
+    assert locate(raw, ("nodes", "q"), offset=9) == (2, 23)
 
 
 def test_columns_count_characters_and_lines_end_in_crlf_too() -> None:
