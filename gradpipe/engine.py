@@ -7,23 +7,27 @@ about files, or imports anything beyond the standard library.
 A node whose ``grad`` is ``None`` is constant (a wrapped plain number, or an op on
 constants only): like a PyTorch tensor without ``requires_grad``, it takes part in the
 forward pass but neither receives nor passes on a gradient.
+
+The arithmetic is PyTorch's (ATen's CPU kernels and autograd formulas), so values and
+gradients agree with ``torch.float64`` to the last bit wherever both use IEEE arithmetic;
+``exp``, ``log``, ``tanh`` and ``sqrt`` come from the C library, which can differ from
+ATen's vectorised versions in the last bit.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from functools import reduce
-from operator import add as _add
-from typing import TYPE_CHECKING, Union
+from numbers import Real
+from typing import TYPE_CHECKING, TypeAlias
 
 from gradpipe.errors import MathError
 
 if TYPE_CHECKING:
     import graphviz
 
-Number = Union[int, float]
-Operand = Union["Value", int, float]
+Number: TypeAlias = "int | float"
+Operand: TypeAlias = "Value | int | float"
 
 _exp = math.exp
 _log = math.log
@@ -68,7 +72,7 @@ CONST = "const"
 class Value:
     """A scalar in an expression graph: its value, gradient, label, op and children."""
 
-    __slots__ = ("data", "grad", "label", "_op", "_prev")
+    __slots__ = ("_op", "_prev", "data", "grad", "label")
 
     data: float
     grad: float | None
@@ -77,14 +81,13 @@ class Value:
     _prev: tuple[Value, ...]
 
     def __init__(self, data: Number, label: str = "") -> None:
-        if isinstance(data, bool) or not isinstance(data, (int, float)):
-            raise TypeError(f"Value needs a number, not {type(data).__name__}")
-        self.data = float(data)
+        self.data = data if type(data) is float else _number(data)
         self.grad = 0.0
         self.label = label
         self._op = LEAF
         self._prev = ()
-        _check(self, self.data)
+        if self.data - self.data != 0.0:
+            raise MathError(f"value of {_describe(self)} is {_show(self.data)}", self)
 
     # The notes' names for micrograd's `data` and `grad`.
     @property
@@ -131,30 +134,46 @@ class Value:
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
 
-    # Binary ops: value first, local derivatives in `backward`.
+    # Binary ops: the value here, the local derivatives in `backward`.
     def __add__(self, other: Operand) -> Value:
-        other = _wrap(other)
-        return _node(self.data + other.data, "add", (self, other))
+        if not isinstance(other, Value):
+            other = _wrap(other)
+        constant = self.grad is None and other.grad is None
+        return _node(self.data + other.data, "add", (self, other), constant)
 
     def __sub__(self, other: Operand) -> Value:
-        other = _wrap(other)
-        return _node(self.data - other.data, "sub", (self, other))
+        if not isinstance(other, Value):
+            other = _wrap(other)
+        constant = self.grad is None and other.grad is None
+        return _node(self.data - other.data, "sub", (self, other), constant)
 
     def __mul__(self, other: Operand) -> Value:
-        other = _wrap(other)
-        return _node(self.data * other.data, "mul", (self, other))
+        if not isinstance(other, Value):
+            other = _wrap(other)
+        constant = self.grad is None and other.grad is None
+        return _node(self.data * other.data, "mul", (self, other), constant)
 
     def __truediv__(self, other: Operand) -> Value:
-        other = _wrap(other)
+        if not isinstance(other, Value):
+            other = _wrap(other)
         children = (self, other)
         if other.data == 0.0:
             raise _math_error("division by zero", "div", children)
-        return _node(self.data / other.data, "div", children)
+        constant = self.grad is None and other.grad is None
+        return _node(self.data / other.data, "div", children, constant)
 
     def __pow__(self, other: Operand) -> Value:
-        other = _wrap(other)
+        if not isinstance(other, Value):
+            other = _wrap(other)
         children = (self, other)
-        return _node(_power(self.data, other.data, children), "pow", children)
+        x, y = self.data, other.data
+        try:
+            # A constant exponent is ATen's `tensor ** number`, a variable one `tensor ** tensor`.
+            data = _power(x, y) if other.grad is None else _pow(x, y)
+        except (ValueError, OverflowError, ZeroDivisionError):
+            raise _math_error(_power_problem(x, y), "pow", children) from None
+        constant = self.grad is None and other.grad is None
+        return _node(data, "pow", children, constant)
 
     def __radd__(self, other: Number) -> Value:
         return _wrap(other) + self
@@ -172,7 +191,7 @@ class Value:
         return _wrap(other) ** self
 
     def __neg__(self) -> Value:
-        return _node(-self.data, "neg", (self,))
+        return _node(-self.data, "neg", (self,), self.grad is None)
 
     def __pos__(self) -> Value:
         return self
@@ -184,39 +203,44 @@ class Value:
             data = _exp(self.data)
         except OverflowError:
             raise _math_error("exp overflows", "exp", (self,)) from None
-        return _node(data, "exp", (self,))
+        return _node(data, "exp", (self,), self.grad is None)
 
     def log(self) -> Value:
         """The natural logarithm; defined for positive values only."""
         if self.data <= 0.0:
             raise _math_error(f"log of {_show(self.data)}", "log", (self,))
-        return _node(_log(self.data), "log", (self,))
+        return _node(_log(self.data), "log", (self,), self.grad is None)
 
     def tanh(self) -> Value:
-        """The hyperbolic tangent."""
-        return _node(_tanh(self.data), "tanh", (self,))
+        """The hyperbolic tangent (exactly ±1 once saturated, with gradient 0)."""
+        return _node(_tanh(self.data), "tanh", (self,), self.grad is None)
 
     def relu(self) -> Value:
         """max(0, x), with derivative 0 at 0 as in PyTorch."""
         x = self.data
-        return _node(x if x > 0.0 else 0.0, "relu", (self,))
+        return _node(x if x > 0.0 else 0.0, "relu", (self,), self.grad is None)
 
     def sigmoid(self) -> Value:
-        """1 / (1 + e^-x), as PyTorch computes it, without overflow for any x."""
-        x = self.data
+        """1 / (1 + e^-x), as ATen computes it, without overflow for any x."""
         try:
-            data = 1.0 / (1.0 + _exp(-x))
-        except OverflowError:
+            data = 1.0 / (1.0 + _exp(-self.data))
+        except OverflowError:  # e^-x is infinite, so ATen's quotient is 0
             data = 0.0
-        return _node(data, "sigmoid", (self,))
+        return _node(data, "sigmoid", (self,), self.grad is None)
 
     @staticmethod
     def sum(terms: Iterable[Operand]) -> Value:
-        """One node adding any number (at least one) of terms, left to right."""
-        children = tuple(_wrap(t) for t in terms)
+        """One node adding any number (at least one) of terms, left to right as a + b + c."""
+        children = tuple(t if isinstance(t, Value) else _wrap(t) for t in terms)
         if not children:
             raise ValueError("sum needs at least one term")
-        return _node(reduce(_add, [c.data for c in children]), "sum", children)
+        data = children[0].data
+        constant = children[0].grad is None
+        for c in children[1:]:
+            data += c.data
+            if c.grad is not None:
+                constant = False
+        return _node(data, "sum", children, constant)
 
     def backward(self) -> None:
         """Backpropagate from this node: its gradient is 1, every node's is d(self)/d(node).
@@ -224,13 +248,14 @@ class Value:
         Leaves accumulate (as in micrograd and PyTorch, so a training loop zeroes them);
         the gradients of computed nodes are recomputed from zero.
         """
+        if self.grad is None:
+            return
         topo = topological_order((self,))
         for v in topo:
             if v._prev and v.grad is not None:
                 v.grad = 0.0
-        if self.grad is None:
-            return
         self.grad = 1.0
+        # The local derivatives, in ATen's formulas and order of operations.
         for v in reversed(topo):
             g = v.grad
             if g is None:
@@ -238,33 +263,34 @@ class Value:
             if g - g != 0.0:
                 raise _gradient_error(v, topo)
             op = v._op
-            prev = v._prev
             if op == "mul":
-                a, b = prev
+                a, b = v._prev
                 if a.grad is not None:
                     a.grad += g * b.data
                 if b.grad is not None:
                     b.grad += g * a.data
             elif op == "add":
-                a, b = prev
+                a, b = v._prev
                 if a.grad is not None:
                     a.grad += g
                 if b.grad is not None:
                     b.grad += g
-            elif op == "sum":
-                for c in prev:
-                    if c.grad is not None:
-                        c.grad += g
             elif op == "tanh":
-                (a,) = prev
+                (a,) = v._prev
                 t = v.data
                 a.grad += g * (1.0 - t * t)  # type: ignore[operator]
+            elif op == "sum":
+                for c in v._prev:
+                    if c.grad is not None:
+                        c.grad += g
+            elif op == LEAF:
+                pass
             elif op == "relu":
-                (a,) = prev
                 if v.data > 0.0:
+                    (a,) = v._prev
                     a.grad += g  # type: ignore[operator]
             elif op == "sub":
-                a, b = prev
+                a, b = v._prev
                 if a.grad is not None:
                     a.grad += g
                 if b.grad is not None:
@@ -272,22 +298,22 @@ class Value:
             elif op == "pow":
                 _pow_backward(v, g)
             elif op == "neg":
-                (a,) = prev
+                (a,) = v._prev
                 a.grad += -g  # type: ignore[operator]
             elif op == "div":
-                a, b = prev
+                a, b = v._prev
                 if a.grad is not None:
                     a.grad += g / b.data
                 if b.grad is not None:
                     b.grad += -g * ((a.data / b.data) / b.data)
             elif op == "exp":
-                (a,) = prev
+                (a,) = v._prev
                 a.grad += g * v.data  # type: ignore[operator]
             elif op == "log":
-                (a,) = prev
+                (a,) = v._prev
                 a.grad += g / a.data  # type: ignore[operator]
             elif op == "sigmoid":
-                (a,) = prev
+                (a,) = v._prev
                 s = v.data
                 a.grad += g * (1.0 - s) * s  # type: ignore[operator]
 
@@ -330,43 +356,42 @@ _BINARY = {
 def topological_order(roots: Iterable[Value]) -> list[Value]:
     """Every node reachable from ``roots``, arguments before their users, by a loop.
 
-    The order is deterministic: children are visited in order, roots in order.
+    The order is deterministic: a depth-first walk, children in order, roots in order.
     """
     order: list[Value] = []
+    emit = order.append
     visited: set[Value] = set()
-    append = order.append
+    visit = visited.add
     for root in roots:
         if root in visited:
             continue
-        visited.add(root)
-        stack: list[tuple[Value, int]] = [(root, 0)]
-        while stack:
-            node, i = stack[-1]
-            prev = node._prev
-            if i < len(prev):
-                stack[-1] = (node, i + 1)
-                child = prev[i]
+        visit(root)
+        # The path from the root, and an iterator over each path node's unvisited children.
+        path = [root]
+        pending = [iter(root._prev)]
+        while pending:
+            for child in pending[-1]:
                 if child not in visited:
-                    visited.add(child)
-                    stack.append((child, 0))
+                    visit(child)
+                    if child._prev:
+                        path.append(child)
+                        pending.append(iter(child._prev))
+                        break
+                    emit(child)
             else:
-                stack.pop()
-                append(node)
+                pending.pop()
+                emit(path.pop())
     return order
 
 
 _new = object.__new__
 
 
-def _node(data: float, op: str, children: tuple[Value, ...]) -> Value:
-    """A computed node; constant when every argument is."""
+def _node(data: float, op: str, children: tuple[Value, ...], constant: bool) -> Value:
+    """A computed node; it fails where its value is not a finite number."""
     out = _new(Value)
     out.data = data
-    out.grad = None
-    for c in children:
-        if c.grad is not None:
-            out.grad = 0.0
-            break
+    out.grad = None if constant else 0.0
     out.label = ""
     out._op = op
     out._prev = children
@@ -376,43 +401,57 @@ def _node(data: float, op: str, children: tuple[Value, ...]) -> Value:
 
 
 def _wrap(x: Operand) -> Value:
-    if isinstance(x, Value):
+    return x if isinstance(x, Value) else Value.constant(x)
+
+
+def _number(x: object) -> float:
+    """A real number as a float; bools and non-numbers are refused."""
+    if isinstance(x, bool) or not isinstance(x, Real):
+        raise TypeError(f"Value needs a real number, not {type(x).__name__}")
+    return float(x)
+
+
+def _power(x: float, y: float) -> float:
+    """x ** y as ATen raises a tensor to a plain number: exact cases first, else C's pow."""
+    if y == 2.0:
+        return x * x
+    if y == 3.0:
+        return x * x * x
+    if y == -1.0:
+        return 1.0 / x
+    if y == -2.0:
+        return 1.0 / (x * x)
+    if y == 0.5:
+        return _sqrt(x)
+    if y == -0.5:
+        return 1.0 / _sqrt(x)
+    if y == 0.0:
+        return 1.0
+    if y == 1.0:
         return x
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        raise TypeError(f"unsupported operand for Value: {type(x).__name__}")
-    return Value.constant(x)
+    return _pow(x, y)
 
 
-def _check(v: Value, data: float) -> None:
-    if data - data != 0.0:
-        raise MathError(f"value of {_describe(v)} is {_show(data)}", v)
-
-
-def _power(a: float, b: float, children: tuple[Value, ...]) -> float:
-    try:
-        return _pow(a, b)
-    except (ValueError, OverflowError, ZeroDivisionError):
-        if a == 0.0 and b < 0.0:
-            problem = f"0 ** {_show(b)} is infinite"
-        elif a < 0.0:
-            problem = f"negative base {_show(a)} ** {_show(b)} has no real value"
-        else:
-            problem = f"{_show(a)} ** {_show(b)} overflows"
-        raise _math_error(problem, "pow", children) from None
+def _power_problem(x: float, y: float) -> str:
+    if x == 0.0 and y < 0.0:
+        return f"0 ** {_show(y)} is infinite"
+    if x < 0.0:
+        return f"negative base {_show(x)} ** {_show(y)} has no real value"
+    return f"{_show(x)} ** {_show(y)} overflows"
 
 
 def _pow_backward(v: Value, g: float) -> None:
-    """d(a**b)/da = b·a**(b-1) (0 where b == 0); d(a**b)/db = a**b·ln a (0 where a == 0, b >= 0)."""
+    """ATen's pow backward: base b·a**(b-1) (0 if b == 0), exponent a**b·ln a (0 if a == 0)."""
     a, b = v._prev
     x, y = a.data, b.data
     if a.grad is not None and y != 0.0:
         try:
-            local = y * _pow(x, y - 1.0)
+            power = _power(x, y - 1.0) if b.grad is None else _pow(x, y - 1.0)
         except (ValueError, OverflowError, ZeroDivisionError):
             raise MathError(
                 f"gradient of {_describe(a)} is infinite at {_describe(v)}", v
             ) from None
-        a.grad += g * local
+        a.grad += g * (y * power)
     if b.grad is not None:
         if x > 0.0:
             b.grad += g * (v.data * _log(x))
