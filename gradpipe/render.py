@@ -8,10 +8,11 @@ Graphviz layout program on the DOT (see ``gradpipe.render_layout``).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from gradpipe.engine import CONST, LEAF, OP_SYMBOLS
+from gradpipe.engine import LEAF, OP_SYMBOLS
 from gradpipe.errors import GradpipeError
 from gradpipe.graph import Graph, dump_document, graph_from_value
 
@@ -36,9 +37,9 @@ FAST_LAYOUT_ATTRS = "newrank=true mclimit=0.01 nslimit=0.01 nslimit1=1 splines=l
 NODE_ATTRS = "shape=record fontname=Helvetica fontsize=11 width=0.4 height=0.3"
 EDGE_ATTRS = 'color="#555555" arrowsize=0.6'
 OP_ATTRS = 'shape=ellipse style=filled fillcolor="#eeeeee"'
-LEAF_ATTRS = 'style=filled fillcolor="#d6eaf8"'
-CONST_ATTRS = 'style=dashed color="#888888" fontcolor="#555555"'
-OUTPUT_ATTRS = 'style="filled,bold" fillcolor="#fdebd0" penwidth=2'
+LEAF_ATTRS = ' style=filled fillcolor="#d6eaf8"'
+CONST_ATTRS = ' style=dashed color="#888888" fontcolor="#555555"'
+OUTPUT_ATTRS = ' style="filled,bold" fillcolor="#fdebd0" penwidth=2'
 # Copies of a split shared node: one fill colour per shared node, so its copies match.
 SHARED_FILLS = ("#fcf3cf", "#d5f5e3", "#e8daef", "#fadbd8", "#d1f2eb", "#fae5d3")
 
@@ -81,15 +82,11 @@ def to_dot(graph: Graph) -> str:
 
 
 def _dot_lines(graph: Graph) -> list[str]:
-    """The DOT source line by line, as ``graphviz.Digraph`` writes its source."""
+    """The DOT source: a head line, a line per statement or per value node, the tail line."""
     nodes = graph.nodes
-    names = [_quote(node_id) for node_id in graph.ids]
-    index = {id(v): i for i, v in enumerate(nodes)}
-    uses = [0] * len(nodes)
-    for v in nodes:
-        for c in v._prev:
-            uses[index[id(c)]] += 1
-    output = graph.index(graph.output)
+    names = {id(v): _quote(node_id) for node_id, v in graph}
+    uses = Counter([id(c) for v in nodes for c in v._prev])
+    output = graph.node(graph.output)
     fast = len(nodes) > FAST_LAYOUT_NODES
     lines = [
         f"digraph {_quote(graph.name)} {{\n",
@@ -98,41 +95,65 @@ def _dot_lines(graph: Graph) -> list[str]:
         f"\tedge [{EDGE_ATTRS}]\n",
     ]
     append = lines.append
-    # Nodes drawn once per use: index -> [the copy's attributes, copies drawn so far].
-    split: dict[int, list[Any]] = {}
-    for i, (v, name, fields) in enumerate(zip(nodes, names, _records(graph, _escape), strict=True)):
-        op = v._op
-        if op in (LEAF, CONST):
-            if uses[i] > SPLIT_USES and i != output:
-                fill = SHARED_FILLS[len(split) % len(SHARED_FILLS)]
-                style = "filled,dashed" if op == CONST else "filled"
-                split[i] = [
-                    f'[label="{{ {fields} | shared ×{uses[i]} }}" '
-                    f'style="{style}" fillcolor="{fill}"]',
-                    0,
-                ]
-                continue
-            style = OUTPUT_ATTRS if i == output else LEAF_ATTRS if op == LEAF else CONST_ATTRS
-            append(f'\t{name} [label="{{ {fields} }}" {style}]\n')
-            continue
-        if i == output:
-            append(f'\t{name} [label="{{ {fields} }}" {OUTPUT_ATTRS}]\n')
-        else:
-            append(f'\t{name} [label="{{ {fields} }}"]\n')
-        op_name = f'{name[:-1]}.op"'
-        append(f'\t{op_name} [label="{_escape(OP_SYMBOLS.get(op, op))}" {OP_ATTRS}]\n')
-        for c in v._prev:
-            k = index[id(c)]
-            copy = split.get(k)
-            if copy is None:
-                append(f"\t{names[k]} -> {op_name}\n")
+    op_attrs = {
+        op: f' [label="{_escape(symbol)}" {OP_ATTRS}]\n' for op, symbol in OP_SYMBOLS.items()
+    }
+    # Leaves drawn once per use -> how many of their copies are drawn so far.
+    split: dict[int, int] = {}
+    for v, fields in zip(nodes, _records(graph, _escape), strict=True):
+        key = id(v)
+        name = names[key]
+        prev = v._prev
+        style = _style(v, output)
+        if not prev:
+            n_uses = uses[key]
+            if n_uses > SPLIT_USES and v is not output:
+                split[key] = 0
+                append(_copies(name, fields, n_uses, len(split), style == CONST_ATTRS))
             else:
-                copy[1] += 1
-                copy_name = f'{names[k][:-1]}#{copy[1]}"'
-                append(f"\t{copy_name} {copy[0]}\n\t{copy_name} -> {op_name}\n")
-        append(f"\t{op_name} -> {name}\n")
+                append(f'\t{name} [label="{{ {fields} }}"{style}]\n')
+            continue
+        op_name = f'{name[:-1]}.op"'
+        if split:
+            edges = "".join([_edge(names[id(c)], op_name, split, id(c)) for c in prev])
+        else:
+            edges = "".join([f"\t{names[id(c)]} -> {op_name}\n" for c in prev])
+        append(
+            f'\t{name} [label="{{ {fields} }}"{style}]\n'
+            f"\t{op_name}{op_attrs[v._op]}{edges}\t{op_name} -> {name}\n"
+        )
     append("}\n")
     return lines
+
+
+def _style(v: Value, output: Value) -> str:
+    """The attributes that tell the output, leaves and constants from computed nodes."""
+    if v is output:
+        return OUTPUT_ATTRS
+    if v._op == LEAF:
+        return LEAF_ATTRS
+    if v.grad is None:  # a literal, or an op on literals only
+        return CONST_ATTRS
+    return ""
+
+
+def _copies(name: str, fields: str, uses: int, nth: int, constant: bool) -> str:
+    """A leaf drawn once per use: its copies ``"w#1"``, ``"w#2"``, ... alike, marked shared."""
+    fill = SHARED_FILLS[(nth - 1) % len(SHARED_FILLS)]
+    style = "filled,dashed" if constant else "filled"
+    copies = " ".join([f'{name[:-1]}#{k}"' for k in range(1, uses + 1)])
+    return (
+        f'\tsubgraph {{ node [label="{{ {fields} | shared ×{uses} }}" style="{style}" '
+        f'fillcolor="{fill}"] {copies} }}\n'
+    )
+
+
+def _edge(tail: str, head: str, split: dict[int, int], key: int) -> str:
+    """The edge from an argument, or from its next copy when the argument is drawn per use."""
+    if key not in split:
+        return f"\t{tail} -> {head}\n"
+    split[key] += 1
+    return f'\t{tail[:-1]}#{split[key]}" -> {head}\n'
 
 
 def _records(graph: Graph, escape: Callable[[str], str]) -> Iterator[str]:
@@ -228,21 +249,23 @@ def to_mermaid(graph: Graph) -> str:
     Node ids are positions (``n0``, ``n0op``): graph ids may be Mermaid keywords (``end``).
     Shared nodes are drawn once; the browser's layout has no long-edge problem to avoid.
     """
-    index = {id(v): i for i, v in enumerate(graph.nodes)}
-    output = graph.index(graph.output)
+    nodes = graph.nodes
+    names = {id(v): f"n{i}" for i, v in enumerate(nodes)}
+    output = graph.node(graph.output)
+    kinds = {OUTPUT_ATTRS: ":::output", LEAF_ATTRS: ":::leaf", CONST_ATTRS: ":::const", "": ""}
+    op_shapes = {op: f'op(("{_mermaid_text(symbol)}")):::op\n' for op, symbol in OP_SYMBOLS.items()}
     lines = ["flowchart LR\n", MERMAID_CLASSES]
     append = lines.append
-    for i, (v, fields) in enumerate(zip(graph.nodes, _records(graph, _mermaid_text), strict=True)):
-        op = v._op
-        kind = "output" if i == output else "leaf" if op == LEAF else "const" if op == CONST else ""
-        append(f'\tn{i}["{fields}"]:::{kind}\n' if kind else f'\tn{i}["{fields}"]\n')
-        if op in (LEAF, CONST):
+    for v, fields in zip(nodes, _records(graph, _mermaid_text), strict=True):
+        name = names[id(v)]
+        kind = kinds[_style(v, output)]
+        if not v._prev:
+            append(f'\t{name}["{fields}"]{kind}\n')
             continue
-        symbol = _mermaid_text(OP_SYMBOLS.get(op, op))
-        append(f'\tn{i}op(("{symbol}")):::op\n')
-        for c in v._prev:
-            append(f"\tn{index[id(c)]} --> n{i}op\n")
-        append(f"\tn{i}op --> n{i}\n")
+        edges = "".join([f"\t{names[id(c)]} --> {name}op\n" for c in v._prev])
+        append(
+            f'\t{name}["{fields}"]{kind}\n\t{name}{op_shapes[v._op]}{edges}\t{name}op --> {name}\n'
+        )
     return "".join(lines)
 
 

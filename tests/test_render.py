@@ -6,8 +6,10 @@ then review the diff.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,7 @@ from gradpipe.render import (
     to_dot,
     to_mermaid,
 )
+from gradpipe.render_layout import embedded_program
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 REGENERATE = os.environ.get("GRADPIPE_REGENERATE_GOLDENS") == "1"
@@ -164,29 +167,36 @@ def chain(steps: int) -> Value:
     return h
 
 
-def fill_of(attrs: str) -> str:
-    """The fill colour in a node's attribute list."""
-    found = re.search(r'fillcolor="([^"]+)"', attrs)
-    assert found is not None
-    return found.group(1)
+def parsed(dot: str) -> tuple[dict[str, dict[str, str]], list[tuple[str, str]]]:
+    """Nodes (name -> effective attributes) and edges as the embedded Graphviz reads the DOT."""
+    program = embedded_program()
+    assert program is not None
+    done = subprocess.run(
+        [program, "-Tdot_json"], input=dot.encode(), capture_output=True, check=True
+    )
+    objects = json.loads(done.stdout)["objects"]
+    names = {o["_gvid"]: o["name"] for o in objects}
+    nodes = {o["name"]: o for o in objects if "nodes" not in o}
+    edges = [(names[e["tail"]], names[e["head"]]) for e in json.loads(done.stdout)["edges"]]
+    return nodes, edges
 
 
 def test_widely_shared_leaf_is_drawn_once_per_use_and_marked() -> None:
     steps = SPLIT_USES + 2
-    dot = to_dot(graph_from_value(chain(steps)))
-    nodes = nodes_of(dot)
-    assert '"w"' not in nodes
-    copies = [f'"w#{k}"' for k in range(1, steps + 1)]
-    assert [name for name in nodes if name.startswith('"w#')] == copies
-    fills = {fill_of(nodes[copy]) for copy in copies}
-    assert len(fills) == 1
-    assert fills != {fill_of(nodes['"b#1"'])}
-    for copy in copies:
-        assert "{ w | data 0.9000 | grad " in nodes[copy]
-        assert f"shared ×{steps}" in nodes[copy]
-        assert [tail for tail, _ in edges_of(dot)].count(copy) == 1
+    nodes, edges = parsed(to_dot(graph_from_value(chain(steps))))
+    assert "w" not in nodes
+    copies = [f"w#{k}" for k in range(1, steps + 1)]
+    assert [name for name in nodes if name.startswith("w#")] == copies
+    assert {nodes[copy]["fillcolor"] for copy in copies} == {nodes["w#1"]["fillcolor"]}
+    assert nodes["w#1"]["fillcolor"] != nodes["b#1"]["fillcolor"]
+    for k, copy in enumerate(copies):
+        assert nodes[copy]["label"].startswith("{ w | data 0.9000 | grad ")
+        assert nodes[copy]["label"].endswith(f" | shared ×{steps} }}")
+        assert nodes[copy]["label"] == nodes["w#1"]["label"]
+        # One edge each, to the k-th product, in order.
+        assert [head for tail, head in edges if tail == copy] == [f"_{3 * k + 1}.op"]
     # x is used once: drawn once, as a plain leaf.
-    assert 'fillcolor="#d6eaf8"' in nodes['"x"']
+    assert nodes["x"]["fillcolor"] == "#d6eaf8"
 
 
 def test_leaf_used_up_to_the_threshold_is_drawn_once() -> None:
