@@ -73,7 +73,8 @@ def draw_graph(root: Value) -> Diagram:
     from gradpipe.render_layout import Diagram
 
     # Gradients are always shown, as micrograd shows them (0.0000 before ``backward``).
-    return Diagram.from_lines(_dot_lines(graph_from_value(root)))
+    graph = graph_from_value(root)
+    return Diagram.from_lines(graph.name, _dot_lines(graph))
 
 
 def to_dot(graph: Graph) -> str:

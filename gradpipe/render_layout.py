@@ -3,6 +3,11 @@
 ``GRADPIPE_GRAPHVIZ`` chooses the program: ``auto`` (the default) uses Graphviz's ``dot``
 when it is on PATH and the ``graphviz-pure`` binary installed with gradpipe otherwise;
 ``native`` and ``embedded`` force one. PNG always needs the native ``dot``.
+
+``Value.render_graph()`` returns a ``Diagram``: its inline SVG in Jupyter takes the same
+way, so it shows without Graphviz installed; the graphviz package's own ``pipe()``,
+``render()`` and ``view()`` run ``dot`` by name and raise ``graphviz.ExecutableNotFound``
+without it.
 """
 
 from __future__ import annotations
@@ -35,12 +40,9 @@ class Diagram(graphviz.Digraph):  # type: ignore[misc]
     _quote = staticmethod(_quote)
 
     @classmethod
-    def from_lines(cls, lines: list[str]) -> Diagram:
-        """The Digraph of ``_dot_lines``' output, with the same ``source``."""
-        name = lines[0][len("digraph ") : -len(" {\n")]
-        diagram = cls(body=lines[1:-1])
-        diagram.name = name[1:-1].replace('\\"', '"').replace("\\\\", "\\")
-        return diagram
+    def from_lines(cls, name: str, lines: list[str]) -> Diagram:
+        """The Digraph of ``name`` whose ``source`` is ``lines`` (head and tail included)."""
+        return cls(name=name, body=lines[1:-1])
 
     def _repr_image_svg_xml(self) -> str:
         """SVG for Jupyter, laid out by ``dot`` or, without Graphviz, by ``graphviz-pure``."""
@@ -67,7 +69,12 @@ def layout_program(fmt: str) -> str:
         raise RenderError(f"{GRAPHVIZ_ENV}={choice!r} is not one of {', '.join(CHOICES)}")
     native = shutil.which(NATIVE)
     if fmt == "png":
-        if native is None or choice == "embedded":
+        if choice == "embedded":
+            raise RenderError(
+                f"png needs Graphviz's dot program, and {GRAPHVIZ_ENV}=embedded rules it out: "
+                f"unset {GRAPHVIZ_ENV}, or use -f svg"
+            )
+        if native is None:
             raise RenderError(
                 "png needs Graphviz's dot program, which is not on PATH: "
                 f"{INSTALL_HINT}, or use -f svg"

@@ -126,6 +126,16 @@ def test_png_without_dot_says_how_to_get_it() -> None:
     )
 
 
+def test_png_with_embedded_forced_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(GRAPHVIZ_ENV, "embedded")
+    with pytest.raises(RenderError) as raised:
+        render(neuron(), "png")
+    assert raised.value.message == (
+        "png needs Graphviz's dot program, and GRADPIPE_GRAPHVIZ=embedded rules it out: "
+        "unset GRADPIPE_GRAPHVIZ, or use -f svg"
+    )
+
+
 @needs_dot
 def test_png_through_native_dot() -> None:
     assert render(neuron(), "png").startswith(b"\x89PNG\r\n\x1a\n")
