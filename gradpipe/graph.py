@@ -7,9 +7,11 @@ that includes nodes the output does not depend on, and the output's id.
 
 from __future__ import annotations
 
+import gc
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,40 +60,86 @@ class Graph:
 
         Nodes the output does not depend on get 0; constants keep ``None``.
         """
-        for v in self.nodes:
-            if v.grad is not None:
-                v.grad = 0.0
-        self.node(self.output if output is None else output).backward()
+        with paused_gc():
+            for v in self.nodes:
+                if v.grad is not None:
+                    v.grad = 0.0
+            self.node(self.output if output is None else output).backward()
         self.has_gradients = True
 
     def to_document(self) -> dict[str, Any]:
         """The graph document as plain data (see SPEC section 3)."""
-        position = dict(zip(self.nodes, self.ids, strict=True))  # Values hash by identity
-        arg_ids = position.__getitem__
+        return {**self._head(), "nodes": self._node_dicts(0, len(self.nodes), self._positions())}
+
+    def _head(self) -> dict[str, Any]:
+        return {"version": DOCUMENT_VERSION, "name": self.name, "output": self.output}
+
+    def _positions(self) -> Callable[[Value], str]:
+        """The id of a node of this graph."""
+        return dict(zip(self.nodes, self.ids, strict=True)).__getitem__  # Values hash by identity
+
+    def _node_dicts(self, start: int, stop: int, id_of: Callable[[Value], str]) -> list[Any]:
         gradients = self.has_gradients
-        nodes = [
-            {
-                "id": node_id,
-                "label": v.label or node_id,
-                "op": v._op,
-                "args": list(map(arg_ids, v._prev)),
-                "value": v.data,
-                "grad": v.grad if gradients else None,
-            }
-            for node_id, v in zip(self.ids, self.nodes, strict=True)
-        ]
-        head = {"version": DOCUMENT_VERSION, "name": self.name, "output": self.output}
-        return {**head, "nodes": nodes}
+        with paused_gc():
+            return [
+                {
+                    "id": node_id,
+                    "label": v.label or node_id,
+                    "op": v._op,
+                    "args": list(map(id_of, v._prev)),
+                    "value": v.data,
+                    "grad": v.grad if gradients else None,
+                }
+                for node_id, v in zip(self.ids[start:stop], self.nodes[start:stop], strict=True)
+            ]
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+_HEAD_END = ',\n "nodes": [\n '
+_NODES_END = "\n ]}\n"
 
 
 def dump_document(document: dict[str, Any]) -> str:
     """Strict, deterministic JSON: one node per line, a trailing newline, no NaN tokens."""
     head = {k: v for k, v in document.items() if k != "nodes"}
-    dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
-    # One C-speed encoding of all nodes, then a line break before each: `{"id": ` (a brace
-    # and an unescaped quote) cannot occur inside a JSON string, only where a node begins.
-    nodes = dumps(document["nodes"])[1:-1].replace('}, {"id": ', '},\n {"id": ')
-    return dumps(head)[:-1] + ',\n "nodes": [\n ' + nodes + "\n ]}\n"
+    return _encode(head)[:-1] + _HEAD_END + _encode_nodes(document["nodes"]) + _NODES_END
+
+
+def encode_document(graph: Graph, chunk: int = 50_000) -> bytes:
+    """``dump_document(graph.to_document())`` as UTF-8, in little memory.
+
+    Nodes are turned into dicts and text a chunk at a time: a million-node graph never
+    holds a million dicts and several copies of its text at once.
+    """
+    id_of = graph._positions()
+    parts = [(_encode(graph._head())[:-1] + _HEAD_END).encode()]
+    for start in range(0, len(graph.nodes), chunk):
+        text = _encode_nodes(graph._node_dicts(start, start + chunk, id_of))
+        parts.append((",\n " + text if start else text).encode())
+    parts.append(_NODES_END.encode())
+    return b"".join(parts)
+
+
+def _encode_nodes(nodes: list[Any]) -> str:
+    """The nodes, comma and line separated: one C-speed encoding, then a line break before
+    each node, where ``{"id": `` stands (a brace and an unescaped quote: never in a string)."""
+    return _encode(nodes)[1:-1].replace('}, {"id": ', '},\n {"id": ')
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cycle collector while a graph's objects are made or walked.
+
+    Graphs hold no reference cycles, yet each collection would rescan every one of their
+    millions of objects; paused, they are scanned a few times at most.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def anonymous_ids(taken: set[str]) -> Iterator[str]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from gradpipe.engine import Value
-from gradpipe.graph import dump_document, graph_from_value
+from gradpipe.graph import dump_document, encode_document, graph_from_value
 
 
 def test_one_node_per_line_with_a_trailing_newline() -> None:
@@ -39,3 +41,12 @@ def test_gradients_are_null_until_computed() -> None:
     assert {n["grad"] for n in graph.to_document()["nodes"]} == {None}
     graph.backward()
     assert [n["grad"] for n in graph.to_document()["nodes"]] == [2.0, None, 1.0]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 50_000])
+def test_encoding_in_chunks_writes_the_same_bytes(chunk: int) -> None:
+    a, b = Value(2.0, "a"), Value(-1.5, "b")
+    graph = graph_from_value((a * b + a).tanh() * Value(3.0, "λ"), name="chunks")
+    graph.backward()
+    expected = dump_document(graph.to_document()).encode()
+    assert encode_document(graph, chunk) == expected

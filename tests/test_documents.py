@@ -1,0 +1,273 @@
+"""Loading specs and graph documents: SPEC sections 1 and 3, rule by rule."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from gradpipe.documents import LABEL_LIMIT, build_graph, load_document, read_document
+from gradpipe.engine import CONST, LEAF, Value
+from gradpipe.errors import GradpipeError, MathError
+from gradpipe.graph import Graph, dump_document
+
+
+def load(text: str, path: str = "test.yaml", **overrides: float) -> Graph:
+    return load_document(text.encode(), path, overrides)
+
+
+def error_of(text: str, path: str = "test.yaml") -> str:
+    with pytest.raises(GradpipeError) as caught:
+        load(text, path)
+    return caught.value.format()
+
+
+def nodes_of(graph: Graph) -> dict[str, dict[str, Any]]:
+    return {node["id"]: node for node in graph.to_document()["nodes"]}
+
+
+def test_each_sub_formula_is_a_node_labelled_with_its_text() -> None:
+    graph = load("values: {x1: 2, w1: -3, x2: 0, w2: 1, b: 6.5}\nnodes: {n: x1*w1 + x2*w2 + b}")
+    computed = [(n["label"], n["op"]) for n in graph.to_document()["nodes"] if n["args"]]
+    assert computed == [
+        ("x1*w1", "mul"),
+        ("x2*w2", "mul"),
+        ("x1*w1 + x2*w2", "add"),
+        ("n", "add"),
+    ]
+    assert graph.node("n").data == 0.5
+
+
+def test_long_labels_are_shortened_with_an_ellipsis() -> None:
+    graph = load(
+        "values: {alpha: 1, beta: 2}\nnodes: {y: (alpha + beta + alpha + beta + alpha) * 2}"
+    )
+    (label,) = [n["label"] for n in graph.to_document()["nodes"] if n["op"] == "add"][-1:]
+    assert len(label) == LABEL_LIMIT
+    assert label == "alpha + beta + alpha + …"
+
+
+def test_minus_on_a_literal_folds_into_one_constant() -> None:
+    graph = load("values: {x: -2}\nnodes: {y: x ** -1, z: --3 * x}")
+    nodes = nodes_of(graph)
+    constants = [n for n in nodes.values() if n["op"] == CONST]
+    assert sorted((c["label"], c["value"]) for c in constants) == [("--3", 3.0), ("-1", -1.0)]
+    assert nodes["y"]["value"] == -0.5
+    assert not [n for n in nodes.values() if n["op"] == "neg"]
+
+
+def test_minus_on_a_name_is_a_neg_node() -> None:
+    graph = load("values: {x: 4}\nnodes: {y: -x ** 0.5}")
+    assert graph.node("y").operation == "neg"
+    assert graph.node("y").data == -2.0
+
+
+def test_numbers_alone_are_named_constants() -> None:
+    graph = load('values: {x: 1}\nnodes: {a: 3, b: "-2.5", c: "(4)", y: a * b * c * x}')
+    nodes = nodes_of(graph)
+    assert [(nodes[k]["op"], nodes[k]["value"]) for k in "abc"] == [
+        (CONST, 3.0),
+        (CONST, -2.5),
+        (CONST, 4.0),
+    ]
+    graph.backward()
+    assert graph.node("a").grad is None
+    assert graph.node("x").grad == -30.0
+
+
+def test_constant_subgraphs_take_no_gradient() -> None:
+    graph = load("values: {x: -8}\nnodes: {y: x ** (2 ** 1)}")
+    graph.backward()
+    assert graph.node("x").grad == -16.0
+    assert all(v.grad is None for node_id, v in graph if node_id not in ("x", "y"))
+
+
+@pytest.mark.parametrize("formula", ["x", "(x)", "+x", "((+x))"])
+def test_a_formula_that_is_only_a_name_is_refused(formula: str) -> None:
+    message = error_of(f'values: {{x: 1}}\nnodes: {{y: "{formula}"}}')
+    assert "node 'y' must compute something" in message
+
+
+def test_python_keywords_and_yaml_11_booleans_are_names() -> None:
+    graph = load("values: {lambda: 2, on: 3, no: 4}\nnodes: {if: lambda * on - no}")
+    assert graph.node("if").data == 2.0
+    assert graph.node("on").operation == LEAF
+
+
+def test_anonymous_ids_never_take_a_users_name() -> None:
+    graph = load("values: {_1: 1, _3: 2}\nnodes: {y: _1 * _3 + _1}")
+    assert graph.ids == ["_1", "_3", "_2", "y"]
+
+
+def test_ids_are_stable_from_run_to_run() -> None:
+    text = "values: {a: 1, b: 2}\nnodes: {c: a*b + b*a, d: exp(c) - c * 2}"
+    assert dump_document(load(text).to_document()) == dump_document(load(text).to_document())
+
+
+def test_order_is_topological_output_first_then_declaration_order() -> None:
+    graph = load("values: {a: 1, b: 2, unused: 3}\nnodes: {side: b * 2, out: a + 1}\noutput: out")
+    assert graph.ids[:3] == ["a", "_1", "out"]
+    assert graph.ids[3:] == ["b", "unused", "_2", "side"]
+
+
+def test_output_defaults_to_the_last_node() -> None:
+    assert load("values: {a: 1}\nnodes: {b: a * 2, c: a * 3}").output == "c"
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [("examples/neuron.yaml", "neuron"), ("<stdin>", "stdin"), ("dir/x.spec.json", "x.spec")],
+)
+def test_name_defaults_to_the_files_stem(path: str, name: str) -> None:
+    assert load("nodes: {y: 2 * 3}", path).name == name
+    assert load("name: given\nnodes: {y: 2 * 3}", path).name == "given"
+
+
+def test_overrides_set_leaves_and_named_constants() -> None:
+    text = "values: {x: 1}\nnodes: {k: 2, y: x * k}"
+    assert load(text, x=5.0).node("y").data == 10.0
+    assert load(text, k=-1.0).node("y").data == -1.0
+    assert load(text).node("y").data == 2.0
+
+
+def test_overrides_leave_the_document_unchanged() -> None:
+    document = read_document(b"values: {x: 1}\nnodes: {y: x * 2}", "t.yaml")
+    assert build_graph(document, {"x": 4.0}).node("y").data == 8.0
+    assert build_graph(document).node("y").data == 2.0
+
+
+def test_override_of_an_unknown_name_is_an_error_with_a_hint() -> None:
+    with pytest.raises(GradpipeError) as caught:
+        load("values: {weight: 1}\nnodes: {y: weight * 2}", "t.yaml", wieght=2.0)
+    assert caught.value.format() == (
+        "t.yaml: error: --set wieght: unknown value (did you mean 'weight'?)"
+    )
+
+
+def test_override_of_a_computed_node_is_an_error() -> None:
+    with pytest.raises(GradpipeError, match="'y' is computed \\(mul\\), not a value"):
+        load("values: {x: 1}\nnodes: {y: x * 2}", "t.yaml", y=2.0)
+
+
+def test_reading_does_not_compute() -> None:
+    text = b"values: {x: 0}\nnodes: {y: log(x)}"
+    document = read_document(text, "t.yaml")
+    assert document.kind == "spec"
+    with pytest.raises(MathError) as caught:
+        build_graph(document)
+    assert caught.value.format() == "t.yaml:2:9: error: log of 0.0 at node 'y' (log)"
+
+
+def test_math_errors_point_at_the_sub_formula() -> None:
+    text = "values:\n  x: 0\nnodes:\n  y: 2 + 1 / x\n"
+    with pytest.raises(MathError) as caught:
+        load(text, "t.yaml")
+    assert caught.value.format() == "t.yaml:4:10: error: division by zero at node '1 / x' (div)"
+
+
+@pytest.mark.parametrize(
+    ("text", "column"),
+    [
+        ("nodes:\n  y: 2 * $\n", 10),
+        ("nodes:\n  y: '2 * $'\n", 11),
+        ('nodes:\n  y: "2 * $"\n', 11),
+        ('nodes:\n  y: {expr: "2 * $"}\n', 18),
+        ('{"nodes": {"y": "2 * $"}}', 22),
+    ],
+)
+def test_formula_errors_point_at_the_character(text: str, column: int) -> None:
+    message = error_of(text)
+    line = text.count("\n", 0, text.index("$")) + 1
+    assert message.startswith(f"test.yaml:{line}:{column}: error: ")
+
+
+def test_formula_errors_in_block_scalars_point_at_their_line() -> None:
+    message = error_of("nodes:\n  y: >\n    2 * 3\n    + $\n")
+    assert message.startswith("test.yaml:4:7: error: ")
+
+
+def test_cycles_are_reported_with_their_path() -> None:
+    message = error_of("values: {x: 1}\nnodes:\n  a: x + c\n  b: a * 2\n  c: tanh(b)\n")
+    assert message == "test.yaml:3:3: error: cycle: a -> c -> b -> a"
+
+
+def test_unknown_names_get_the_closest_name() -> None:
+    message = error_of("values:\n  x1: 2\n  x2: 0\nnodes:\n  n: x1 * x3\n")
+    assert message == "test.yaml:5:11: error: unknown name 'x3' in node 'n' (did you mean 'x2'?)"
+
+
+def test_graph_document_in_any_order_keeps_ids_and_leaf_values() -> None:
+    document = {
+        "output": "y",
+        "nodes": [
+            {"id": "y", "label": "the output", "op": "mul", "args": ["k", "x"], "value": 99},
+            {"id": "k", "op": "const", "value": 3, "grad": 7},
+            {"id": "x", "op": "value", "value": 2, "grad": 5},
+        ],
+    }
+    graph = load(json.dumps(document), "g.json")
+    assert graph.ids == ["k", "x", "y"]
+    assert graph.output == "y"
+    assert graph.node("y").data == 6.0
+    assert graph.node("y").label == "the output"
+    assert graph.node("k").grad is None
+    assert not graph.has_gradients
+
+
+def test_graph_document_round_trip_is_byte_stable() -> None:
+    spec = "values: {a: 1.5, b: -2}\nnodes: {c: a * b + exp(a) - 1, d: {op: sum, args: [c, a, 2]}}"
+    first = dump_document(load(spec).to_document())
+    graph = load(first, "again.json")
+    graph.has_gradients = False
+    assert dump_document(graph.to_document()) == first
+
+
+def test_gradients_in_a_graph_document_are_recomputed() -> None:
+    spec = load("values: {a: 3}\nnodes: {b: a * a}")
+    spec.backward()
+    written = dump_document(spec.to_document())
+    graph = load(written, "g.json")
+    graph.backward()
+    assert dump_document(graph.to_document()) == written
+
+
+def test_deep_formulas_do_not_recurse() -> None:
+    depth = 5000
+    formula = "(" * depth + "x" + " + 1)" * depth
+    graph = load(f'values: {{x: 0}}\nnodes: {{y: "{formula}"}}')
+    assert graph.node("y").data == depth
+    graph.backward()
+    assert graph.node("x").grad == 1.0
+
+
+def test_long_chains_load() -> None:
+    steps = 20000
+    nodes = {f"t{i}": {"op": "tanh", "args": [f"t{i - 1}" if i else "x"]} for i in range(steps)}
+    graph = load(json.dumps({"values": {"x": 0.5}, "nodes": nodes}), "chain.json")
+    assert len(graph) == steps + 1
+    graph.backward()
+    assert graph.node("x").grad is not None
+
+
+@pytest.mark.slow
+def test_a_graph_document_of_a_million_nodes_loads() -> None:
+    count = 1_000_000
+    lines = ['{"id": "x", "op": "value", "value": 0.5}']
+    lines += [
+        f'{{"id": "n{i}", "op": "neg", "args": ["{"n" + str(i - 1) if i else "x"}"]}}'
+        for i in range(count - 1)
+    ]
+    raw = ('{"version": 1, "nodes": [' + ",\n".join(lines) + "]}").encode()
+    graph = load_document(raw, "big.json")
+    assert len(graph) == count
+    assert graph.output == f"n{count - 2}"
+    graph.backward()
+    assert graph.node("x").grad == (-1.0) ** (count - 1)
+
+
+def test_values_built_by_hand_agree_with_a_loaded_spec() -> None:
+    a, b = Value(1.5, "a"), Value(-2.0, "b")
+    expected = (a * b + a.exp()).tanh()
+    graph = load("values: {a: 1.5, b: -2}\nnodes: {y: tanh(a * b + exp(a))}")
+    assert graph.node("y").data == expected.data
