@@ -103,6 +103,17 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
+_PLAIN_TOKEN = re.compile(
+    r"""([ \t\n\r\f]*)(
+      (?:0[xXoObB][0-9a-fA-F_]*|(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)
+         (?:[eE][-+]?[0-9_]*)?)[A-Za-z0-9_]*
+     |[A-Za-z_][A-Za-z0-9_]*
+     |\*\*|//|==|!=|<=|>=|<<|>>|:=|[-+*/(),]
+    )""",
+    re.VERBOSE,
+).findall
+_NUMBER_START = frozenset("0123456789.")
+_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 _DECIMAL = re.compile(
     r"(?:0+|[1-9][0-9]*)|(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[0-9]+[eE][-+]?[0-9]+"
 )
@@ -163,6 +174,37 @@ _Token = tuple[str, str, int, float]
 
 def _tokens(text: str) -> list[_Token]:
     """Split a formula into tokens, refusing anything outside Python's arithmetic."""
+    try:
+        tokens = _plain_tokens(text)
+    except FormulaError:
+        tokens = None
+    return _checked_tokens(text) if tokens is None else tokens
+
+
+def _plain_tokens(text: str) -> list[_Token] | None:
+    """The fast path: tokens of a formula made only of valid tokens, else None."""
+    tokens: list[_Token] = []
+    position = 0
+    for blank, word in _PLAIN_TOKEN(text):
+        start = position + len(blank)
+        position = start + len(word)
+        first = word[0]
+        if first in _NUMBER_START:
+            tokens.append(("number", word, start, _number(word, start)))
+        elif first in _NAME_START:
+            tokens.append(("name", word, start, 0.0))
+        elif word in _PUNCTUATION_HINTS:
+            return None
+        else:
+            tokens.append(("op", word, start, 0.0))
+    # Characters that no token matched were skipped, leaving text past `position`.
+    if text[position:].strip(" \t\n\r\f"):
+        return None
+    return tokens
+
+
+def _checked_tokens(text: str) -> list[_Token]:
+    """The slow path: tokens one by one, raising at the first one that is not valid."""
     tokens: list[_Token] = []
     offset = 0
     length = len(text)

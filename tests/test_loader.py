@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import tracemalloc
 from collections.abc import Iterator
 from typing import Any
 
@@ -460,3 +461,21 @@ def generated_spec(entries: int) -> str:
 def test_plain_yaml_reads_as_pyyaml_reads_it() -> None:
     text = generated_spec(500)
     assert parse_data(text.encode(), "-") == yaml.load(text, Loader=yaml.SafeLoader)
+
+
+def test_the_pure_python_parser_is_used_where_libyaml_is_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(loader, "_CParser", None)
+    assert loader._parser_class() is loader._PureParser
+    assert parse_data(b"a: [1, 1e-3]\n", "-") == {"a": [1, 0.001]}
+
+
+def test_an_alias_bomb_fails_in_little_memory() -> None:
+    tracemalloc.start()
+    try:
+        error_of(billion_laughs(12))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 2**20
