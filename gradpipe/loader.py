@@ -12,6 +12,7 @@ import codecs
 import json
 import math
 import re
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -92,9 +93,9 @@ def locate(
 
     With `offset`, the place of that character (0-based) of the string value at `loc`, e.g.
     of a formula's offending part, in whatever style the string is written (quoted, with
-    escapes, folded, block). Where `loc` goes deeper
-    than the data, the nearest existing ancestor's place is given; None if the document
-    cannot be read at all. Slow path: only used to report an error.
+    escapes, folded, block). Where `loc` goes deeper than the data, the nearest existing
+    ancestor's place is given; None if the document cannot be read at all. Slow path: only
+    used to report an error.
     """
     try:
         text, raw = _decode(raw, "")
@@ -119,8 +120,9 @@ _NOT_YAML_PRINTABLE = re.compile(
 
 def _decode(raw: bytes, path: str) -> tuple[str, bytes]:
     """UTF-8 text (a BOM dropped) and the bytes it came from, or a located LoadError."""
-    if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8) :]
+    bom = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
+    if bom:
+        raw = raw[bom:]
     elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise LoadError("not UTF-8 text: this file is UTF-16; save it as UTF-8", path, 1, 1)
     try:
@@ -131,7 +133,7 @@ def _decode(raw: bytes, path: str) -> tuple[str, bytes]:
         column = len(raw[line_start : error.start].decode("utf-8")) + 1
         byte = raw[error.start]
         raise LoadError(
-            f"not UTF-8 text: invalid byte 0x{byte:02x} at byte {error.start + 1}",
+            f"not UTF-8 text: invalid byte 0x{byte:02x} at byte {bom + error.start + 1}",
             path,
             line,
             column,
@@ -219,7 +221,7 @@ def _load_json(text: str, path: str) -> Any:
                 error.lineno,
                 error.colno,
             ) from None
-        message, offset = _json_problem(text)
+        message, offset = _json_problem(text, deep=isinstance(error, RecursionError))
         if offset is None:
             raise LoadError(f"invalid JSON: {error}", path) from None
         line, column = _position(text, offset)
@@ -246,12 +248,13 @@ _JSON_TOKEN = re.compile(
     r"[ \t\n\r]*(?:(\")|([{}\[\],:])|(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)"
     r"|(true|false|null)|(NaN|-?Infinity))"
 )
-_DIGIT_LIMIT = 4000
 _scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
 
 
-def _json_problem(text: str) -> tuple[str, int | None]:
-    """The first repeated key, NaN/Infinity token, too deep nesting or too long number."""
+def _json_problem(text: str, deep: bool) -> tuple[str, int | None]:
+    """Why json.loads failed, and where: a repeated key, NaN, a long integer, deep nesting."""
+    # Python 3.11+ refuses to convert integers longer than this (0: no limit).
+    digit_limit: int = getattr(sys, "get_int_max_str_digits", lambda: 0)()
     keys: list[dict[str, int] | None] = []
     expect_key = False
     offset = 0
@@ -285,11 +288,12 @@ def _json_problem(text: str) -> tuple[str, int | None]:
             elif char == ",":
                 expect_key = bool(keys) and keys[-1] is not None
         elif match.group(3):
-            if len(match.group(3)) > _DIGIT_LIMIT:
+            digits = match.group(3).lstrip("-")
+            if digit_limit and digits.isdigit() and len(digits) > digit_limit:
                 return "number too long", start
         elif match.group(5):
             return f"{match.group(5)} is not a number in JSON", start
-    if deepest[0] > 0:
+    if deep and deepest[0] > 0:
         return f"nesting too deep ({deepest[0]} levels)", -deepest[1]
     return "invalid JSON", None
 
