@@ -94,24 +94,18 @@ class Formula:
 
 # --- tokens --------------------------------------------------------------------------------
 
-_TOKEN = re.compile(
-    r"""[ \t\n\r\f]*(?:
-      (?P<number>(?:0[xXoObB][0-9a-fA-F_]*|(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)
-                  (?:[eE][-+]?[0-9_]*)?)[A-Za-z0-9_]*)
-     |(?P<name>[A-Za-z_][A-Za-z0-9_]*)
-     |(?P<op>\*\*|//|==|!=|<=|>=|<<|>>|:=|[-+*/(),])
-    )""",
-    re.VERBOSE,
+# Anything that starts like a number, up to where it plainly ends, checked by _number().
+_NUMBER_TEXT = (
+    r"(?:0[xXoObB][0-9a-fA-F_]*|(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)"
+    r"(?:[eE][-+]?[0-9_]*)?)[A-Za-z0-9_]*"
 )
-_PLAIN_TOKEN = re.compile(
-    r"""([ \t\n\r\f]*)(
-      (?:0[xXoObB][0-9a-fA-F_]*|(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)
-         (?:[eE][-+]?[0-9_]*)?)[A-Za-z0-9_]*
-     |[A-Za-z_][A-Za-z0-9_]*
-     |\*\*|//|==|!=|<=|>=|<<|>>|:=|[-+*/(),]
-    )""",
-    re.VERBOSE,
-).findall
+_NAME_TEXT = r"[A-Za-z_][A-Za-z0-9_]*"
+_OPERATOR_TEXT = r"\*\*|//|==|!=|<=|>=|<<|>>|:=|[-+*/(),]"  # with the refused pairs whole
+_BLANK_TEXT = r"[ \t\n\r\f]*"
+_TOKEN = re.compile(
+    rf"{_BLANK_TEXT}(?:(?P<number>{_NUMBER_TEXT})|(?P<name>{_NAME_TEXT})|(?P<op>{_OPERATOR_TEXT}))"
+)
+_PLAIN_TOKEN = re.compile(rf"({_BLANK_TEXT})({_NUMBER_TEXT}|{_NAME_TEXT}|{_OPERATOR_TEXT})").findall
 _NUMBER_START = frozenset("0123456789.")
 _NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 _DECIMAL = re.compile(
@@ -377,7 +371,10 @@ def parse_formula(text: str) -> Formula:
         else:
             raise _missing_operator(tokens, index - 1)
     if expect_operand:
-        raise FormulaError("the formula ends where a number, a name or '(' is expected", len(text))
+        _, last, last_start, _ = tokens[-1]
+        raise FormulaError(
+            f"the formula ends after {last!r}: a number, a name or '(' should follow", last_start
+        )
     while operators:
         op, precedence, start, _ = operators[-1]
         if precedence == 0:
