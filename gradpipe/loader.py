@@ -707,16 +707,21 @@ def _source_index(source: str, value: str, offset: int, style: str) -> int | Non
         return None
     at = 0  # in value
     cursor = 1 if style in ("'", '"') else 0  # in source
+    indent = length = len(source)  # a flow scalar's line breaks drop all leading blanks
     if style in ("|", ">"):
         cursor = source.find("\n") + 1
         if cursor == 0:
             return None
-    length = len(source)
+        # A block scalar's lines lose only the indentation of its first line with content.
+        content = re.search(r"^( *)[^ \r\n]", source[cursor:], re.MULTILINE)
+        indent = len(content.group(1)) if content else 0
+        cursor += min(indent, len(source) - cursor)
     while cursor < length:
         char = source[cursor]
         if char in "\r\n":
             cursor += 2 if source.startswith("\r\n", cursor) else 1
-            while cursor < length and source[cursor] in " \t":
+            line_start = cursor
+            while cursor < length and source[cursor] in " \t" and cursor - line_start < indent:
                 cursor += 1
             if value[at] in " \n":  # a folded or kept line break
                 at += 1

@@ -479,3 +479,40 @@ def test_an_alias_bomb_fails_in_little_memory() -> None:
     finally:
         tracemalloc.stop()
     assert peak < 20 * 2**20
+
+
+FORMULA_TEXT = st.text(alphabet="ab1 +*()'\"\\\té\n", min_size=1, max_size=30)
+
+
+def char_at(text: str, place: tuple[int, int] | None) -> str:
+    """The character at a 1-based (line, column)."""
+    assert place is not None
+    return text.splitlines()[place[0] - 1][place[1] - 1]
+
+
+@given(FORMULA_TEXT, st.booleans(), st.data())
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_locate_offset_finds_each_character_of_a_json_string(
+    value: str, ascii_only: bool, data: st.DataObject
+) -> None:
+    text = json.dumps({"nodes": {"n": value}}, ensure_ascii=ascii_only)
+    offset = data.draw(st.integers(min_value=0, max_value=len(value) - 1))
+    found = char_at(text, locate(text.encode(), ("nodes", "n"), offset=offset))
+    assert found == value[offset] or found == "\\"
+
+
+@given(FORMULA_TEXT, st.sampled_from([None, '"', "'", "|", ">"]), st.data())
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_locate_offset_finds_each_character_of_a_yaml_string(
+    value: str, style: str | None, data: st.DataObject
+) -> None:
+    text = yaml.safe_dump({"nodes": {"n": value}}, default_style=style, allow_unicode=True)
+    raw = text.encode()
+    assert parse_data(raw, "-")["nodes"]["n"] == value
+    offset = data.draw(st.integers(min_value=0, max_value=len(value) - 1))
+    if value[offset] in " \n\t":
+        return  # folded or escaped blanks have no character of their own
+    if style in ("|", ">") and value[0] in " \n":
+        return  # an explicit indentation indicator: the string's own place is given
+    found = char_at(text, locate(raw, ("nodes", "n"), offset=offset))
+    assert found == value[offset] or found in "\\'"
