@@ -18,7 +18,7 @@ from gradpipe.graph import Graph, dump_document, graph_from_value
 
 if TYPE_CHECKING:
     from gradpipe.engine import Value
-    from gradpipe.render_layout import Diagram
+    from gradpipe.render_diagram import Diagram
 
 FORMATS = ("svg", "png", "dot", "json", "mermaid")
 # Formats that need a layout: the only ones the layout limit applies to.
@@ -70,7 +70,7 @@ def render(graph: Graph, fmt: str, *, layout_limit: int = DEFAULT_LAYOUT_LIMIT) 
 
 def draw_graph(root: Value) -> Diagram:
     """``Value.render_graph()``: everything ``root`` depends on, as a ``graphviz.Digraph``."""
-    from gradpipe.render_layout import Diagram
+    from gradpipe.render_diagram import Diagram
 
     # Gradients are always shown, as micrograd shows them (0.0000 before ``backward``).
     graph = graph_from_value(root)

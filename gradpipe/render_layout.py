@@ -3,11 +3,6 @@
 ``GRADPIPE_GRAPHVIZ`` chooses the program: ``auto`` (the default) uses Graphviz's ``dot``
 when it is on PATH and the ``graphviz-pure`` binary installed with gradpipe otherwise;
 ``native`` and ``embedded`` force one. PNG always needs the native ``dot``.
-
-``Value.render_graph()`` returns a ``Diagram``: its inline SVG in Jupyter takes the same
-way, so it shows without Graphviz installed; the graphviz package's own ``pipe()``,
-``render()`` and ``view()`` run ``dot`` by name and raise ``graphviz.ExecutableNotFound``
-without it.
 """
 
 from __future__ import annotations
@@ -16,12 +11,9 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 from pathlib import Path
 
-import graphviz  # type: ignore[import-untyped]
-
-from gradpipe.render import RenderError, _quote
+from gradpipe.render import RenderError
 
 GRAPHVIZ_ENV = "GRADPIPE_GRAPHVIZ"
 CHOICES = ("auto", "native", "embedded")
@@ -31,22 +23,6 @@ INSTALL_HINT = (
     "install Graphviz (apt-get install graphviz, brew install graphviz, "
     "or https://graphviz.org/download/)"
 )
-
-
-class Diagram(graphviz.Digraph):  # type: ignore[misc]
-    """A ``graphviz.Digraph`` whose inline SVG (Jupyter) falls back to the embedded layout."""
-
-    # The source comes ready quoted from gradpipe.render; only the graph's name is quoted here.
-    _quote = staticmethod(_quote)
-
-    @classmethod
-    def from_lines(cls, name: str, lines: list[str]) -> Diagram:
-        """The Digraph of ``name`` whose ``source`` is ``lines`` (head and tail included)."""
-        return cls(name=name, body=lines[1:-1])
-
-    def _repr_image_svg_xml(self) -> str:
-        """SVG for Jupyter, laid out by ``dot`` or, without Graphviz, by ``graphviz-pure``."""
-        return layout(self.source.encode("utf-8", "replace"), "svg").decode()
 
 
 def layout(dot: bytes, fmt: str) -> bytes:
@@ -101,6 +77,8 @@ def embedded_program() -> str | None:
     found = shutil.which(EMBEDDED)
     if found:
         return found
+    import sysconfig  # only needed where graphviz-pure is not on PATH
+
     suffix = ".exe" if os.name == "nt" else ""
     folders = [Path(sys.executable).parent, Path(sysconfig.get_path("scripts"))]
     user_scheme = f"{os.name}_user"
