@@ -1,0 +1,110 @@
+"""Code written for micrograd's Value runs unchanged on gradpipe's, with the same numbers.
+
+micrograd 0.1.0's own ``nn.py`` is run twice from its source, once over each engine, and
+trains the demo's 2-16-16-1 MLP on a small two-moons set with the demo's loss.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import random
+import types
+from typing import Any
+
+import pytest
+
+from gradpipe import Value
+
+pytest.importorskip("micrograd")
+from micrograd.engine import Value as MicrogradValue
+
+
+def nn_over(value_class: type) -> types.ModuleType:
+    """micrograd's nn.py, executed afresh with ``Value`` bound to ``value_class``."""
+    spec = importlib.util.find_spec("micrograd.nn")
+    assert spec is not None and spec.loader is not None and spec.origin is not None
+    source = spec.loader.get_source("micrograd.nn")  # type: ignore[attr-defined]
+    module = types.ModuleType(f"micrograd_nn_over_{value_class.__module__}")
+    exec(compile(source, spec.origin, "exec"), module.__dict__)
+    module.Value = value_class  # type: ignore[attr-defined]
+    return module
+
+
+def moons(n: int, seed: int = 0) -> tuple[list[tuple[float, float]], list[float]]:
+    """Two interleaving half circles with a little noise, labels -1 and 1 (like sklearn's)."""
+    rng = random.Random(seed)
+    xs, ys = [], []
+    for i in range(n):
+        t = math.pi * rng.random()
+        if i % 2:
+            x, y, label = math.cos(t), math.sin(t), 1.0
+        else:
+            x, y, label = 1 - math.cos(t), 0.5 - math.sin(t), -1.0
+        xs.append((x + rng.gauss(0, 0.1), y + rng.gauss(0, 0.1)))
+        ys.append(label)
+    return xs, ys
+
+
+def train(value_class: type, steps: int, samples: int) -> list[tuple[float, float]]:
+    """micrograd's demo loop: max-margin loss with L2, SGD; the loss and accuracy per step."""
+    nn = nn_over(value_class)
+    random.seed(1337)
+    model: Any = nn.MLP(2, [16, 16, 1])
+    xs, ys = moons(samples)
+    history = []
+    for k in range(steps):
+        inputs = [list(map(value_class, row)) for row in xs]
+        scores = list(map(model, inputs))
+        losses = [(1 + -yi * si).relu() for yi, si in zip(ys, scores, strict=True)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = 1e-4 * sum(p * p for p in model.parameters())
+        total = data_loss + reg_loss
+        accuracy = sum((yi > 0) == (si.data > 0) for yi, si in zip(ys, scores, strict=True)) / len(
+            ys
+        )
+        model.zero_grad()
+        total.backward()
+        learning_rate = 1.0 - 0.9 * k / steps
+        for p in model.parameters():
+            p.data -= learning_rate * p.grad
+        history.append((total.data, accuracy))
+    return history
+
+
+@pytest.mark.slow
+def test_micrograd_nn_trains_the_same_step_by_step() -> None:
+    theirs = train(MicrogradValue, steps=8, samples=12)
+    ours = train(Value, steps=8, samples=12)
+    assert [a for _, a in ours] == [a for _, a in theirs]
+    assert [loss for loss, _ in ours] == pytest.approx([loss for loss, _ in theirs], abs=1e-9)
+    assert ours[-1][0] < ours[0][0]  # it learns
+
+
+def test_nn_over_our_engine_really_uses_it() -> None:
+    nn = nn_over(Value)
+    neuron = nn.Neuron(3)
+    assert all(isinstance(p, Value) for p in neuron.parameters())
+    out = neuron([Value(1.0), Value(2.0), Value(3.0)])
+    assert isinstance(out, Value) and out.operation in ("relu", "add")
+    assert nn_over(MicrogradValue).Value is MicrogradValue
+
+
+def test_micrograd_readme_expression_on_both_engines() -> None:
+    def readme(value_class: type) -> tuple[float, float, float]:
+        a = value_class(-4.0)
+        b = value_class(2.0)
+        c = a + b
+        d = a * b + b**3
+        c += c + 1
+        c += 1 + c + (-a)
+        d += d * 2 + (b + a).relu()
+        d += 3 * d + (b - a).relu()
+        e = c - d
+        f = e**2
+        g = f / 2.0
+        g += 10.0 / f
+        g.backward()
+        return g.data, a.grad, b.grad
+
+    assert readme(Value) == pytest.approx(readme(MicrogradValue), rel=1e-15)
