@@ -72,6 +72,7 @@ class Document:
     value_count: int = 0  # a spec's entries below this come from `values`
     origins: dict[int, Where] = field(default_factory=dict)  # of anonymous entries
     order: list[int] = field(default_factory=list)
+    gradients: bool = False  # a graph document with a non-null grad: render redraws them
 
     def __len__(self) -> int:
         return len(self.ops)
@@ -385,6 +386,7 @@ def _plan_graph(document: Document, graph: Mapping[str, Any]) -> list[int]:
             )
     document.ids = list(ids)
     document.labels = [node.get("label", node["id"]) for node in nodes]
+    document.gradients = any(node.get("grad") is not None for node in nodes)
     ops = document.ops = [node["op"] for node in nodes]
     args = document.args = [()] * len(nodes)
     values = document.values = [0.0] * len(nodes)
