@@ -1,0 +1,217 @@
+"""Running one stage over many inputs: each on its own, in order, serially or in processes.
+
+A stage is a picklable function ``(raw bytes, display path) -> output bytes`` that raises
+``GradpipeError`` for bad input. Every input becomes an ``Outcome`` (its bytes, or its
+formatted diagnostic), produced in input order whether the work runs here or in
+worker processes, so a parallel run writes the same bytes and messages as a serial one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import TYPE_CHECKING
+
+import click
+
+from gradpipe.errors import GradpipeError
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import Pool
+
+STDIN = "-"
+STDIN_PATH = "<stdin>"
+STDIN_STEM = "stdin"
+INPUT_SUFFIXES = (".yaml", ".yml", ".json")
+
+Stage = Callable[[bytes, str], bytes]
+
+
+class StageFailure(GradpipeError):
+    """A failure that still has a report to write (a gradient check's table)."""
+
+    def __init__(self, message: str, report: bytes, path: str | None = None) -> None:
+        super().__init__(message, path)
+        self.report = report
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input: its display path and the stem its outputs are named after.
+
+    ``problem`` is an error found while listing inputs; standard input's bytes are read
+    in the parent process into ``raw`` (workers cannot share it).
+    """
+
+    path: str
+    stem: str
+    problem: str | None = None
+    from_stdin: bool = False
+    raw: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one input gave: bytes to write (or None) and a diagnostic (None on success)."""
+
+    data: bytes | None
+    error: str | None
+
+
+def expand_inputs(arguments: Sequence[str]) -> list[Input]:
+    """Files as given, directories as their sorted ``*.yaml *.yml *.json``, ``-`` as stdin.
+
+    No argument means standard input. A directory that cannot be listed or holds no
+    input becomes an input with a ``problem``, reported in its turn like any bad file.
+    """
+    inputs: list[Input] = []
+    for argument in arguments or [STDIN]:
+        if argument == STDIN:
+            inputs.append(Input(STDIN_PATH, STDIN_STEM, from_stdin=True))
+        elif os.path.isdir(argument):
+            inputs.extend(_directory_inputs(argument))
+        else:
+            inputs.append(Input(argument, _stem(argument)))
+    return inputs
+
+
+def is_batch(arguments: Sequence[str]) -> bool:
+    """Several inputs, or a directory (however many files it holds today)."""
+    return len(arguments) > 1 or any(os.path.isdir(argument) for argument in arguments)
+
+
+def plan_destinations(
+    arguments: Sequence[str],
+    inputs: Sequence[Input],
+    out_file: str | None,
+    out_dir: str | None,
+    suffix: str,
+) -> list[str | None]:
+    """Where each input's result goes (None: standard output), or a UsageError up front.
+
+    A batch needs ``--out-dir``; two inputs that would write the same file are refused
+    before any work is done.
+    """
+    if out_file is not None and out_dir is not None:
+        raise click.UsageError("use -o FILE or --out-dir DIR, not both")
+    if out_dir is None:
+        if is_batch(arguments):
+            if out_file is not None:
+                raise click.UsageError("-o FILE takes one input; use --out-dir DIR for several")
+            raise click.UsageError("several inputs (or a directory) need --out-dir DIR")
+        return [None if out_file == STDIN else out_file] * len(inputs)
+    destinations: list[str | None] = []
+    claimed: dict[str, str] = {}
+    for item in inputs:
+        if item.problem is not None:
+            destinations.append(None)
+            continue
+        target = os.path.join(out_dir, item.stem + suffix)
+        if target in claimed:
+            raise click.UsageError(
+                f"inputs {claimed[target]} and {item.path} would both write {target};"
+                " rename one or run them separately"
+            )
+        claimed[target] = item.path
+        destinations.append(target)
+    return destinations
+
+
+@contextmanager
+def run_stage(
+    stage: Stage, inputs: Sequence[Input], jobs: int, read_stdin: Callable[[], bytes]
+) -> Iterator[Iterator[Outcome]]:
+    """Outcomes in input order: computed here when ``jobs`` is 1, else by ``jobs`` processes.
+
+    Leaving the context stops any worker still running (after an interrupt, a closed
+    pipe), so no worker outlives the command.
+    """
+    inputs = [replace(item, raw=read_stdin()) if item.from_stdin else item for item in inputs]
+    process = partial(process_input, stage)
+    if jobs <= 1 or len(inputs) <= 1:
+        yield map(process, inputs)
+        return
+    jobs = min(jobs, len(inputs))
+    with _pool(jobs) as pool:
+        yield pool.imap(process, inputs, chunksize=max(1, len(inputs) // (jobs * 8)))
+
+
+def process_input(stage: Stage, item: Input) -> Outcome:
+    """Read and run one input; bad input becomes a formatted diagnostic, never a traceback."""
+    if item.problem is not None:
+        return Outcome(None, GradpipeError(item.problem, item.path).format())
+    try:
+        raw = item.raw if item.raw is not None else read_input(item.path)
+        return Outcome(stage(raw, item.path), None)
+    except StageFailure as failure:
+        return Outcome(failure.report, _located(failure, item.path).format())
+    except GradpipeError as error:
+        return Outcome(None, _located(error, item.path).format())
+
+
+def read_input(path: str) -> bytes:
+    """The file's bytes, or a GradpipeError saying why they cannot be read."""
+    try:
+        with open(path, "rb") as stream:
+            return stream.read()
+    except OSError as error:
+        raise GradpipeError(f"cannot read: {describe_os_error(error)}", path) from None
+
+
+def describe_os_error(error: OSError) -> str:
+    """The system's reason in the house style (lower case, no errno)."""
+    reason = error.strerror or str(error)
+    return reason[:1].lower() + reason[1:]
+
+
+def _located(error: GradpipeError, path: str) -> GradpipeError:
+    """The error with the input's path when the library did not set one."""
+    if error.path is None:
+        error.path = path
+    return error
+
+
+def _directory_inputs(directory: str) -> list[Input]:
+    """A directory's inputs, sorted by name; hidden files (editor and temporary) skipped."""
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError as error:
+        return [Input(directory, "", problem=f"cannot list: {describe_os_error(error)}")]
+    inputs = [
+        Input(os.path.join(directory, name), _stem(name))
+        for name in names
+        if name.endswith(INPUT_SUFFIXES)
+        and not name.startswith(".")
+        and os.path.isfile(os.path.join(directory, name))
+    ]
+    if not inputs:
+        problem = "no *.yaml, *.yml or *.json files in this directory"
+        return [Input(directory, "", problem=problem)]
+    return inputs
+
+
+def _stem(path: str) -> str:
+    """The file name without its last suffix: what ``--out-dir`` names results after."""
+    name = os.path.basename(path.rstrip("/" + os.sep)) or path
+    stem, _ = os.path.splitext(name)
+    return stem or name
+
+
+def _pool(jobs: int) -> Pool:
+    """A process pool, forked where possible: workers start at once with gradpipe loaded."""
+    import multiprocessing  # only parallel runs pay for it
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    return context.Pool(jobs, initializer=_ignore_interrupts)
+
+
+def _ignore_interrupts() -> None:
+    """Leave Ctrl-C to the parent, which stops the pool; a stopped worker just ends."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -1,0 +1,500 @@
+"""Each command and option of the command line, in process: exit status, stdout, stderr apart."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+
+from gradpipe import __version__
+from gradpipe.cli import main
+from gradpipe.documents import json_schema, load_document
+from gradpipe.graph import dump_document
+
+ROOT = Path(__file__).resolve().parent.parent
+INVALID_CASES = sorted(
+    p for p in (ROOT / "tests" / "cases" / "invalid").glob("*") if p.suffix in (".yaml", ".json")
+)
+NEURON = """\
+name: neuron
+values:
+  x1: 2.0
+  x2: 0.0
+  w1: -3.0
+  w2: 1.0
+  b: 6.8813735870195432
+nodes:
+  n: x1*w1 + x2*w2 + b
+  o: {op: tanh, args: [n]}
+"""
+SQUARE = "values:\n  x: 3\nnodes:\n  y: x * x\n"
+RELU_AT_ZERO = "values:\n  x: 0\nnodes:\n  y: relu(x)\n"
+LOG_OF_ZERO = "values:\n  x: 0\nnodes:\n  y: log(x)\n"
+SQRT_AT_ZERO = "values:\n  x: 0.0\nnodes:\n  y: x ** 0.5\n"
+
+
+def invoke(*args: str, stdin: str | bytes | None = None) -> Result:
+    """Run the CLI in process; a crash shows its traceback instead of an exit status."""
+    return CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=False)
+
+
+def document(result: Result) -> dict[str, Any]:
+    """The graph document a command wrote to standard output."""
+    parsed: dict[str, Any] = json.loads(result.stdout)
+    return parsed
+
+
+def nodes(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A document's nodes by id."""
+    return {node["id"]: node for node in doc["nodes"]}
+
+
+@pytest.fixture
+def neuron(tmp_path: Path) -> Path:
+    path = tmp_path / "neuron.yaml"
+    path.write_text(NEURON)
+    return path
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+# --- forward ---------------------------------------------------------------------------
+
+
+def test_forward_writes_the_document_of_the_library(neuron: Path) -> None:
+    result = invoke("forward", str(neuron))
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    expected = dump_document(load_document(neuron.read_bytes(), str(neuron)).to_document())
+    assert result.stdout == expected
+
+
+def test_forward_leaves_every_grad_null(neuron: Path) -> None:
+    doc = document(invoke("forward", str(neuron)))
+    assert doc["name"] == "neuron"
+    assert doc["output"] == "o"
+    assert all(node["grad"] is None for node in doc["nodes"])
+    assert nodes(doc)["o"]["value"] == pytest.approx(0.7071067811865476)
+
+
+def test_forward_of_a_document_with_gradients_drops_them(neuron: Path) -> None:
+    with_grads = invoke("backward", str(neuron)).stdout
+    doc = document(invoke("forward", stdin=with_grads))
+    assert all(node["grad"] is None for node in doc["nodes"])
+
+
+def test_forward_reads_standard_input_when_no_input_is_given() -> None:
+    result = invoke("forward", stdin=SQUARE)
+    assert result.exit_code == 0
+    doc = document(result)
+    assert doc["name"] == "stdin"
+    assert nodes(doc)["y"]["value"] == 9.0
+
+
+def test_dash_is_standard_input() -> None:
+    assert invoke("forward", "-", stdin=SQUARE).stdout == invoke("forward", stdin=SQUARE).stdout
+
+
+def test_set_overrides_a_leaf(neuron: Path) -> None:
+    doc = document(invoke("forward", str(neuron), "--set", "x2=1.5", "--set", "w2=2"))
+    assert nodes(doc)["x2"]["value"] == 1.5
+    assert nodes(doc)["w2"]["value"] == 2.0
+
+
+def test_the_last_set_of_a_name_wins(neuron: Path) -> None:
+    doc = document(invoke("forward", str(neuron), "--set", "x1=1", "--set", "x1=5"))
+    assert nodes(doc)["x1"]["value"] == 5.0
+
+
+@pytest.mark.parametrize(
+    ("assignment", "value"),
+    [("x=1e-3", 1e-3), ("x=-2", -2.0), ("x=+.5", 0.5), ("x=7.", 7.0), ("x=0x10", 16.0)],
+)
+def test_set_takes_yaml_and_json_numbers(assignment: str, value: float) -> None:
+    doc = document(invoke("forward", "--set", assignment, stdin=SQUARE))
+    assert nodes(doc)["x"]["value"] == value
+
+
+@pytest.mark.parametrize(
+    ("assignment", "problem"),
+    [
+        ("x", "expected NAME=NUMBER, got 'x'"),
+        ("x=", "'' is not a number"),
+        ("x=abc", "'abc' is not a number"),
+        ("x=nan", "'nan' is not a number"),
+        ("x=.inf", "'.inf' is not a number"),
+        ("x=true", "'true' is not a number"),
+        ("x=1_000", "'1_000' is not a number"),
+        ("x=1e999", "'1e999' is out of range for a float"),
+        ("1x=3", "'1x' is not a leaf name"),
+        ("exp=3", "'exp' is not a leaf name"),
+    ],
+)
+def test_a_malformed_set_is_wrong_usage(assignment: str, problem: str) -> None:
+    result = invoke("forward", "--set", assignment, stdin=SQUARE)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert f"Error: Invalid value for '--set': {problem}" in result.stderr
+
+
+def test_set_of_an_unknown_leaf_is_bad_input(neuron: Path) -> None:
+    result = invoke("forward", str(neuron), "--set", "x9=1")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"{neuron}")
+    assert "error: " in result.stderr
+    assert "x9" in result.stderr
+
+
+# --- backward --------------------------------------------------------------------------
+
+
+def test_backward_writes_micrograds_gradients(neuron: Path) -> None:
+    result = invoke("backward", str(neuron))
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    grads = {node_id: node["grad"] for node_id, node in nodes(document(result)).items()}
+    assert grads["x1"] == pytest.approx(-1.5)
+    assert grads["w1"] == pytest.approx(1.0)
+    assert grads["x2"] == pytest.approx(0.5)
+    assert grads["w2"] == pytest.approx(0.0)
+    assert grads["o"] == 1.0
+
+
+def test_backward_of_a_forward_document_equals_backward_of_the_spec(neuron: Path) -> None:
+    forwarded = invoke("forward", str(neuron)).stdout
+    assert invoke("backward", stdin=forwarded).stdout == invoke("backward", str(neuron)).stdout
+
+
+def test_backward_output_backpropagates_from_that_node(neuron: Path) -> None:
+    doc = document(invoke("backward", str(neuron), "--output", "n"))
+    assert doc["output"] == "n"
+    by_id = nodes(doc)
+    assert by_id["n"]["grad"] == 1.0
+    assert by_id["x1"]["grad"] == pytest.approx(-3.0)
+    assert by_id["o"]["grad"] == 0.0  # n does not depend on o
+
+
+def test_backward_output_of_an_unknown_node_says_which_exist(neuron: Path) -> None:
+    result = invoke("backward", str(neuron), "--output", "nn")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"{neuron}: error: --output: no node 'nn' in the graph (did you mean 'n'?)\n"
+    )
+
+
+def test_a_gradient_that_is_infinite_is_a_math_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "sqrt.yaml", SQRT_AT_ZERO)
+    assert invoke("forward", str(path)).exit_code == 0
+    result = invoke("backward", str(path))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"{path}: error: ")
+    assert "\n" not in result.stderr.rstrip("\n")
+
+
+def test_a_value_that_is_infinite_is_a_math_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "log.yaml", LOG_OF_ZERO)
+    result = invoke("forward", str(path))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"{path}:")
+    assert "log" in result.stderr
+
+
+# --- render ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["dot", "json", "mermaid", "svg"])
+def test_render_writes_the_renderers_bytes(neuron: Path, fmt: str) -> None:
+    from gradpipe.render import render
+
+    result = invoke("render", str(neuron), "-f", fmt)
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    graph = load_document(neuron.read_bytes(), str(neuron))
+    assert result.stdout_bytes == render(graph, fmt)
+
+
+def test_render_defaults_to_svg(neuron: Path) -> None:
+    assert invoke("render", str(neuron)).stdout.lstrip().startswith(("<?xml", "<svg"))
+
+
+def test_render_draws_gradients_only_when_the_document_has_them(neuron: Path) -> None:
+    assert "grad" not in invoke("render", str(neuron), "-f", "dot").stdout
+    with_grads = invoke("backward", str(neuron)).stdout
+    assert "grad" in invoke("render", "-f", "dot", stdin=with_grads).stdout
+
+
+def test_render_json_is_the_document_it_drew(neuron: Path) -> None:
+    backward = invoke("backward", str(neuron)).stdout
+    assert invoke("render", "-f", "json", stdin=backward).stdout == backward
+
+
+def test_render_of_an_unknown_format_is_wrong_usage(neuron: Path) -> None:
+    result = invoke("render", str(neuron), "-f", "gif")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "Invalid value for '-f' / '--format': 'gif' is not one of" in result.stderr
+
+
+def test_render_layout_limit_refuses_a_graph_too_big(neuron: Path) -> None:
+    result = invoke("render", str(neuron), "--layout-limit", "3")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"{neuron}: error: ")
+    assert "--layout-limit" in result.stderr
+
+
+def test_render_layout_limit_must_be_positive(neuron: Path) -> None:
+    assert invoke("render", str(neuron), "--layout-limit", "0").exit_code == 2
+
+
+def test_render_set_changes_the_drawn_values(neuron: Path) -> None:
+    assert "data 7.0000" in invoke("render", str(neuron), "-f", "dot", "--set", "x1=7").stdout
+
+
+# --- check -----------------------------------------------------------------------------
+
+
+def test_check_prints_a_table_and_passes(neuron: Path) -> None:
+    result = invoke("check", str(neuron))
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{neuron}: gradients of 'o', eps 1e-06, rtol 0.001, atol 1e-05"
+    assert lines[1].split() == ["leaf", "value", "analytic", "numeric", "difference", "result"]
+    leaves = [
+        n["id"] for n in document(invoke("forward", str(neuron)))["nodes"] if n["op"] == "value"
+    ]
+    assert sorted(leaves) == ["b", "w1", "w2", "x1", "x2"]
+    assert [line.split()[0] for line in lines[2:7]] == leaves  # in the graph's order
+    assert all(line.endswith("ok") for line in lines[2:7])
+    assert lines[7] == "  all 5 gradients match"
+
+
+def test_check_fails_where_the_derivative_has_a_kink(tmp_path: Path) -> None:
+    # relu'(0) is 0 by convention, the central difference says 0.5.
+    path = write(tmp_path, "relu.yaml", RELU_AT_ZERO)
+    result = invoke("check", str(path))
+    assert result.exit_code == 1
+    assert result.stderr == f"{path}: error: gradient check failed for 1 of 1 leaves: x\n"
+    row = result.stdout.splitlines()[2].split()
+    assert row == ["x", "0", "0", "0.5", "5.00e-01", "MISMATCH"]
+    assert result.stdout.splitlines()[-1] == "  1 of 1 gradients differ"
+
+
+def test_check_tolerances_decide(tmp_path: Path) -> None:
+    path = write(tmp_path, "relu.yaml", RELU_AT_ZERO)
+    assert invoke("check", str(path), "--atol", "0.5").exit_code == 0
+    assert invoke("check", str(path), "--atol", "0.4", "--rtol", "0.2").exit_code == 0
+    assert invoke("check", str(path), "--atol", "0.4", "--rtol", "0.1").exit_code == 1
+
+
+def test_check_eps_is_the_step(tmp_path: Path) -> None:
+    path = write(tmp_path, "square.yaml", SQUARE)
+    table = invoke("check", str(path), "--eps", "0.5").stdout
+    assert "eps 0.5," in table
+    assert table.splitlines()[2].split()[:4] == ["x", "3", "6", "6"]
+
+
+def test_check_reports_a_step_that_leaves_the_domain(tmp_path: Path) -> None:
+    path = write(tmp_path, "log.yaml", "values:\n  x: 1e-7\nnodes:\n  y: log(x)\n")
+    result = invoke("check", str(path))
+    assert result.exit_code == 1
+    row = result.stdout.splitlines()[2]
+    assert row.split()[:5] == ["x", "1e-07", "10000000", "-", "-"]
+    assert "MISMATCH (" in row
+    assert result.stderr == f"{path}: error: gradient check failed for 1 of 1 leaves: x\n"
+
+
+def test_check_uses_set(tmp_path: Path) -> None:
+    path = write(tmp_path, "relu.yaml", RELU_AT_ZERO)
+    assert invoke("check", str(path), "--set", "x=2").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "option", [("--eps", "0"), ("--eps", "-1"), ("--rtol", "-1"), ("--atol", "x")]
+)
+def test_check_rejects_bad_tolerances(neuron: Path, option: tuple[str, str]) -> None:
+    result = invoke("check", str(neuron), *option)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+
+
+def test_check_of_a_bad_input_prints_no_table(tmp_path: Path) -> None:
+    path = write(tmp_path, "log.yaml", LOG_OF_ZERO)
+    result = invoke("check", str(path))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+
+
+# --- validate, schema, version, help ---------------------------------------------------
+
+
+def test_validate_is_silent_on_success(neuron: Path) -> None:
+    result = invoke("validate", str(neuron))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_validate_does_not_compute(tmp_path: Path) -> None:
+    path = write(tmp_path, "log.yaml", LOG_OF_ZERO)
+    assert invoke("validate", str(path)).exit_code == 0
+
+
+def test_validate_reports_a_located_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "bad.yaml", "values:\n  x: 1\nnodes:\n  y: x +\n")
+    result = invoke("validate", str(path))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"{path}:4:")
+    assert ": error: " in result.stderr
+
+
+@pytest.mark.parametrize("kind", ["spec", "graph"])
+def test_schema_prints_the_models_schema(kind: str) -> None:
+    result = invoke("schema", kind)
+    assert result.exit_code == 0
+    assert result.stdout == json_schema(kind)
+
+
+def test_schema_defaults_to_spec() -> None:
+    assert invoke("schema").stdout == json_schema("spec")
+
+
+def test_schema_of_an_unknown_kind_is_wrong_usage() -> None:
+    result = invoke("schema", "table")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+
+
+def test_version() -> None:
+    result = invoke("--version")
+    assert (result.exit_code, result.stdout) == (0, f"gradpipe, version {__version__}\n")
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    assert isinstance(main, click.Group)
+    for name in main.commands:
+        result = invoke(name, "--help")
+        assert result.exit_code == 0, name
+        assert f"Usage: gradpipe {name}" in result.stdout
+        assert "Example:" in result.stdout, name
+        assert f"gradpipe {name}" in result.stdout.split("Example:")[1], name
+
+
+def test_the_commands_are_those_of_the_spec() -> None:
+    assert set(main.commands) == {"forward", "backward", "render", "check", "validate", "schema"}
+
+
+def test_an_unknown_option_is_wrong_usage(neuron: Path) -> None:
+    result = invoke("forward", str(neuron), "--frobnicate")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "Error: No such option" in result.stderr
+    assert "--frobnicate" in result.stderr
+
+
+def test_an_unknown_command_is_wrong_usage() -> None:
+    assert invoke("sideways").exit_code == 2
+
+
+# --- inputs and errors -----------------------------------------------------------------
+
+
+def test_a_missing_file_is_bad_input(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.yaml"
+    result = invoke("forward", str(missing))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == f"{missing}: error: cannot read: no such file or directory\n"
+
+
+def test_an_error_in_standard_input_is_placed_in_stdin() -> None:
+    result = invoke("forward", stdin="values:\n  x: 1\nnodes:\n  y: q * x\n")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("<stdin>:4:")
+
+
+def test_an_unknown_field_is_bad_input_with_its_place(tmp_path: Path) -> None:
+    path = write(tmp_path, "typo.yaml", "values:\n  x: 1\nnodes:\n  y: x * x\nouput: y\n")
+    result = invoke("backward", str(path))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"{path}:5:1: error: ")
+    assert result.stderr.count("\n") == 1
+
+
+def test_no_traceback_for_binary_garbage(tmp_path: Path) -> None:
+    path = tmp_path / "garbage.json"
+    path.write_bytes(b"\xff\xfe\x00{[")
+    result = invoke("forward", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{path}")
+    assert "Traceback" not in result.stderr
+
+
+# --- -o FILE ---------------------------------------------------------------------------
+
+
+def test_o_writes_the_file_and_nothing_to_stdout(neuron: Path, tmp_path: Path) -> None:
+    target = tmp_path / "out.json"
+    result = invoke("backward", str(neuron), "-o", str(target))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    assert target.read_text() == invoke("backward", str(neuron)).stdout
+
+
+def test_o_dash_is_standard_output(neuron: Path) -> None:
+    assert invoke("forward", str(neuron), "-o", "-").stdout == invoke("forward", str(neuron)).stdout
+
+
+def test_o_leaves_the_old_file_when_the_run_fails(tmp_path: Path) -> None:
+    bad = write(tmp_path, "log.yaml", LOG_OF_ZERO)
+    target = write(tmp_path, "out.json", "old\n")
+    result = invoke("forward", str(bad), "-o", str(target))
+    assert result.exit_code == 1
+    assert target.read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["log.yaml", "out.json"]
+
+
+def test_o_into_a_missing_directory_is_bad_input(neuron: Path, tmp_path: Path) -> None:
+    target = tmp_path / "no" / "out.json"
+    result = invoke("forward", str(neuron), "-o", str(target))
+    assert result.exit_code == 1
+    assert result.stderr == f"{target}: error: cannot write: no such file or directory\n"
+
+
+def test_o_with_several_inputs_is_wrong_usage(neuron: Path, tmp_path: Path) -> None:
+    result = invoke("forward", str(neuron), str(neuron), "-o", str(tmp_path / "x.json"))
+    assert result.exit_code == 2
+    assert "Error: -o FILE takes one input; use --out-dir DIR for several" in result.stderr
+    assert not (tmp_path / "x.json").exists()
+
+
+def test_o_and_out_dir_together_are_wrong_usage(neuron: Path, tmp_path: Path) -> None:
+    result = invoke("forward", str(neuron), "-o", "x.json", "--out-dir", str(tmp_path))
+    assert result.exit_code == 2
+    assert "Error: use -o FILE or --out-dir DIR, not both" in result.stderr
+
+
+# --- golden cases ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", INVALID_CASES, ids=lambda p: p.name)
+def test_invalid_case_through_the_cli(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each refused input: status 1, nothing on stdout, exactly its expected line."""
+    monkeypatch.chdir(ROOT)
+    result = invoke("backward", case.relative_to(ROOT).as_posix())
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == case.with_suffix(".expected").read_text(encoding="utf-8")
