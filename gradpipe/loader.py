@@ -229,19 +229,23 @@ def _load_json(text: str, path: str) -> Any:
 
 
 def _load_json_or_flow_yaml(text: str, raw: bytes, path: str, start: int) -> Any:
-    """JSON first; a YAML flow collection (`{a: 1}`) when the text is not JSON from the start.
+    """JSON first, then YAML (whose flow style reads `{a: 1}`) where JSON fails.
 
-    Text that JSON reads past its opening bracket is taken to be meant as JSON, so its
-    errors are JSON's.
+    When both fail, text that JSON read past its opening bracket was meant as JSON, so
+    the error shown is JSON's; otherwise YAML's.
     """
     try:
         return _load_json(text, path)
-    except LoadError as json_error:
-        if not json_error.message.startswith("invalid JSON"):
+    except LoadError as error:
+        if not error.message.startswith("invalid JSON"):
             raise
-        if (json_error.line, json_error.column) != _position(text, start + 1):
-            raise
-    return _load_yaml(text, raw, path)
+        json_error = error
+    try:
+        return _load_yaml(text, raw, path)
+    except LoadError:
+        if (json_error.line or 0, json_error.column or 0) > _position(text, start + 1):
+            raise json_error from None
+        raise
 
 
 _JSON_TOKEN = re.compile(

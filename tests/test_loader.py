@@ -205,7 +205,7 @@ def test_an_alias_bomb_fails_fast() -> None:
         ('{"a": 1}\n{"b": 2}', "2:1: invalid JSON: extra data"),
         ('{"a": 1 "b": 2}', "1:9: invalid JSON: expecting ',' delimiter"),
         ('{"a": "x', "1:7: invalid JSON: unterminated string"),
-        ('{"a": "x\n"}', "1:9: invalid JSON: invalid control character"),
+        ('{"a": "x\x01"}', "1:9: invalid JSON: invalid control character"),
         ('{"a": "\\q"}', "1:8: invalid JSON: invalid \\escape"),
         ('{"a": 1' + "0" * 5000 + "}", "1:7: number too long"),
     ],
@@ -216,6 +216,9 @@ def test_malformed_json_is_refused(text: str, expected: str) -> None:
 
 def test_a_flow_mapping_that_is_not_json_is_read_as_yaml() -> None:
     assert parse_data(b"{a: 1, b: [x, y]}", "-") == {"a": 1, "b": ["x", "y"]}
+    assert parse_data(b'{"a": 1, b: 2}', "-") == {"a": 1, "b": 2}
+    assert parse_data(b'# a comment\n{"a": 1}', "-") == {"a": 1}
+    assert parse_data(b'{"a": "x\n  y"}', "-") == {"a": "x y"}
 
 
 @pytest.mark.parametrize(
