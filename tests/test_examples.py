@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
+from gradpipe.documents import load_document
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SPEC_KEYS = {"version", "name", "values", "nodes", "output"}
 
@@ -58,13 +60,6 @@ def read_spec(path: Path) -> dict[str, Any]:
     return spec
 
 
-@pytest.fixture
-def load_document() -> Any:
-    """gradpipe.documents.load_document, until it lands a skip."""
-    documents = pytest.importorskip("gradpipe.documents")
-    return documents.load_document
-
-
 def test_every_example_has_known_values() -> None:
     assert sorted(p.stem for p in example_paths()) == sorted(KNOWN)
 
@@ -90,7 +85,7 @@ def test_examples_use_every_spec_style() -> None:
 
 
 @pytest.mark.parametrize("path", example_paths(), ids=lambda p: p.stem)
-def test_example_gradients(path: Path, load_document: Any) -> None:
+def test_example_gradients(path: Path) -> None:
     output_value, gradients = KNOWN[path.stem]
     graph = load_document(path.read_bytes(), str(path))
     graph.backward()

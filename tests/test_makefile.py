@@ -137,3 +137,20 @@ def test_stale_venv_is_rebuilt(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p", EXAMPLES)
     os.utime(root / "pyproject.toml", (3e9, 3e9))
     assert "pip install -qq -e '.[dev]'" in make(root, "-n", "test").stdout
+
+
+@pytest.mark.slow
+def test_real_diagrams_parallel_equal_serial(tmp_path: Path) -> None:
+    # The real CLI on the real examples: what a newcomer's `make demo` renders.
+    bin_dir = f"BIN={Path(sys.executable).parent}"
+    examples = {p.stem: p.read_text() for p in (ROOT / "examples").glob("*.yaml")}
+    serial = make_project(tmp_path / "serial", examples)
+    parallel = make_project(tmp_path / "parallel", examples)
+    result = make(serial, "diagrams", bin_dir)
+    assert result.returncode == 0, result.stderr
+    result = make(parallel, "-j4", "diagrams", bin_dir)
+    assert result.returncode == 0, result.stderr
+    assert diagrams(parallel) == diagrams(serial)
+    assert sorted(diagrams(serial)) == sorted(f"{stem}.svg" for stem in examples)
+    assert all(b"</svg>" in svg and b"grad " in svg for svg in diagrams(serial).values())
+    assert make(serial, "-q", "diagrams", bin_dir).returncode == 0, "up to date after one run"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
+import click
 import pytest
+
+from gradpipe.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -44,11 +46,7 @@ def makefile_targets() -> set[str]:
     return set(re.findall(r"^([\w-]+):(?!=)", MAKEFILE, re.M))
 
 
-@pytest.fixture
-def commands() -> dict[str, Any]:
-    """The CLI's commands by name (a skip until gradpipe.cli lands)."""
-    cli = pytest.importorskip("gradpipe.cli")
-    return dict(cli.main.commands)
+COMMANDS: dict[str, click.Command] = dict(main.commands)
 
 
 def test_every_make_target_named_exists() -> None:
@@ -64,25 +62,25 @@ def test_every_phony_target_is_documented() -> None:
         assert f"make {target}" in README, target
 
 
-def test_every_gradpipe_command_named_exists(commands: dict[str, Any]) -> None:
+def test_every_gradpipe_command_named_exists() -> None:
     named = {command for command, _ in gradpipe_invocations()}
     assert {"forward", "backward", "render"} <= named
-    assert named <= set(commands)
+    assert named <= set(COMMANDS)
 
 
-def test_every_command_is_documented(commands: dict[str, Any]) -> None:
+def test_every_command_is_documented() -> None:
     named = {command for command, _ in gradpipe_invocations()}
-    assert set(commands) <= named
+    assert set(COMMANDS) <= named
 
 
-def test_every_option_named_exists(commands: dict[str, Any]) -> None:
+def test_every_option_named_exists() -> None:
     for command, options in gradpipe_invocations():
-        known = {opt for param in commands[command].params for opt in param.opts}
+        known = {opt for param in COMMANDS[command].params for opt in param.opts}
         assert set(options) <= known, f"gradpipe {command}"
 
 
-def test_every_option_is_documented(commands: dict[str, Any]) -> None:
-    for name, command in commands.items():
+def test_every_option_is_documented() -> None:
+    for name, command in COMMANDS.items():
         for param in command.params:
             long_names = [opt for opt in param.opts if opt.startswith("--")]
             if param.param_type_name == "option" and long_names:
@@ -102,7 +100,6 @@ def test_modeline_matches_the_examples() -> None:
 
 
 def test_python_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("gradpipe.render")
     (block,) = code_blocks("python")
     exec(compile(block, "README.md", "exec"), {})  # the README's own code, as a reader runs it
     assert capsys.readouterr().out == "-3.0 -3.0\n"
