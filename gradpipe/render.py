@@ -26,8 +26,11 @@ LAYOUT_FORMATS = ("svg", "png")
 # Graphviz lays out this many nodes in seconds with the settings below (README: the timings).
 DEFAULT_LAYOUT_LIMIT = 2000
 # A leaf or constant used more often than this is drawn once per use (marked as shared):
-# its long edges to far-apart users are what makes Graphviz's layout slow.
+# its long edges to far-apart users are what makes Graphviz's layout slow. In graphs past
+# FAST_LAYOUT_NODES, every leaf used more than once is (an MLP's weights are used by the
+# layer and again by the weight decay, hundreds of ranks apart).
 SPLIT_USES = 4
+SPLIT_USES_FAST = 1
 
 GRAPH_ATTRS = "rankdir=LR fontname=Helvetica"
 # Past this many nodes, layout speed comes first: a faster ranking, few network simplex and
@@ -89,6 +92,7 @@ def _dot_lines(graph: Graph) -> list[str]:
     uses = Counter([id(c) for v in nodes for c in v._prev])
     output = graph.node(graph.output)
     fast = len(nodes) > FAST_LAYOUT_NODES
+    split_uses = SPLIT_USES_FAST if fast else SPLIT_USES
     lines = [
         f"digraph {_quote(graph.name)} {{\n",
         f"\tgraph [{GRAPH_ATTRS} {FAST_LAYOUT_ATTRS}]\n" if fast else f"\tgraph [{GRAPH_ATTRS}]\n",
@@ -108,7 +112,7 @@ def _dot_lines(graph: Graph) -> list[str]:
         style = _style(v, output)
         if not prev:
             n_uses = uses[key]
-            if n_uses > SPLIT_USES and v is not output:
+            if n_uses > split_uses and v is not output:
                 split[key] = 0
                 append(_copies(name, fields, n_uses, len(split), style == CONST_ATTRS))
             else:

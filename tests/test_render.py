@@ -206,6 +206,20 @@ def test_leaf_used_up_to_the_threshold_is_drawn_once() -> None:
     assert "shared" not in dot
 
 
+def test_big_graphs_draw_every_leaf_used_twice_once_per_use() -> None:
+    x, w = Value(0.5, label="x"), Value(0.9, label="w")
+    h = x
+    for _ in range(FAST_LAYOUT_NODES):
+        h = h * w
+    out = h + w.tanh() + x
+    out.backward()
+    nodes, _ = parsed(to_dot(graph_from_value(out)))
+    assert "x" not in nodes
+    assert [nodes[f"x#{k}"]["label"] for k in (1, 2)] == [
+        f"{{ x | data 0.5000 | grad {x.grad:.4f} | shared ×2 }}"
+    ] * 2
+
+
 def test_node_names_come_from_ids_never_from_object_ids() -> None:
     graph = graph_from_value(neuron(), name="neuron")
     names = set(nodes_of(to_dot(graph)))
