@@ -228,11 +228,14 @@ def _load_json(text: str, path: str) -> Any:
         raise LoadError(message, path, line, column) from None
 
 
+_YAML_RETRY_LIMIT = 1 << 20  # characters
+
+
 def _load_json_or_flow_yaml(text: str, raw: bytes, path: str, start: int) -> Any:
     """JSON first, then YAML (whose flow style reads `{a: 1}`) where JSON fails.
 
     When both fail, text that JSON read past its opening bracket was meant as JSON, so
-    the error shown is JSON's; otherwise YAML's.
+    the error shown is JSON's; otherwise YAML's. Big files meant as JSON are not retried.
     """
     try:
         return _load_json(text, path)
@@ -240,10 +243,13 @@ def _load_json_or_flow_yaml(text: str, raw: bytes, path: str, start: int) -> Any
         if not error.message.startswith("invalid JSON"):
             raise
         json_error = error
+    meant_as_json = (json_error.line or 0, json_error.column or 0) > _position(text, start + 1)
+    if meant_as_json and len(text) > _YAML_RETRY_LIMIT:
+        raise json_error  # a big machine-written file: not worth a second, slower parse
     try:
         return _load_yaml(text, raw, path)
     except LoadError:
-        if (json_error.line or 0, json_error.column or 0) > _position(text, start + 1):
+        if meant_as_json:
             raise json_error from None
         raise
 

@@ -519,3 +519,12 @@ def test_locate_offset_finds_each_character_of_a_yaml_string(
         return  # an explicit indentation indicator: the string's own place is given
     found = char_at(text, locate(raw, ("nodes", "n"), offset=offset))
     assert found == value[offset] or found in "\\'"
+
+
+def test_a_big_file_meant_as_json_gets_json_errors_without_a_yaml_retry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(loader, "_YAML_RETRY_LIMIT", 10)
+    assert error_of('{"a": 1, b: 2}') == (
+        "1:10: invalid JSON: expecting property name enclosed in double quotes"
+    )
