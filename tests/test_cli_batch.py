@@ -218,3 +218,13 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
         (tmp_path / f"s{i:02}.yaml").write_text(spec(i))
     result = invoke("forward", str(tmp_path), "--out-dir", str(tmp_path / "out"))
     assert (result.exit_code, result.stderr) == (0, "")
+
+
+def test_an_out_dir_that_cannot_be_created_is_bad_input(tmp_path: Path) -> None:
+    afile = tmp_path / "file"
+    afile.write_text("")
+    out = afile / "sub"
+    result = invoke("forward", "--out-dir", str(out), stdin=spec(1))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == f"{out}: error: cannot create the directory: not a directory\n"
