@@ -60,15 +60,12 @@ class Formula:
         pairs = [(self, other)]
         while pairs:
             left, right = pairs.pop()
-            if (left.kind, left.name, left.op, len(left.args)) != (
+            if (left.kind, left.name, left.value, left.op, len(left.args)) != (
                 right.kind,
                 right.name,
+                right.value,
                 right.op,
                 len(right.args),
-            ):
-                return False
-            if left.value != right.value and not (
-                math.isnan(left.value) and math.isnan(right.value)
             ):
                 return False
             pairs.extend(zip(left.args, right.args, strict=True))
