@@ -146,6 +146,22 @@ def test_leaves_constants_and_output_are_told_apart_by_style() -> None:
     assert "shape=ellipse" in nodes['"y.op"']
 
 
+def test_ops_on_literals_only_are_styled_as_constants() -> None:
+    x = Value(3.0, label="x")
+    eight = Value.constant(2.0, label="two") ** Value.constant(3.0, label="three")
+    eight.label = "eight"
+    y = x * eight
+    y.label = "y"
+    y.backward()
+    dot = to_dot(graph_from_value(y))
+    nodes = nodes_of(dot)
+    assert eight.grad is None
+    assert nodes['"eight"'].startswith('label="{ eight | data 8.0000 }" style=dashed')
+    assert nodes['"two"'].startswith('label="{ two | data 2.0000 }" style=dashed')
+    assert ('"eight.op"', '"eight"') in edges_of(dot)
+    assert '\tn3["eight | data 8.0000"]:::const\n' in to_mermaid(graph_from_value(y))
+
+
 def test_shared_node_is_drawn_once_with_an_edge_per_use() -> None:
     a = Value(3.0, label="a")
     b = a + a
