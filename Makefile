@@ -66,6 +66,7 @@ build/diagrams/%.svg: examples/%.yaml $(SOURCES) | $(STAMP)
 docs: docs/neuron.svg
 
 docs/neuron.svg: examples/neuron.yaml $(SOURCES) | $(STAMP)
+	@mkdir -p $(@D)
 	$(BIN)/gradpipe forward $< | $(BIN)/gradpipe backward | $(BIN)/gradpipe render -f svg -o $@
 
 # Through a temporary file, so a failed run leaves the committed schema untouched.
