@@ -313,7 +313,6 @@ def parse_formula(text: str) -> Formula:
     index = 0
     while index < count:
         kind, word, start, value = tokens[index]
-        previous = tokens[index - 1][1] if index else ""
         index += 1
         end = start + len(word)
         if expect_operand:
@@ -334,13 +333,13 @@ def parse_formula(text: str) -> Formula:
                 operators.append(("(", 0, start, len(operands)))
             elif word in "+-":
                 operators.append(("neg" if word == "-" else "pos", _UNARY_PRECEDENCE, start, 0))
-            elif word == ")" and previous == "," and operators[-1][0] != "(":
-                _close(operands, operators, end)  # a trailing comma, as Python allows: f(a,)
+            elif word == ")" and index >= 2 and tokens[index - 2][1] in "(,":
+                if operators[-1][0] == "(":
+                    raise FormulaError("empty parentheses", tokens[index - 2][2])
+                # A call without arguments (which says how many it takes), or a trailing
+                # comma as Python allows: f(a,).
+                _close(operands, operators, end)
                 expect_operand = False
-            elif word == ")" and previous == "(" and operators[-1][0] != "(":
-                _close(operands, operators, end)  # a call without arguments: says how many
-            elif word == ")" and previous == "(":
-                raise FormulaError("empty parentheses", tokens[index - 2][2])
             else:
                 raise FormulaError(f"expected a number, a name or '(' before {word!r}", start)
         elif kind == "op" and word in _BINARY:
