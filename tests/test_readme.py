@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 import pytest
+from click.testing import CliRunner
 
 from gradpipe.cli import main
 
@@ -99,7 +100,29 @@ def test_modeline_matches_the_examples() -> None:
     assert (ROOT / "examples" / "neuron.yaml").read_text().startswith(modeline)
 
 
-def test_python_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
-    (block,) = code_blocks("python")
-    exec(compile(block, "README.md", "exec"), {})  # the README's own code, as a reader runs it
-    assert capsys.readouterr().out == "-3.0 -3.0\n"
+def test_python_examples_run(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    blocks = code_blocks("python")
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), {})  # the README's code, as a reader runs it
+    assert capsys.readouterr().out.splitlines() == ["-3.0 -3.0", "-0.9715 -0.1685"]
+
+
+def test_walk_through_shows_real_output() -> None:
+    example = r"^  \$ gradpipe forward (\S+) \| head -(\d+)\n((?:  .*\n)+?)  ```"
+    shown = re.findall(example, README, re.M)
+    assert shown, "the walk-through shows forward's output"
+    for path, count, text in shown:
+        result = CliRunner().invoke(main, ["forward", str(ROOT / path)], catch_exceptions=False)
+        assert result.exit_code == 0
+        expected = result.stdout.splitlines()[: int(count)]
+        assert [line[2:] for line in text.splitlines()] == expected
+
+
+def test_every_link_to_a_file_exists() -> None:
+    links = re.findall(r"\]\(([^)#:]+)\)", README)
+    assert "docs/neuron.svg" in links
+    for link in links:
+        assert (ROOT / link).exists(), link
