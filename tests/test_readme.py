@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -126,3 +129,41 @@ def test_every_link_to_a_file_exists() -> None:
     assert "docs/neuron.svg" in links
     for link in links:
         assert (ROOT / link).exists(), link
+
+
+def console_sessions() -> list[list[tuple[str, list[str]]]]:
+    """The README's ```console blocks: each `$ command` with the lines it prints."""
+    sessions = []
+    for block in code_blocks("console"):
+        steps: list[tuple[str, list[str]]] = []
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                steps.append((line[2:], []))
+            else:
+                steps[-1][1].append(line)
+        sessions.append(steps)
+    return sessions
+
+
+@pytest.mark.parametrize("session", console_sessions(), ids=lambda s: s[0][0])
+def test_console_sessions_print_what_they_show(
+    session: list[tuple[str, list[str]]], tmp_path: Path
+) -> None:
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    script = []
+    for command, output in session:
+        if match := re.fullmatch(r"cat (\S+)", command):  # the file the session works on
+            (tmp_path / match.group(1)).write_text("".join(f"{line}\n" for line in output))
+        script.append(f"{command} 2>&1; status=$?; echo @@@; (exit $status)")
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    result = subprocess.run(
+        ["bash", "-c", "\n".join(script)],
+        cwd=tmp_path,
+        env={**os.environ, "PATH": path},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    printed = [text.splitlines() for text in result.stdout.split("@@@\n")[:-1]]
+    assert printed == [output for _, output in session]
