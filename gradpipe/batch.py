@@ -9,6 +9,7 @@ worker processes, so a parallel run writes the same bytes and messages as a seri
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -201,12 +202,14 @@ def _stem(path: str) -> str:
 
 
 def _pool(jobs: int) -> Pool:
-    """A process pool, forked where possible: workers start at once with gradpipe loaded."""
+    """A process pool, forked on Linux: workers start at once with gradpipe loaded.
+
+    Elsewhere the platform's default (spawn) is safer; its workers import gradpipe anew.
+    """
     import multiprocessing  # only parallel runs pay for it
 
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    return context.Pool(jobs, initializer=_ignore_interrupts)
+    method = "fork" if sys.platform.startswith("linux") else None
+    return multiprocessing.get_context(method).Pool(jobs, initializer=_ignore_interrupts)
 
 
 def _ignore_interrupts() -> None:

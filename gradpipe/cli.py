@@ -412,7 +412,7 @@ def run_batch(
     with (
         _closed_pipe_ends_the_command(),
         run_stage(stage, inputs, jobs, stdin.read) as outcomes,
-        _Reporter.for_batch(len(inputs)) as reporter,
+        _Reporter.for_batch(len(inputs), f"gradpipe {context.info_name}") as reporter,
     ):
         for destination, outcome in zip(destinations, outcomes, strict=True):
             if outcome.data is not None:
@@ -441,12 +441,12 @@ class _Reporter:
 
     @classmethod
     @contextmanager
-    def for_batch(cls, total: int) -> Iterator[_Reporter]:
+    def for_batch(cls, total: int, label: str) -> Iterator[_Reporter]:
         """With a progress bar for a long batch on a terminal, else plain."""
         if total < PROGRESS_MIN_INPUTS or not sys.stderr.isatty():
             yield cls()
             return
-        with click.progressbar(length=total, file=sys.stderr, label="gradpipe") as bar:
+        with click.progressbar(length=total, file=sys.stderr, label=label) as bar:
             yield cls(bar)
 
     def report(self, message: str, path: str | None = None) -> None:

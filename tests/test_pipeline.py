@@ -272,6 +272,7 @@ def test_a_long_batch_shows_a_progress_bar_on_a_terminal(tmp_path: Path) -> None
     status, stdout, terminal = on_terminal("forward", "in", "--out-dir", "out", cwd=tmp_path)
     assert status == 1
     assert stdout == b""
+    assert b"gradpipe forward" in terminal
     assert b"100%" in terminal
     assert b"\r\x1b[Kin/s05.yaml:4:" in terminal  # the bar's line cleared first
 
