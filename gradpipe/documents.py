@@ -145,7 +145,8 @@ def _build_graph(document: Document, overrides: Mapping[str, float] | None) -> G
         for name, number in overrides.items():
             values[_leaf_index(document, name, number)] = float(number)
     ids, labels, ops, args = document.ids, document.labels, document.ops, document.args
-    built: list[Value | None] = [None] * len(document)
+    built: list[Any] = [None] * len(document)  # each entry's Value, once built
+    argument = built.__getitem__
     nodes: list[Value] = []
     for k in document.order:
         op = ops[k]
@@ -155,7 +156,7 @@ def _build_graph(document: Document, overrides: Mapping[str, float] | None) -> G
             v = Value.constant(values[k], labels[k])
         else:
             try:
-                v = apply(op, [built[a] for a in args[k]])  # type: ignore[misc]
+                v = apply(op, list(map(argument, args[k])))
             except MathError as err:
                 raise _math_error(document, k, err) from None
             v.label = labels[k]
@@ -209,6 +210,7 @@ def _plan_spec(document: Document, spec: Mapping[str, Any]) -> list[int]:
         if type(entry) is dict and "label" in entry:
             labels[k] = entry["label"]
     ops, args = document.ops, document.args
+    lookup = index.__getitem__
     for k, (name, entry) in enumerate(nodes.items(), count):
         kind = type(entry)
         if kind is dict:
@@ -226,7 +228,7 @@ def _plan_spec(document: Document, spec: Mapping[str, Any]) -> list[int]:
                 _check_arity(document, op, len(arguments), Where(("nodes", name, "args"), WHOLE))
             ops[k] = op
             try:
-                args[k] = tuple([index[a] for a in arguments])
+                args[k] = tuple(map(lookup, arguments))
             except KeyError:  # a number, or an unknown name
                 args[k] = _op_arguments(document, index, name, arguments)
         elif kind is str:
@@ -390,6 +392,7 @@ def _plan_graph(document: Document, graph: Mapping[str, Any]) -> list[int]:
     ops = document.ops = [node["op"] for node in nodes]
     args = document.args = [()] * len(nodes)
     values = document.values = [0.0] * len(nodes)
+    lookup = index.__getitem__
     for i, node in enumerate(nodes):
         op = ops[i]
         arguments: list[str] = node.get("args", ())
@@ -407,7 +410,7 @@ def _plan_graph(document: Document, graph: Mapping[str, Any]) -> list[int]:
         if (arity is None and not arguments) or (arity is not None and len(arguments) != arity):
             _check_arity(document, op, len(arguments), Where(("nodes", i, "args"), WHOLE))
         try:
-            args[i] = tuple([index[a] for a in arguments])
+            args[i] = tuple(map(lookup, arguments))
         except KeyError:
             for j, arg in enumerate(arguments):
                 if arg not in index:
@@ -440,31 +443,22 @@ def _topological_order(document: Document, roots: Sequence[int]) -> list[int]:
         if state[root]:
             continue
         state[root] = 1
-        path = [root]  # a depth-first walk: the path, and how far each node's args are done
-        done = [0]
+        path = [root]  # a depth-first walk: the path, and each path node's args still to see
+        pending = [iter(args[root])]
         while path:
-            k = path[-1]
-            children = args[k]
-            i = done[-1]
-            count = len(children)
-            while i < count:
-                child = children[i]
-                i += 1
+            for child in pending[-1]:
                 seen = state[child]
                 if not seen:
+                    state[child] = 1
+                    path.append(child)
+                    pending.append(iter(args[child]))
                     break
                 if seen == 1:
                     raise _cycle_error(document, path, child)
             else:
-                path.pop()
-                done.pop()
-                state[k] = 2
-                append(k)
-                continue
-            done[-1] = i
-            state[child] = 1
-            path.append(child)
-            done.append(0)
+                state[path[-1]] = 2
+                append(path.pop())
+                pending.pop()
     return order
 
 
