@@ -271,3 +271,16 @@ def test_values_built_by_hand_agree_with_a_loaded_spec() -> None:
     expected = (a * b + a.exp()).tanh()
     graph = load("values: {a: 1.5, b: -2}\nnodes: {y: tanh(a * b + exp(a))}")
     assert graph.node("y").data == expected.data
+
+
+def test_long_cycles_are_shortened_in_the_message() -> None:
+    nodes = {f"n{i}": {"op": "neg", "args": [f"n{(i + 1) % 30}"]} for i in range(30)}
+    message = error_of(json.dumps({"nodes": nodes}), "c.json")
+    assert message.startswith("c.json:1:")
+    shown = "n28 -> n29 -> n0 -> n1 -> n2 -> … -> n23 -> n24 -> n25 -> n26 -> n27 -> n28"
+    assert message.endswith(f"error: cycle: {shown}")
+
+
+def test_overrides_must_be_finite() -> None:
+    with pytest.raises(GradpipeError, match="--set x: inf is not a finite number"):
+        load("values: {x: 1}\nnodes: {y: x * 2}", "t.yaml", x=float("inf"))
