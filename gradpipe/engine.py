@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, TypeAlias
 from gradpipe.errors import MathError
 
 if TYPE_CHECKING:
-    import graphviz
+    import graphviz  # type: ignore[import-untyped]
 
 Number: TypeAlias = "int | float"
 Operand: TypeAlias = "Value | int | float"
@@ -363,24 +363,33 @@ def topological_order(roots: Iterable[Value]) -> list[Value]:
     visited: set[Value] = set()
     visit = visited.add
     for root in roots:
-        if root in visited:
-            continue
-        visit(root)
-        # The path from the root, and an iterator over each path node's unvisited children.
-        path = [root]
-        pending = [iter(root._prev)]
-        while pending:
-            for child in pending[-1]:
-                if child not in visited:
-                    visit(child)
-                    if child._prev:
-                        path.append(child)
-                        pending.append(iter(child._prev))
-                        break
-                    emit(child)
-            else:
-                pending.pop()
-                emit(path.pop())
+        # Nodes to visit, each expanded node followed by None, which marks that its
+        # children are done. Plain list entries, so deep graphs wake no garbage collection.
+        stack: list[Value | None] = [root]
+        push = stack.append
+        pop = stack.pop
+        while stack:
+            node = pop()
+            if node is None:
+                emit(pop())  # type: ignore[arg-type]
+            elif node not in visited:
+                visit(node)
+                finished = True
+                for c in node._prev:  # leading leaves are done at once
+                    if c not in visited:
+                        if c._prev:
+                            finished = False
+                            break
+                        visit(c)
+                        emit(c)
+                if finished:
+                    emit(node)
+                else:
+                    push(node)
+                    push(None)
+                    for c in reversed(node._prev):
+                        if c not in visited:
+                            push(c)
     return order
 
 
