@@ -8,10 +8,15 @@ A node whose ``grad`` is ``None`` is constant (a wrapped plain number, or an op 
 constants only): like a PyTorch tensor without ``requires_grad``, it takes part in the
 forward pass but neither receives nor passes on a gradient.
 
-The arithmetic is PyTorch's (ATen's CPU kernels and autograd formulas), so values and
-gradients agree with ``torch.float64`` to the last bit wherever both use IEEE arithmetic;
-``exp``, ``log``, ``tanh`` and ``sqrt`` come from the C library, which can differ from
-ATen's vectorised versions in the last bit.
+The arithmetic is PyTorch's (ATen's CPU kernels and autograd formulas, in their order of
+operations), so values and gradients agree with ``torch.float64`` to the last bit wherever
+both use IEEE arithmetic. Where torch has two spellings, the reference is: for a constant
+exponent ``tensor ** number`` (``x * x`` for 2, ``x * x * x`` for 3, ``1 / x``, ``sqrt``,
+..., else C's ``pow``), for a variable one ``torch.pow(tensor, tensor)``; for ``2 / x``
+``torch.div`` (torch's ``number / tensor`` is a reciprocal times the number); for tanh's
+derivative ``1 - t * t`` as written (ATen's AVX kernels fuse it into one FMA). ``exp``,
+``log``, ``tanh`` and ``sqrt`` come from the C library and can differ from torch's (MKL in
+its CPU wheels) by an ulp or two.
 """
 
 from __future__ import annotations
