@@ -101,10 +101,12 @@ def process_row(count: int) -> Row:
         one = best_run(
             [*gradpipe_command(), "backward", folder, "--out-dir", out], 3, "backward DIR"
         )
-        separate = 0.0
+        separate = separate_cpu = 0.0
         for path in sorted(folder.glob("*.yaml")):
             command = [*gradpipe_command(), "backward", path, "-o", out / f"{path.stem}.json"]
-            separate += run(command).check("backward FILE").seconds
+            done = run(command).check("backward FILE")
+            separate += done.seconds
+            separate_cpu += done.cpu
     except Unavailable as error:
         return not_available(figure, f">= {PROCESS_TARGET:g}x faster", str(error))
     return ratio_row(
@@ -113,4 +115,5 @@ def process_row(count: int) -> Row:
         separate,
         at_least=PROCESS_TARGET,
         names=("one process", "separate"),
+        cpu=(one.cpu, separate_cpu),
     )

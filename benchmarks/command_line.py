@@ -55,6 +55,7 @@ def rows(config: Config) -> list[Row]:
                     floor.seconds,
                     at_most=TIME_TARGET,
                     names=("gradpipe", "floor"),
+                    cpu=(ours.cpu, floor.cpu),
                 )
             )
             per_node = ours.max_rss / count

@@ -42,6 +42,7 @@ def rows(config: Config) -> list[Row]:
                 min(theirs["seconds"]),
                 at_least=SPEED_TARGET,
                 names=("gradpipe", "micrograd"),
+                cpu=(min(ours["cpu"]), min(theirs["cpu"])),
             )
             if not math.isclose(ours["output"], theirs["output"], rel_tol=1e-9, abs_tol=1e-12):
                 row.measured += f" [outputs differ: {ours['output']} vs {theirs['output']}]"
@@ -75,7 +76,7 @@ def memory_row(workload: str, largest: tuple[dict[str, Any], dict[str, Any], int
 
 def torch_rows(config: Config) -> list[Row]:
     """PyTorch scalars as an extra baseline where torch is installed (full runs, info only)."""
-    nodes = config.engine_sizes[1]
+    nodes = config.engine_sizes[0]
     if importlib.util.find_spec("torch") is None:
         return [
             not_available(f"1 engine vs torch {size(nodes)} (info)", "-", "torch not installed")

@@ -1,6 +1,6 @@
 """One engine on one workload, in a process of its own: ``python -m benchmarks.engine_run``.
 
-Prints JSON: the build + backward times of each repeat, the node count, and the peak
+Prints JSON: the build + backward wall and CPU times of each repeat, the node count, and the peak
 resident memory the first build + backward added. Run in a thread with a large stack and
 a raised recursion limit, so micrograd's recursive topological sort finishes deep chains.
 """
@@ -14,7 +14,7 @@ import os
 import resource
 import sys
 import threading
-from time import perf_counter
+from time import perf_counter, process_time
 from typing import Any
 
 from benchmarks import workloads
@@ -37,21 +37,23 @@ def measure(engine_name: str, workload: str, nodes: int, repeat: int, seed: int)
     engine = ENGINES[engine_name]()
     w = workloads.WORKLOADS[workload]
     data = w.make_data(nodes, seed)
-    times = []
+    times, cpu_times = [], []
     result: dict[str, Any] = {}
     for i in range(repeat):
         gc.collect()
         before = resident_bytes()
-        start = perf_counter()
+        start, cpu_start = perf_counter(), process_time()
         root = w.program(engine, data)
         root.backward()
         times.append(perf_counter() - start)
+        cpu_times.append(process_time() - cpu_start)
         if i == 0:
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
             count = workloads.count_nodes(root) if engine_name != "torch" else 0
             result = {"nodes": count, "memory": peak - before, "output": float(root.data)}
         del root
     result["seconds"] = times
+    result["cpu"] = cpu_times
     return result
 
 

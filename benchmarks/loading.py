@@ -29,7 +29,7 @@ def rows(config: Config) -> list[Row]:
     path = spec_file(WORKLOAD, config.yaml_nodes, "yaml")
     raw = path.read_bytes()
     ours, theirs = [], []
-    for _ in range(3 if config.quick else 5):
+    for _ in range(3):
         ours.append(timed(lambda: parse_data(raw, str(path))))
         theirs.append(timed(lambda: yaml.load(raw, Loader=c_loader)))
     row = ratio_row(

@@ -152,6 +152,7 @@ def text_rows(config: Config) -> list[Row]:
                 floor.seconds,
                 at_most=TEXT_TARGET,
                 names=("gradpipe", "floor"),
+                cpu=(ours.cpu, floor.cpu),
             )
         )
     return table

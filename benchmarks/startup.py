@@ -54,15 +54,19 @@ def rows(config: Config) -> list[Row]:
         run(BASELINE).check("python -c")
         ours, theirs = [], []
         for _ in range(config.startup_runs):
-            ours.append(run(ours_command).check("gradpipe backward").seconds)
-            theirs.append(run(BASELINE).check("python -c").seconds)
+            ours.append(run(ours_command).check("gradpipe backward"))
+            theirs.append(run(BASELINE).check("python -c"))
         table = [
             ratio_row(
                 figure,
-                statistics.median(ours),
-                statistics.median(theirs),
+                statistics.median(r.seconds for r in ours),
+                statistics.median(r.seconds for r in theirs),
                 at_most=TARGET,
                 names=("gradpipe", "imports"),
+                cpu=(
+                    statistics.median(r.cpu for r in ours),
+                    statistics.median(r.cpu for r in theirs),
+                ),
             )
         ]
     except Unavailable as error:
