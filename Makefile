@@ -46,6 +46,7 @@ $(BENCH_STAMP): $(STAMP)
 demo: diagrams
 	@echo "The examples' diagrams are in $(CURDIR)/build/diagrams/:"
 	@ls -1 build/diagrams/*.svg
+	@echo "Open one in a browser: file://$(CURDIR)/build/diagrams/neuron.svg"
 
 test: $(STAMP)
 	$(BIN)/pytest -q
@@ -85,4 +86,4 @@ bench-quick: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks --quick
 
 clean:
-	rm -rf build $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf build $(VENV) gradpipe.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
