@@ -13,7 +13,7 @@ import json
 import math
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import yaml
@@ -45,6 +45,8 @@ MAX_ALIAS_NODES = 100_000
 
 Position = tuple[int, int]
 Location = tuple[str | int, ...]
+# What to locate: a location, whether its key is meant, an offset into a string value.
+Request = tuple[Location, bool, "int | None"]
 
 
 class LoadError(GradpipeError):
@@ -97,18 +99,29 @@ def locate(
     ancestor's place is given; None if the document cannot be read at all. Slow path: only
     used to report an error.
     """
+    return locate_many(raw, [(loc, key, offset)])[0]
+
+
+def locate_many(raw: bytes, requests: Sequence[Request]) -> list[Position | None]:
+    """`locate` for several `(loc, key, offset)` requests in one pass over the file."""
+    results: list[Position | None] = [None] * len(requests)
     try:
         text, raw = _decode(raw, "")
     except LoadError:
-        return None
+        return results
     start = _first_content(text)
     if start is None:
-        return None
+        return results
+    in_yaml = list(range(len(requests)))
     if text[start] in "{[":
-        found = _locate_json(text, start, loc, key, offset)
-        if found is not None:
-            return found
-    return _locate_yaml(text, raw, loc, key, offset)
+        for number, (loc, key, offset) in enumerate(requests):
+            results[number] = _locate_json(text, start, loc, key, offset)
+        in_yaml = [number for number, place in enumerate(results) if place is None]
+    if in_yaml:
+        places = _locate_yaml(text, raw, [requests[number] for number in in_yaml])
+        for number, place in zip(in_yaml, places, strict=True):
+            results[number] = place
+    return results
 
 
 # --- text ----------------------------------------------------------------------------------
@@ -335,7 +348,7 @@ def _locate_json(
                     if text[cursor] != ":":
                         return None
                     cursor = after_blank(cursor + 1)
-                    if name == str(step):
+                    if name == step:
                         key_at, value_at, found = name_at, cursor, True
                         break
                     cursor = after_blank(skip(text, cursor)[1])
@@ -639,61 +652,112 @@ def _check_key(
         raise _Refused("merge keys ('<<') are not supported: write each key out")
 
 
+_COLLECTION_STARTS = (MappingStartEvent, SequenceStartEvent)
+_COLLECTION_ENDS = (MappingEndEvent, SequenceEndEvent)
+
+
 def _skip(next_event: Callable[[], Any], event: Event) -> None:
     """Consume the rest of the node that `event` starts."""
-    depth = 1 if isinstance(event, (MappingStartEvent, SequenceStartEvent)) else 0
+    depth = 1 if event.__class__ in _COLLECTION_STARTS else 0
     while depth:
-        event = next_event()
-        if isinstance(event, (MappingStartEvent, SequenceStartEvent)):
+        kind = next_event().__class__
+        if kind in _COLLECTION_STARTS:
             depth += 1
-        elif isinstance(event, (MappingEndEvent, SequenceEndEvent)):
+        elif kind in _COLLECTION_ENDS:
             depth -= 1
 
 
-def _locate_yaml(
-    text: str, raw: bytes, loc: Location, key: bool, offset: int | None
-) -> Position | None:
-    """Walk `loc` through the YAML event stream, skipping unrelated nodes."""
-    try:
-        next_event = _events(text, raw)
-        next_event()
-        if not isinstance(next_event(), DocumentStartEvent):
-            return None
-        value = next_event()
-        key_mark = None
-        for step in loc:
-            found = False
-            if isinstance(value, MappingStartEvent):
-                while True:
-                    name = next_event()
-                    if isinstance(name, MappingEndEvent):
-                        break
-                    _skip(next_event, name)
-                    candidate = next_event()
-                    if isinstance(name, ScalarEvent) and name.value == str(step):
-                        key_mark, value, found = name.start_mark, candidate, True
-                        break
-                    _skip(next_event, candidate)
-            elif isinstance(value, SequenceStartEvent) and isinstance(step, int):
-                index = 0
-                while True:
-                    candidate = next_event()
-                    if isinstance(candidate, SequenceEndEvent):
-                        break
-                    if index == step:
-                        key_mark, value, found = candidate.start_mark, candidate, True
-                        break
-                    _skip(next_event, candidate)
-                    index += 1
-            if not found:
+class _Step:
+    """A node of the trie of requested locations, and what the file has there."""
+
+    __slots__ = ("by_index", "by_name", "ends", "event", "key_mark", "requests")
+
+    def __init__(self) -> None:
+        self.by_name: dict[str, _Step] = {}  # children under a mapping key
+        self.by_index: dict[int, _Step] = {}  # children at a sequence index
+        self.requests: list[int] = []  # the requests through or at this node
+        self.ends: list[int] = []  # the requests that end here
+        self.event: Any = None  # the value's event, once found
+        self.key_mark: Any = None  # the mark of its key (or sequence item), once found
+
+
+def _locate_yaml(text: str, raw: bytes, requests: Sequence[Request]) -> list[Position | None]:
+    """Walk the YAML event stream once, descending only where a request leads."""
+    root = _Step()
+    for number, (loc, _, _) in enumerate(requests):
+        step = root
+        step.requests.append(number)
+        for part in loc:
+            table: dict[Any, _Step] = step.by_index if isinstance(part, int) else step.by_name
+            step = table.setdefault(part, _Step())
+            step.requests.append(number)
+        step.ends.append(number)
+    _walk_yaml(_events(text, raw), root, len(requests))
+    results: list[Position | None] = []
+    for loc, key, offset in requests:
+        step = root
+        for part in loc:
+            found: dict[Any, _Step] = step.by_index if isinstance(part, int) else step.by_name
+            child = found.get(part)
+            if child is None or child.event is None:
                 break
+            step = child
         else:
-            if offset is not None and isinstance(value, ScalarEvent):
-                return _place_in_scalar(text, value, offset)
+            if offset is not None and step.event.__class__ is ScalarEvent:
+                results.append(_place_in_scalar(text, step.event, offset))
+                continue
+        if step.event is None:
+            results.append(None)
+            continue
+        mark = step.key_mark if key and step.key_mark is not None else step.event.start_mark
+        results.append((mark.line + 1, mark.column + 1))
+    return results
+
+
+def _walk_yaml(next_event: Callable[[], Any], root: _Step, count: int) -> None:
+    """Record in the trie the events found along the requested locations."""
+    pending = set(range(count))
+    # One frame per collection being searched: its step, whether a mapping, next index.
+    frames: list[list[Any]] = []
+
+    def enter(step: _Step, event: Any) -> None:
+        step.event = event
+        pending.difference_update(step.ends)
+        if event.__class__ in _COLLECTION_STARTS and (step.by_name or step.by_index):
+            frames.append([step, event.__class__ is MappingStartEvent, 0])
+        else:
+            _skip(next_event, event)
+            pending.difference_update(step.requests)
+
+    try:
+        next_event()
+        if next_event().__class__ is not DocumentStartEvent:
+            return
+        enter(root, next_event())
+        while frames and pending:
+            frame = frames[-1]
+            step = frame[0]
+            event = next_event()
+            if event.__class__ in _COLLECTION_ENDS:
+                frames.pop()
+                pending.difference_update(step.requests)
+                continue
+            if frame[1]:
+                name = event.value if event.__class__ is ScalarEvent else None
+                _skip(next_event, event)
+                value = next_event()
+                child = step.by_name.get(name) if name is not None else None
+            else:
+                value = event
+                child = step.by_index.get(frame[2])
+                frame[2] += 1
+            if child is None or child.event is not None:  # a repeated key: the first counts
+                _skip(next_event, value)
+                continue
+            child.key_mark = event.start_mark
+            enter(child, value)
     except yaml.YAMLError:
-        return None
-    mark = key_mark if key and key_mark is not None else value.start_mark
-    return mark.line + 1, mark.column + 1
+        return
 
 
 def _place_in_scalar(text: str, event: Any, offset: int) -> Position:

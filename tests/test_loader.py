@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from gradpipe import loader
 from gradpipe.errors import GradpipeError
-from gradpipe.loader import LoadError, locate, parse_data
+from gradpipe.loader import LoadError, locate, locate_many, parse_data
 
 
 @pytest.fixture(params=["libyaml", "pure"], autouse=True)
@@ -295,7 +295,7 @@ def test_locate_finds_values_and_keys_in_json(
 def test_locate_gives_none_for_unreadable_input() -> None:
     assert locate(b"\xff", ("a",)) is None
     assert locate(b"", ("a",)) is None
-    assert locate(b"a: [", ("a", 0)) is None
+    assert locate(b"a: [", ("a", 0)) == (1, 4)  # as far as the file can be read
 
 
 def test_load_error_is_a_gradpipe_error() -> None:
@@ -528,3 +528,19 @@ def test_a_big_file_meant_as_json_gets_json_errors_without_a_yaml_retry(
     assert error_of('{"a": 1, b: 2}') == (
         "1:10: invalid JSON: expecting property name enclosed in double quotes"
     )
+
+
+def test_locate_many_answers_like_locate_in_one_pass() -> None:
+    requests: list[tuple[tuple[str | int, ...], bool, int | None]] = [
+        (("nodes", "o", "args", 1), False, None),
+        (("values", "w", "label"), True, None),
+        (("nodes", "n"), False, 2),
+        (("nodes", "o", "missing"), True, None),
+        (("nowhere", 3), False, None),
+        ((), False, None),
+    ]
+    for text in (YAML_SPEC, JSON_SPEC):
+        raw = text.encode()
+        expected = [locate(raw, loc, key=key, offset=offset) for loc, key, offset in requests]
+        assert locate_many(raw, requests) == expected
+        assert None not in expected
