@@ -692,7 +692,11 @@ def _locate_yaml(text: str, raw: bytes, requests: Sequence[Request]) -> list[Pos
             step = table.setdefault(part, _Step())
             step.requests.append(number)
         step.ends.append(number)
-    _walk_yaml(_events(text, raw), root, len(requests))
+    try:
+        next_event = _events(text, raw)
+    except yaml.YAMLError:  # the pure-Python reader refuses unprintable text up front
+        return [None] * len(requests)
+    _walk_yaml(next_event, root, len(requests))
     results: list[Position | None] = []
     for loc, key, offset in requests:
         step = root
