@@ -112,7 +112,9 @@ def read_document(raw: bytes, path: str) -> Document:
     """Validate a spec or graph document without computing it; raises located errors."""
     with paused_gc():
         data = parse_data(raw, path)  # a mapping, or a located error
-        kind = "graph" if isinstance(data.get("nodes"), list) else "spec"
+        # A graph document lists its nodes; a spec maps names to them (and may have values).
+        graph = isinstance(data.get("nodes"), list) and "values" not in data
+        kind = "graph" if graph else "spec"
         adapter: Any = GRAPH_ADAPTER if kind == "graph" else SPEC_ADAPTER
         if conforms(data, kind):  # the fast path: pydantic would only copy it
             validated = data
@@ -577,6 +579,11 @@ def _explain(problem: Mapping[str, Any], kind: str) -> tuple[str, Where]:
             return f"number {_short_repr(value)} is too large", where
         number = "a name or a number" if _is_argument(raw_loc, "float") else "a number"
         return f"expected {number}, not {_describe(value)}", where
+    if kind_of_error == "dict_type" and loc in (("values",), ("nodes",)):
+        return (
+            f"'{loc[0]}' maps names to {loc[0]}: expected a mapping, not {_describe(value)}",
+            where,
+        )
     expected = {
         "int_type": "an integer",
         "string_type": "a string",
