@@ -257,7 +257,7 @@ class Value:
             return
         topo = topological_order((self,))
         for v in topo:
-            if v._prev and v.grad is not None:
+            if v.grad and v._prev:  # a computed node's gradient of an earlier pass
                 v.grad = 0.0
         self.grad = 1.0
         # The local derivatives, in ATen's formulas and order of operations.
