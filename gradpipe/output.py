@@ -14,12 +14,21 @@ def write_atomic(path: str, data: bytes) -> None:
     """Replace ``path`` with ``data``: a failed or interrupted run leaves the old file as it was.
 
     The bytes go to a hidden temporary file in the same directory (so the rename stays on
-    one file system), which ``os.replace`` then puts in place; any failure, Ctrl-C
-    included, removes the temporary file.
+    one file system), which ``os.replace`` then puts in place. One ``try`` covers it all,
+    creation included, so that Ctrl-C arriving just as the file is created removes it too.
     """
     directory, name = os.path.split(path)
-    temporary, fd = _create_temporary(directory, name)
+    prefix = os.path.join(directory, f".{name}.{os.getpid()}.")
+    attempt = 0
+    temporary = f"{prefix}{attempt}.tmp"
     try:
+        while True:
+            try:
+                fd = os.open(temporary, _CREATE, 0o666)  # mode as for any new file (umask)
+                break
+            except FileExistsError:  # left by a dead process that had our pid
+                attempt += 1
+                temporary = f"{prefix}{attempt}.tmp"
         with os.fdopen(fd, "wb") as stream:
             stream.write(data)
         os.replace(temporary, path)
@@ -40,14 +49,3 @@ def write_stream(stream: BinaryIO, data: bytes) -> None:
     while view:
         view = view[stream.write(view) :]
     stream.flush()
-
-
-def _create_temporary(directory: str, name: str) -> tuple[str, int]:
-    """A new hidden file next to the target, named after it; mode as for any new file."""
-    attempt = 0
-    while True:
-        temporary = os.path.join(directory, f".{name}.{os.getpid()}.{attempt}.tmp")
-        try:
-            return temporary, os.open(temporary, _CREATE, 0o666)
-        except FileExistsError:
-            attempt += 1

@@ -185,7 +185,7 @@ def test_ctrl_c_mid_batch_leaves_whole_files_and_no_temporary_ones(
     assert stderr.strip() == b""
     assert stdout == b""
     written = sorted(p.name for p in out.iterdir())
-    assert all(name.endswith(".json") and not name.startswith(".") for name in written)
+    assert all(name.endswith(".json") and not name.startswith(".") for name in written), written
     assert (out / "s199.json").read_text() == "old"
     expected = run("backward", "in/s000.yaml", cwd=tmp_path).stdout
     for name in written[:-1]:
