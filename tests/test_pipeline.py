@@ -350,3 +350,27 @@ def test_render_png_without_dot_says_how_to_get_it(tmp_path: Path) -> None:
     assert result.stderr.startswith(b"small.yaml: error: png needs Graphviz's dot program")
     assert result.stderr.count(b"\n") == 1
     assert (tmp_path / "old.png").read_bytes() == b"old"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["json", "dot", "svg", "mermaid"])
+def test_same_input_same_bytes_across_processes(fmt: str) -> None:
+    """Hash seeds differ from process to process; the output must not."""
+    example = str((ROOT / "examples" / "mlp.yaml").relative_to(ROOT))
+    outputs = set()
+    for seed in ["1", "2"]:
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        backward = subprocess.run(
+            [*GRADPIPE, "backward", example], cwd=ROOT, env=env, capture_output=True, timeout=120
+        )
+        drawn = subprocess.run(
+            [*GRADPIPE, "render", "-f", fmt],
+            input=backward.stdout,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            timeout=120,
+        )
+        assert (drawn.returncode, drawn.stderr) == (0, b"")
+        outputs.add((backward.stdout, drawn.stdout))
+    assert len(outputs) == 1
