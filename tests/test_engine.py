@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Callable
 from fractions import Fraction
 
@@ -484,6 +485,25 @@ def test_gradient_overflow_names_the_node_where_it_arises() -> None:
         out.backward()
     assert str(caught.value) == "gradient of node 'b' (value) is infinite (from node 'p' (mul))"
     assert caught.value.node is b
+
+
+def test_nothing_recurses_per_node() -> None:
+    x = Value(0.3)
+    v = x
+    for _ in range(20_000):
+        v = 1 - v
+    depth, frame = 0, sys._getframe()
+    while frame is not None:
+        depth, frame = depth + 1, frame.f_back
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(depth + 30)  # a few calls deep, never one per node
+    try:
+        v.backward()
+        order = topological_order([v])
+    finally:
+        sys.setrecursionlimit(limit)
+    assert len(order) == 40_001 and order[20_000] is x and order[-1] is v
+    assert (v.data, x.grad) == (pytest.approx(0.3), 1.0)
 
 
 @pytest.mark.slow
