@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from gradpipe.cli import main
 from gradpipe.documents import load_document
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -93,3 +95,9 @@ def test_example_gradients(path: Path) -> None:
     assert graph.node(graph.output).data == pytest.approx(output_value, rel=1e-12)
     leaves = {node_id: v.grad for node_id, v in graph if v.operation == "value"}
     assert leaves == pytest.approx(gradients, rel=1e-12, abs=1e-12)
+
+
+def test_every_example_passes_gradient_check() -> None:
+    result = CliRunner().invoke(main, ["check", str(EXAMPLES)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("gradients match") == len(KNOWN)
