@@ -167,3 +167,9 @@ def test_console_sessions_print_what_they_show(
     )
     printed = [text.splitlines() for text in result.stdout.split("@@@\n")[:-1]]
     assert printed == [output for _, output in session]
+
+
+def test_walk_through_spec_is_the_example() -> None:
+    shown = code_blocks("yaml")[0].splitlines()
+    example = (ROOT / "examples" / "neuron.yaml").read_text(encoding="utf-8").splitlines()
+    assert shown == [line for line in example if not line.startswith(("#", "version:", "name:"))]
