@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import math
 import re
 import sys
@@ -98,11 +99,27 @@ def test_the_notes_tanh_neuron() -> None:
     o = n.tanh()
     o.backward()
     # glibc's tanh rounds up here; the correctly rounded value (and torch's) ends in 476.
-    assert o.data == pytest.approx(0.7071067811865476, abs=2e-16)
+    assert o.data == 0.7071067811865476
     assert [x1.grad, w1.grad, x2.grad, w2.grad, b.grad, n.grad] == pytest.approx(
         [-1.5, 1.0, 0.5, 0.0, 0.5, 0.5], abs=1e-15
     )
     assert w2.grad == 0.0
+
+
+@pytest.mark.parametrize(
+    "x", [0.0, 1e-300, 0.3, 0.55, 0.8813735870195432, 2.0, 4.999, 5.0, 19.0, 40.0]
+)
+def test_tanh_is_odd_and_within_an_ulp_of_the_true_value(x: float) -> None:
+    exact = float(_decimal_tanh(x))
+    assert Value(x).tanh().data == pytest.approx(exact, rel=2.3e-16, abs=0.0)
+    assert Value(-x).tanh().data == -Value(x).tanh().data
+
+
+def _decimal_tanh(x: float) -> decimal.Decimal:
+    with decimal.localcontext() as ctx:
+        ctx.prec = 60
+        e = (2 * decimal.Decimal(x)).exp()
+        return (e - 1) / (e + 1)
 
 
 def test_the_notes_neuron_with_tanh_spelled_out_agrees() -> None:
