@@ -58,11 +58,14 @@ def make_project(root: Path, examples: dict[str, str]) -> Path:
 
 def make(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run make in ``root``, as a user would, with no standard input."""
+    # Not the flags of a make that runs these tests (`make -j4 test` passes its jobserver).
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
     return subprocess.run(
         ["make", "--no-print-directory", "-C", str(root), *args],
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,
+        env=env,
         check=False,
     )
 
