@@ -107,7 +107,7 @@ def test_the_notes_tanh_neuron() -> None:
 
 
 @pytest.mark.parametrize(
-    "x", [0.0, 1e-300, 0.3, 0.55, 0.8813735870195432, 2.0, 4.999, 5.0, 19.0, 40.0]
+    "x", [0.0, 1e-8, 0.3, 0.55, 0.8813735870195432, 2.0, 4.999, 5.0, 19.0, 40.0]
 )
 def test_tanh_is_odd_and_within_an_ulp_of_the_true_value(x: float) -> None:
     exact = float(_decimal_tanh(x))
