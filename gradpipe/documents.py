@@ -14,24 +14,17 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Any, NamedTuple
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gradpipe.engine import CONST, LEAF, OP_ARITY, Value, apply
 from gradpipe.errors import GradpipeError, MathError
 from gradpipe.formula import FormulaError, parse_formula
 from gradpipe.graph import FUNCTION_NAMES, Graph, anonymous_ids, paused_gc
 from gradpipe.loader import locate, parse_data
-from gradpipe.models import (
-    FIELDS,
-    GRAPH_ADAPTER,
-    GRAPH_OPS,
-    SPEC_ADAPTER,
-    SPEC_OPS,
-    UNION_TAGS,
-    conforms,
-)
+from gradpipe.structure import FIELDS, GRAPH_OPS, SPEC_OPS, UNION_TAGS, conforms
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 Loc = tuple[str | int, ...]
 # Where a node is defined: a location in the file, and an offset into the formula found
@@ -115,14 +108,8 @@ def read_document(raw: bytes, path: str) -> Document:
         # A graph document lists its nodes; a spec maps names to them (and may have values).
         graph = isinstance(data.get("nodes"), list) and "values" not in data
         kind = "graph" if graph else "spec"
-        adapter: Any = GRAPH_ADAPTER if kind == "graph" else SPEC_ADAPTER
-        if conforms(data, kind):  # the fast path: pydantic would only copy it
-            validated = data
-        else:
-            try:
-                validated = adapter.validate_python(data)
-            except ValidationError as err:
-                raise _validation_error(err, kind, path, raw) from None
+        # The lean check passes valid input as it is: pydantic would only copy it.
+        validated = data if conforms(data, kind) else _validated(data, kind, path, raw)
         del data  # a validated copy replaces it: half the memory of a big graph
         default_name = "stdin" if path == "<stdin>" else PurePath(path).stem
         document = Document(path, raw, kind, validated.get("name", default_name))
@@ -173,7 +160,9 @@ def _build_graph(document: Document, overrides: Mapping[str, float] | None) -> G
 
 def json_schema(kind: str) -> str:
     """The JSON Schema of spec files ("spec") or graph documents ("graph"), as JSON text."""
-    adapter: Any = {"spec": SPEC_ADAPTER, "graph": GRAPH_ADAPTER}[kind]
+    from gradpipe import models  # pydantic's machinery: only schemas and refusals need it
+
+    adapter: Any = {"spec": models.SPEC_ADAPTER, "graph": models.GRAPH_ADAPTER}[kind]
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         **_names_as_property_names(adapter.json_schema()),
@@ -520,6 +509,19 @@ def _position(raw: bytes, where: Where) -> tuple[int, int] | None:
     """1-based line and column of ``where``; inside a formula, of its character."""
     loc, offset = where
     return locate(raw, loc, key=offset == KEY, offset=offset if offset >= 0 else None)
+
+
+def _validated(data: dict[str, Any], kind: str, path: str, raw: bytes) -> Any:
+    """The document as pydantic validates it, or its first problem as a located error."""
+    from pydantic import ValidationError
+
+    from gradpipe import models  # loaded only here: valid input passes the lean check
+
+    adapter: Any = models.GRAPH_ADAPTER if kind == "graph" else models.SPEC_ADAPTER
+    try:
+        return adapter.validate_python(data)
+    except ValidationError as err:
+        raise _validation_error(err, kind, path, raw) from None
 
 
 def _validation_error(err: ValidationError, kind: str, path: str, raw: bytes) -> GradpipeError:

@@ -16,7 +16,8 @@ from gradpipe.documents import load_document
 from gradpipe.engine import Value, apply, topological_order
 from gradpipe.errors import GradpipeError, MathError
 from gradpipe.graph import dump_document
-from gradpipe.models import GRAPH_ADAPTER, SPEC_ADAPTER, conforms
+from gradpipe.models import GRAPH_ADAPTER, SPEC_ADAPTER
+from gradpipe.structure import conforms
 
 LEAVES = {"x": 0.75, "lambda": -1.5, "on": 2.0}
 BINARY = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}

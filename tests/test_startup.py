@@ -1,0 +1,92 @@
+"""Start-up: valid input runs without pydantic's models, graphviz or process pools.
+
+Start-up dominates Makefile builds of many small diagrams (issue 6, target 4), so what
+a command imports is checked here, in fresh interpreters; its time is measured by
+``make bench``, never asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gradpipe import models
+from gradpipe.structure import FIELDS
+
+CASES = Path(__file__).resolve().parent / "cases"
+# Modules that valid input must not bring in: the models (and the parts of pydantic
+# that only they use), render's drawing, and what only --jobs > 1 needs.
+HEAVY = (
+    "gradpipe.models",
+    "pydantic.main",
+    "pydantic.type_adapter",
+    "graphviz",
+    "gradpipe.render",
+    "multiprocessing",
+    "concurrent.futures",
+)
+PROBE = """
+import json, sys
+import gradpipe.cli
+sys.argv = ["gradpipe", *sys.argv[1:]]
+try:
+    gradpipe.cli.main()
+except SystemExit as exit:
+    code = exit.code
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def modules_after(*args: str) -> tuple[int, set[str]]:
+    """The exit status of ``gradpipe ARGS`` in a fresh interpreter, and what it imported."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, check=True, text=True
+    )
+    found = json.loads(done.stdout.splitlines()[-1])
+    return found["code"], set(found["modules"])
+
+
+def heavy(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if m.startswith(HEAVY))
+
+
+@pytest.mark.parametrize("command", ["forward", "backward", "validate"])
+@pytest.mark.parametrize("case", ["neuron.yaml", "graph_document.json"])
+def test_valid_input_imports_nothing_heavy(command: str, case: str, tmp_path: Path) -> None:
+    """A valid spec or graph document passes the lean check: pydantic's models never load."""
+    args = [command, str(CASES / "valid" / case)]
+    if command != "validate":
+        args += ["-o", str(tmp_path / "out.json")]
+    code, modules = modules_after(*args)
+    assert code == 0
+    assert heavy(modules) == []
+
+
+def test_refused_input_loads_the_models_to_explain(tmp_path: Path) -> None:
+    """The models are loaded where they are needed: to say what is wrong."""
+    spec = tmp_path / "typo.yaml"
+    spec.write_text("values: {x: 1}\nnodes: {y: x*x}\nouput: y\n", encoding="utf-8")
+    code, modules = modules_after("backward", str(spec))
+    assert code == 1
+    assert "gradpipe.models" in modules
+    assert heavy(modules - {"gradpipe.models", "pydantic.main", "pydantic.type_adapter"}) == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "model"),
+    [
+        ("spec", models.SpecDocument),
+        ("graph", models.GraphDocument),
+        ("object", models.ValueObject),
+        ("op", models.OpObject),
+        ("expr", models.ExprObject),
+        ("graph node", models.GraphNode),
+    ],
+)
+def test_lean_fields_are_the_models_fields(kind: str, model: type) -> None:
+    """The plain-Python field lists (for the lean check and hints) follow the models."""
+    assert FIELDS[kind] == tuple(model.__annotations__)
