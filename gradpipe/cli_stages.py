@@ -11,14 +11,14 @@ from collections.abc import Mapping
 
 from gradpipe.documents import build_graph, load_document, read_document
 from gradpipe.errors import GradpipeError
-from gradpipe.graph import Graph, dump_document
+from gradpipe.graph import Graph, encode_document
 
 
 def forward(raw: bytes, path: str, overrides: Mapping[str, float]) -> bytes:
     """The graph document with values only: every ``grad`` null."""
     graph = load_document(raw, path, overrides)
     graph.has_gradients = False
-    return dump_document(graph.to_document()).encode()
+    return encode_document(graph)
 
 
 def backward(raw: bytes, path: str, overrides: Mapping[str, float], output: str | None) -> bytes:
@@ -27,7 +27,7 @@ def backward(raw: bytes, path: str, overrides: Mapping[str, float], output: str 
     if output is not None:
         graph.output = known_node(graph, output, "--output")
     graph.backward()
-    return dump_document(graph.to_document()).encode()
+    return encode_document(graph)
 
 
 def render(

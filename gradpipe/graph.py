@@ -95,6 +95,7 @@ class Graph:
 
 
 _encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+_quote: Callable[[str], str] = json.encoder.encode_basestring  # a string as _encode writes it
 _HEAD_END = ',\n "nodes": [\n '
 _NODES_END = "\n ]}\n"
 
@@ -106,18 +107,42 @@ def dump_document(document: dict[str, Any]) -> str:
 
 
 def encode_document(graph: Graph, chunk: int = 50_000) -> bytes:
-    """``dump_document(graph.to_document())`` as UTF-8, in little memory.
+    """``dump_document(graph.to_document())`` as UTF-8, faster and in little memory.
 
-    Nodes are turned into dicts and text a chunk at a time: a million-node graph never
-    holds a million dicts and several copies of its text at once.
+    Nodes become text a chunk at a time: a million-node graph never holds several copies
+    of its text at once. Each node's line is formatted directly, with no dict in between.
     """
-    id_of = graph._positions()
+    quoted_id_of = dict(zip(graph.nodes, map(_quote, graph.ids), strict=True)).__getitem__
     parts = [(_encode(graph._head())[:-1] + _HEAD_END).encode()]
     for start in range(0, len(graph.nodes), chunk):
-        text = _encode_nodes(graph._node_dicts(start, start + chunk, id_of))
+        text = _node_lines(graph, start, start + chunk, quoted_id_of)
         parts.append((",\n " + text if start else text).encode())
     parts.append(_NODES_END.encode())
     return b"".join(parts)
+
+
+def _node_lines(graph: Graph, start: int, stop: int, quoted_id_of: Callable[[Value], str]) -> str:
+    """The lines ``_encode_nodes`` writes for these nodes, formatted one by one.
+
+    Numbers are encoded a list at a time by the C encoder (which refuses NaN and
+    infinities) and split apart: a number's text never holds ", ".
+    """
+    nodes = graph.nodes[start:stop]
+    values = _encode([v.data for v in nodes])[1:-1].split(", ")
+    if graph.has_gradients:
+        grads = _encode([v.grad for v in nodes])[1:-1].split(", ")
+    else:
+        grads = ["null"] * len(nodes)
+    return ",\n ".join(
+        [
+            f'{{"id": {node_id}, "label": {_quote(v.label) if v.label else node_id}, '
+            f'"op": {_quote(v._op)}, "args": [{", ".join(map(quoted_id_of, v._prev))}], '
+            f'"value": {value}, "grad": {grad}}}'
+            for node_id, v, value, grad in zip(
+                map(_quote, graph.ids[start:stop]), nodes, values, grads, strict=True
+            )
+        ]
+    )
 
 
 def _encode_nodes(nodes: list[Any]) -> str:

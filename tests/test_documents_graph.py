@@ -50,3 +50,16 @@ def test_encoding_in_chunks_writes_the_same_bytes(chunk: int) -> None:
     graph.backward()
     expected = dump_document(graph.to_document()).encode()
     assert encode_document(graph, chunk) == expected
+
+
+@pytest.mark.parametrize("gradients", [False, True])
+def test_encoding_directly_writes_what_the_dicts_write(gradients: bool) -> None:
+    """Labels needing escapes, empty labels, constants, shared args, with and without grads."""
+    a, b = Value(2.0, 'q"\\\n\t☃'), Value(-1.5, "")
+    c = Value.constant(3)
+    out = ((a * b + a) / c).sigmoid() + Value(1e-300, '}, {"id": "x"') * 1e300
+    out.label = ""
+    graph = graph_from_value(out, name='"λ"', gradients=False)
+    if gradients:
+        graph.backward()
+    assert encode_document(graph, 2) == dump_document(graph.to_document()).encode()
