@@ -184,13 +184,13 @@ def _plan_spec(document: Document, spec: Mapping[str, Any]) -> list[int]:
         name = next(n for n in nodes if n in values)
         where = Where(("nodes", name), KEY)
         raise document.error(f"duplicate name '{name}': already a value", where)
-    for k, name in enumerate(names):
-        if name in FUNCTION_NAMES:
-            section = "value" if k < count else "node"
-            raise document.error(
-                f"'{name}' is an op's function name and cannot name a {section}",
-                Where(("values" if k < count else "nodes", name), KEY),
-            )
+    if not FUNCTION_NAMES.isdisjoint(index):
+        k, name = next((k, n) for k, n in enumerate(names) if n in FUNCTION_NAMES)
+        section = "value" if k < count else "node"
+        raise document.error(
+            f"'{name}' is an op's function name and cannot name a {section}",
+            Where(("values" if k < count else "nodes", name), KEY),
+        )
     document.ids = list(names)
     document.ops = [LEAF] * count + [CONST] * len(nodes)
     document.args = [()] * len(names)
@@ -213,9 +213,7 @@ def _plan_spec(document: Document, spec: Mapping[str, Any]) -> list[int]:
                 continue
             arguments = entry["args"]
             arity = OP_ARITY[op]
-            if arity is None and arguments and all(type(a) is str for a in arguments):
-                pass  # the fast path below
-            elif arity is None or len(arguments) != arity:
+            if len(arguments) != arity if arity is not None else not arguments:
                 _check_arity(document, op, len(arguments), Where(("nodes", name, "args"), WHOLE))
             ops[k] = op
             try:

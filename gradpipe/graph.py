@@ -106,7 +106,7 @@ def dump_document(document: dict[str, Any]) -> str:
     return _encode(head)[:-1] + _HEAD_END + _encode_nodes(document["nodes"]) + _NODES_END
 
 
-def encode_document(graph: Graph, chunk: int = 50_000) -> bytes:
+def encode_document(graph: Graph, chunk: int = 5_000) -> bytes:
     """``dump_document(graph.to_document())`` as UTF-8, faster and in little memory.
 
     Nodes become text a chunk at a time: a million-node graph never holds several copies
