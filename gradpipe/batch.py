@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import click
 
 from gradpipe.errors import GradpipeError
+from gradpipe.graph import paused_gc
 
 if TYPE_CHECKING:
     from multiprocessing.pool import Pool
@@ -146,7 +147,9 @@ def process_input(stage: Stage, item: Input) -> Outcome:
         return Outcome(None, GradpipeError(item.problem, item.path).format())
     try:
         raw = item.raw if item.raw is not None else read_input(item.path)
-        return Outcome(stage(raw, item.path), None)
+        with paused_gc():  # graphs hold no cycles: a collection would only rescan their nodes
+            data = stage(raw, item.path)
+        return Outcome(data, None)
     except StageFailure as failure:
         return Outcome(failure.report, _located(failure, item.path).format())
     except GradpipeError as error:

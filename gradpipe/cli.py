@@ -30,7 +30,7 @@ from gradpipe.batch import (
     run_stage,
 )
 from gradpipe.errors import GradpipeError
-from gradpipe.graph import is_valid_name, paused_gc
+from gradpipe.graph import is_valid_name
 from gradpipe.output import write_atomic, write_stream
 
 if TYPE_CHECKING:
@@ -410,7 +410,6 @@ def run_batch(
     jobs = jobs or os.cpu_count() or 1
     failed = False
     with (
-        paused_gc(),  # graphs hold no cycles: collections would only rescan their nodes
         _closed_pipe_ends_the_command(),
         run_stage(stage, inputs, jobs, stdin.read) as outcomes,
         _Reporter.for_batch(len(inputs), f"gradpipe {context.info_name}") as reporter,

@@ -213,7 +213,8 @@ def _plan_spec(document: Document, spec: Mapping[str, Any]) -> list[int]:
                 continue
             arguments = entry["args"]
             arity = OP_ARITY[op]
-            if len(arguments) != arity if arity is not None else not arguments:
+            wrong_count = not arguments if arity is None else len(arguments) != arity
+            if wrong_count:
                 _check_arity(document, op, len(arguments), Where(("nodes", name, "args"), WHOLE))
             ops[k] = op
             try:

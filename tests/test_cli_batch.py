@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
-from gradpipe.batch import Input, expand_inputs
+from gradpipe.batch import Input, expand_inputs, process_input
 from gradpipe.cli import main
 
 
@@ -228,3 +229,15 @@ def test_an_out_dir_that_cannot_be_created_is_bad_input(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr == f"{out}: error: cannot create the directory: not a directory\n"
+
+
+def test_a_stage_runs_with_the_cycle_collector_paused_and_restored() -> None:
+    """Graphs hold no cycles: collections during a stage would only rescan their nodes."""
+
+    def stage(raw: bytes, path: str) -> bytes:
+        return b"paused" if not gc.isenabled() else b"running"
+
+    assert gc.isenabled()
+    outcome = process_input(stage, Input("x.yaml", "x", raw=b""))
+    assert outcome.data == b"paused"
+    assert gc.isenabled()
