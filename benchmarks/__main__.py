@@ -44,6 +44,25 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def markdown(rows: list[Row]) -> str:
+    """The rows as a Markdown table, for the README."""
+    lines = ["| figure | measured | target | met |", "|---|---|---|---|"]
+    lines += [
+        "| "
+        + " | ".join(c.replace("|", "\\|") for c in (r.figure, r.measured, r.target, r.verdict))
+        + " |"
+        for r in rows
+    ]
+    return "\n".join(lines)
+
+
+def show(path: Path) -> None:
+    """Print a saved run (``--json`` of an earlier run) as a Markdown table."""
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    fields = ("figure", "measured", "target", "met", "ratio", "details")
+    print(markdown([Row(*(r[f] for f in fields)) for r in saved["rows"]]))
+
+
 def main() -> None:
     """Run the figures asked for, print each as it finishes and the whole table at the end."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
@@ -61,7 +80,16 @@ def main() -> None:
         default=BUILD.parent / "bench.json",
         help="where to write the results (default: build/bench.json)",
     )
+    parser.add_argument(
+        "--show",
+        type=Path,
+        metavar="JSON",
+        help="measure nothing: print a saved run as a Markdown table (for the README)",
+    )
     args = parser.parse_args()
+    if args.show:
+        show(args.show)
+        return
     config = Config(quick=args.quick)
     load_before = os.getloadavg()[0]
     start = perf_counter()
