@@ -71,7 +71,7 @@ class Config:
     @property
     def invocation_files(self) -> int:
         """Files of the one-process-against-one-per-file figure."""
-        return 20 if self.quick else 200
+        return 50 if self.quick else 200
 
     def repeat(self, nodes: int) -> int:
         """Repeats of a measurement: more for small, quick ones (the best counts)."""
