@@ -489,7 +489,7 @@ def _math_error(document: Document, k: int, err: MathError) -> MathError:
     """The engine's error, located at the node's definition and naming it."""
     node_id = document.ids[k]
     name = f"'{node_id}'" if node_id is not None else f"'{document.labels[k]}'"
-    message = err.message.replace("node an unnamed node", f"node {name}")
+    message = err.message.replace("an unnamed node", f"node {name}")
     located = MathError(message, err.node)
     where = document.where(k)
     located.path = document.path

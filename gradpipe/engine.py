@@ -512,8 +512,8 @@ def _gradient_error(v: Value, topo: list[Value]) -> MathError:
 
 
 def _describe(v: Value) -> str:
-    name = f"'{v.label}'" if v.label else "an unnamed node"
-    return f"node {name} ({v._op})"
+    name = f"node '{v.label}'" if v.label else "an unnamed node"
+    return f"{name} ({v._op})"
 
 
 def _show(x: float | None) -> str:
