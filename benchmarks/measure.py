@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -203,16 +202,6 @@ def gradpipe_command() -> list[str]:
     """How a user runs the CLI: the console script beside this Python, else ``-m``."""
     script = BIN / "gradpipe"
     return [str(script)] if script.exists() else [sys.executable, "-m", "gradpipe"]
-
-
-def best_of(repeat: int, measure: Callable[[], float]) -> float:
-    """The fastest of ``repeat`` measurements: the least disturbed by a noisy machine."""
-    return min(measure() for _ in range(max(1, repeat)))
-
-
-def median_of(repeat: int, measure: Callable[[], float]) -> float:
-    """The median of ``repeat`` measurements."""
-    return statistics.median(measure() for _ in range(max(1, repeat)))
 
 
 def timed(action: Callable[[], object]) -> float:
