@@ -225,16 +225,20 @@ def _plan_spec(document: Document, spec: Mapping[str, Any]) -> list[int]:
             _plan_formula(document, index, name, k, entry, ("nodes", name))
         else:  # a number: a named constant
             document.values[k] = entry
-    output = spec.get("output")
+    return _roots(document, spec.get("output"), index, len(names))
+
+
+def _roots(document: Document, output: Any, index: Mapping[str, int], count: int) -> list[int]:
+    """Resolve the output (default: the last node) and list the order's roots, output first."""
     if output is None:
-        document.output = len(names) - 1
+        document.output = count - 1
     elif output in index:
         document.output = index[output]
     else:
         raise document.error(
             f"unknown output '{output}'{_hint(output, index)}", Where(("output",), WHOLE)
         )
-    return [document.output, *range(len(names))]
+    return [document.output, *range(count)]
 
 
 def _op_arguments(
@@ -408,16 +412,7 @@ def _plan_graph(document: Document, graph: Mapping[str, Any]) -> list[int]:
                         f"unknown id '{arg}' in node '{ids[i]}'{_hint(arg, index)}",
                         Where(("nodes", i, "args", j), WHOLE),
                     ) from None
-    output = graph.get("output")
-    if output is None:
-        document.output = len(nodes) - 1
-    elif output in index:
-        document.output = index[output]
-    else:
-        raise document.error(
-            f"unknown output '{output}'{_hint(output, index)}", Where(("output",), WHOLE)
-        )
-    return [document.output, *range(len(nodes))]
+    return _roots(document, graph.get("output"), index, len(nodes))
 
 
 # --- order, overrides, errors --------------------------------------------------------------

@@ -131,23 +131,6 @@ def test_the_notes_neuron_with_tanh_spelled_out_agrees() -> None:
     assert n.grad == pytest.approx(0.5, abs=1e-15)
 
 
-def test_the_micrograd_readme_expression() -> None:
-    a = Value(-4.0)
-    b = Value(2.0)
-    c = a + b
-    d = a * b + b**3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g += 10.0 / f
-    g.backward()
-    assert f"{g.data:.4f} {a.grad:.4f} {b.grad:.4f}" == "24.7041 138.8338 645.5773"
-
-
 def test_a_node_used_twice_gets_the_sum_of_its_gradients() -> None:
     a = Value(3.0)
     b = a + a
