@@ -331,7 +331,7 @@ def _plan_formula(
 
 
 def _literal_node(document: Document, literal: _Literal, text: str, loc: Loc) -> int:
-    label = _shorten(text[literal.start : literal.end])
+    label = _shorten(text, literal.start, literal.end)
     k = document.add(label, CONST, Where(loc, literal.start))
     document.values[k] = literal.value
     return k
@@ -347,13 +347,20 @@ def _check_arity(document: Document, op: str, count: int, where: Where) -> None:
 
 
 def _formula_label(text: str, node: Any) -> str:
-    return _shorten(text[node.start : node.end])
+    return _shorten(text, node.start, node.end)
 
 
-def _shorten(text: str) -> str:
-    """A formula's text as a label: one line, at most LABEL_LIMIT characters."""
-    text = " ".join(text.split())
-    return text if len(text) <= LABEL_LIMIT else text[: LABEL_LIMIT - 1] + "…"
+def _shorten(text: str, start: int, end: int) -> str:
+    """``text[start:end]`` as a label: one line, at most LABEL_LIMIT characters.
+
+    Only a window of the text is read, so labelling every sub-formula of a formula of
+    any length stays linear in its length.
+    """
+    window = min(end, start + 4 * LABEL_LIMIT)
+    label = " ".join(text[start:window].split())
+    if window == end and len(label) <= LABEL_LIMIT:
+        return label
+    return label[: LABEL_LIMIT - 1] + "…"
 
 
 def _number_label(x: float) -> str:
@@ -645,6 +652,8 @@ def _quote(value: Any) -> str:
 
 
 def _short_repr(value: Any) -> str:
+    if isinstance(value, int) and value.bit_length() > 10_000:  # repr refuses 4,300 digits
+        return f"<an integer of {value.bit_length()} bits>"
     text = repr(value)
     return text if len(text) <= 40 else text[:39] + "…"
 

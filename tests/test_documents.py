@@ -284,3 +284,14 @@ def test_long_cycles_are_shortened_in_the_message() -> None:
 def test_overrides_must_be_finite() -> None:
     with pytest.raises(GradpipeError, match="--set x: inf is not a finite number"):
         load("values: {x: 1}\nnodes: {y: x * 2}", "t.yaml", x=float("inf"))
+
+
+def test_labels_of_a_long_formula_read_only_its_start() -> None:
+    terms = [f"v{i}" for i in range(3000)]
+    spec = "values: {" + ", ".join(f"{t}: 1" for t in terms) + "}\nnodes:\n  s: "
+    graph = load_document((spec + " + ".join(terms) + "\n").encode(), "long.yaml")
+    labels = [v.label for node_id, v in graph if node_id.startswith("_")]
+    assert labels[:2] == ["v0 + v1", "v0 + v1 + v2"]
+    assert all(len(label) <= LABEL_LIMIT for label in labels)
+    assert labels[-1] == "v0 + v1 + v2 + v3 + v4 …"
+    assert graph.node("s").data == 3000.0
