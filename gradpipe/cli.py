@@ -84,6 +84,16 @@ def parse_number(text: str) -> float:
     return number
 
 
+class FiniteFloatRange(click.FloatRange):
+    """A FloatRange that refuses nan and infinities: nan compares as inside any range."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
+
+
 def inputs_argument(function: Callable[..., Any]) -> Callable[..., Any]:
     """INPUT...: files, directories or ``-``; none means standard input."""
     return click.argument("inputs", nargs=-1, metavar="[INPUT]...")(function)
@@ -293,7 +303,7 @@ def render(
 @set_option
 @click.option(
     "--eps",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloatRange(min=0, min_open=True),
     default=1e-6,
     show_default=True,
     metavar="H",
@@ -301,7 +311,7 @@ def render(
 )
 @click.option(
     "--rtol",
-    type=click.FloatRange(min=0),
+    type=FiniteFloatRange(min=0),
     default=1e-3,
     show_default=True,
     metavar="R",
@@ -309,7 +319,7 @@ def render(
 )
 @click.option(
     "--atol",
-    type=click.FloatRange(min=0),
+    type=FiniteFloatRange(min=0),
     default=1e-5,
     show_default=True,
     metavar="A",

@@ -331,6 +331,18 @@ def test_check_rejects_bad_tolerances(neuron: Path, option: tuple[str, str]) -> 
     assert result.stdout == ""
 
 
+@pytest.mark.parametrize(
+    ("option", "text"),
+    [("--rtol", "nan"), ("--atol", "nan"), ("--eps", "nan"), ("--eps", "inf"), ("--atol", "1e999")],
+)
+def test_check_rejects_tolerances_that_are_not_finite(neuron: Path, option: str, text: str) -> None:
+    """nan compares as inside any range: without this every leaf would read MISMATCH."""
+    result = invoke("check", str(neuron), option, text)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert f"Invalid value for '{option}': '{text}' is not a finite number." in result.stderr
+
+
 def test_check_of_a_bad_input_prints_no_table(tmp_path: Path) -> None:
     path = write(tmp_path, "log.yaml", LOG_OF_ZERO)
     result = invoke("check", str(path))
