@@ -34,6 +34,9 @@ KEY = -2  # the key at the location
 LABEL_LIMIT = 24  # longer formula texts are shortened with "…" in labels
 _HINT_POOL = 5000  # "did you mean" compares with at most this many names
 _NAME_RULE = "use letters, digits and _, not starting with a digit"
+# A node object is an expr object when it has 'expr', else an op object: so a typo in
+# 'expr' is reported in an op object, and the hint must consider both objects' fields.
+_NODE_OBJECT_FIELDS = tuple(dict.fromkeys((*FIELDS["op"], *FIELDS["expr"])))
 
 
 class Where(NamedTuple):
@@ -554,7 +557,8 @@ def _explain(problem: Mapping[str, Any], kind: str) -> tuple[str, Where]:
     value = problem["input"]
     if kind_of_error == "extra_forbidden":
         name = str(loc[-1])
-        return f"unknown field '{name}'{_hint(name, FIELDS[model])}", Where(loc, KEY)
+        fields = _NODE_OBJECT_FIELDS if model in ("op", "expr") else FIELDS[model]
+        return f"unknown field '{name}'{_hint(name, fields)}", Where(loc, KEY)
     if kind_of_error == "missing":
         return f"missing field '{loc[-1]}'", Where(loc[:-1], WHOLE)
     if raw_loc and raw_loc[-1] == "[key]":
