@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from functools import partial
 
 from gradpipe.batch import StageFailure
-from gradpipe.documents import Document, build_graph, read_document
+from gradpipe.documents import Document, build_graph, locate_math_error, read_document
 from gradpipe.engine import LEAF
-from gradpipe.errors import GradpipeError
+from gradpipe.errors import GradpipeError, MathError
 from gradpipe.graph import Graph
 
 DEFAULT_EPS = 1e-6
@@ -51,7 +51,10 @@ def check(
     """The table for one input; a StageFailure carrying it when any gradient disagrees."""
     document = read_document(raw, path)
     graph = build_graph(document, overrides)
-    checks = check_gradients(graph, eps, partial(_output_with, document, overrides))
+    try:
+        checks = check_gradients(graph, eps, partial(_output_with, document, overrides))
+    except MathError as error:  # from backprop: f(x ± eps) errors are rows of the table
+        raise locate_math_error(raw, path, graph, error) from None
     report = format_report(path, graph.output, checks, eps, rtol, atol).encode()
     wrong = [c.leaf for c in checks if not c.agrees(rtol, atol)]
     if wrong:

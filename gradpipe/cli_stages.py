@@ -9,8 +9,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 
-from gradpipe.documents import build_graph, load_document, read_document
-from gradpipe.errors import GradpipeError
+from gradpipe.documents import build_graph, load_document, locate_math_error, read_document
+from gradpipe.errors import GradpipeError, MathError
 from gradpipe.graph import Graph, encode_document
 
 
@@ -26,7 +26,7 @@ def backward(raw: bytes, path: str, overrides: Mapping[str, float], output: str 
     graph = load_document(raw, path, overrides)
     if output is not None:
         graph.output = known_node(graph, output, "--output")
-    graph.backward()
+    backpropagate(graph, raw, path)
     return encode_document(graph)
 
 
@@ -47,7 +47,7 @@ def render(
     document = read_document(raw, path)
     graph = build_graph(document, overrides)
     if document.gradients:
-        graph.backward()
+        backpropagate(graph, raw, path)
     limit = drawing.DEFAULT_LAYOUT_LIMIT if layout_limit is None else layout_limit
     return drawing.render(graph, fmt, layout_limit=limit)
 
@@ -56,6 +56,14 @@ def validate(raw: bytes, path: str) -> bytes:
     """Nothing when the document is valid; it is checked, not computed."""
     read_document(raw, path)
     return b""
+
+
+def backpropagate(graph: Graph, raw: bytes, path: str) -> None:
+    """``graph.backward()``; its math errors located in ``raw``, the document of ``graph``."""
+    try:
+        graph.backward()
+    except MathError as error:
+        raise locate_math_error(raw, path, graph, error) from None
 
 
 def known_node(graph: Graph, node_id: str, option: str) -> str:

@@ -161,6 +161,21 @@ def _build_graph(document: Document, overrides: Mapping[str, float] | None) -> G
     return Graph(name=document.name, ids=graph_ids, nodes=nodes, output=output)
 
 
+def locate_math_error(raw: bytes, path: str, graph: Graph, error: MathError) -> MathError:
+    """A MathError from ``graph.backward()``, located at its node's definition as forward's are.
+
+    ``graph`` is the one built from ``raw``; the document is read again (only on error,
+    so a run that succeeds keeps no plan). The error as it was, with ``path``, when its
+    node is not one of the graph's.
+    """
+    position = next((i for i, v in enumerate(graph.nodes) if v is error.node), None)
+    document = None if position is None else read_document(raw, path)
+    if position is None or document is None or len(document.order) != len(graph.nodes):
+        error.path = path
+        return error
+    return _math_error(document, document.order[position], error)  # nodes follow the order
+
+
 def json_schema(kind: str) -> str:
     """The JSON Schema of spec files ("spec") or graph documents ("graph"), as JSON text."""
     from gradpipe import models  # pydantic's machinery: only schemas and refusals need it

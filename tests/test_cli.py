@@ -198,8 +198,48 @@ def test_a_gradient_that_is_infinite_is_a_math_error(tmp_path: Path) -> None:
     result = invoke("backward", str(path))
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert result.stderr.startswith(f"{path}: error: ")
-    assert "\n" not in result.stderr.rstrip("\n")
+    assert result.stderr == (
+        f"{path}:4:3: error: gradient of node 'x' (value) is infinite at node 'y' (pow)\n"
+    )
+
+
+NEGATIVE_BASE = 'values: {w: 3}\nnodes:\n  y: "(-8)**w"\n'
+NEGATIVE_BASE_ERROR = "error: gradient of node 'w' (value) needs ln of -8.0 at node 'y' (pow)\n"
+
+
+def test_a_backward_math_error_is_placed_at_its_node_as_a_forward_one() -> None:
+    result = invoke("backward", stdin=NEGATIVE_BASE)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == "<stdin>:3:3: " + NEGATIVE_BASE_ERROR
+
+
+def test_a_backward_math_error_in_a_sub_formula_is_placed_at_its_character() -> None:
+    result = invoke("backward", stdin="values: {x: 0}\nnodes:\n  y: 1 + x**0.5\n")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "<stdin>:3:10: error: gradient of node 'x' (value) is infinite at node 'x**0.5' (pow)\n"
+    )
+
+
+def test_a_backward_math_error_in_a_graph_document_is_placed_at_its_node() -> None:
+    forwarded = invoke("forward", stdin=NEGATIVE_BASE).stdout
+    assert forwarded.splitlines()[4].startswith(' {"id": "y",')
+    result = invoke("backward", stdin=forwarded)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == "<stdin>:5:2: " + NEGATIVE_BASE_ERROR
+
+
+def test_render_and_check_place_backward_math_errors(tmp_path: Path) -> None:
+    backwarded = invoke("backward", stdin=NEGATIVE_BASE.replace("-8", "8")).stdout
+    path = write(tmp_path, "b.json", backwarded.replace("8.0", "-8.0", 1))
+    assert '"value": -8.0' in path.read_text()
+    for command in (["render", "-f", "dot"], ["check"]):
+        result = invoke(*command, str(path))
+        assert result.exit_code == 1
+        assert result.stdout == ""
+        assert result.stderr == f"{path}:5:2: " + NEGATIVE_BASE_ERROR
 
 
 def test_a_value_that_is_infinite_is_a_math_error(tmp_path: Path) -> None:

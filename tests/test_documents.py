@@ -7,7 +7,13 @@ from typing import Any
 
 import pytest
 
-from gradpipe.documents import LABEL_LIMIT, build_graph, load_document, read_document
+from gradpipe.documents import (
+    LABEL_LIMIT,
+    build_graph,
+    load_document,
+    locate_math_error,
+    read_document,
+)
 from gradpipe.engine import CONST, LEAF, Value
 from gradpipe.errors import GradpipeError, MathError
 from gradpipe.graph import Graph, dump_document
@@ -164,6 +170,53 @@ def test_math_errors_point_at_the_sub_formula() -> None:
     with pytest.raises(MathError) as caught:
         load(text, "t.yaml")
     assert caught.value.format() == "t.yaml:4:10: error: division by zero at node '1 / x' (div)"
+
+
+def backward_error(raw: bytes, path: str) -> str:
+    """The located error of backpropagating through the document ``raw``."""
+    graph = load_document(raw, path)
+    with pytest.raises(MathError) as caught:
+        graph.backward()
+    return locate_math_error(raw, path, graph, caught.value).format()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            'values: {w: 3}\nnodes:\n  y: "(-8)**w"\n',
+            "t.yaml:3:3: error: gradient of node 'w' (value) needs ln of -8.0 at node 'y' (pow)",
+        ),
+        (
+            "values: {x: 0}\nnodes:\n  y: 1 + x**0.5\n",
+            "t.yaml:3:10: error: gradient of node 'x' (value) is infinite at node 'x**0.5' (pow)",
+        ),
+    ],
+)
+def test_backward_math_errors_point_at_the_node_as_forward_ones_do(
+    text: str, expected: str
+) -> None:
+    assert backward_error(text.encode(), "t.yaml") == expected
+
+
+def test_backward_math_errors_point_at_the_node_of_a_graph_document() -> None:
+    raw = b"""{"nodes": [
+  {"id": "x", "op": "value", "value": 0},
+  {"id": "half", "op": "const", "value": 0.5},
+  {"id": "r", "op": "pow", "args": ["x", "half"]},
+  {"id": "y", "op": "add", "args": ["r", "half"]}
+]}
+"""
+    assert backward_error(raw, "g.json") == (
+        "g.json:4:3: error: gradient of node 'x' (value) is infinite at node 'r' (pow)"
+    )
+
+
+def test_a_math_error_of_another_graph_keeps_its_message() -> None:
+    raw = b"values: {x: 1}\nnodes:\n  y: x * 2\n"
+    stranger = MathError("value of node 'z' (value) is NaN", Value(1.0, "z"))
+    located = locate_math_error(raw, "t.yaml", load_document(raw, "t.yaml"), stranger)
+    assert located.format() == "t.yaml: error: value of node 'z' (value) is NaN"
 
 
 @pytest.mark.parametrize(
