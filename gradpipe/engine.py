@@ -22,7 +22,7 @@ its CPU wheels) by an ulp or two.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from numbers import Real
 from typing import TYPE_CHECKING, TypeAlias
 
@@ -77,20 +77,31 @@ CONST = "const"
 class Value:
     """A scalar in an expression graph: its value, gradient, label, op and children."""
 
-    __slots__ = ("_op", "_prev", "data", "grad", "label")
+    __slots__ = ("_backward", "_op", "_prev", "data", "grad", "label")
 
     data: float
     grad: float | None
     label: str
     _op: str
     _prev: tuple[Value, ...]
+    _backward: Callable[[], None]
 
-    def __init__(self, data: Number, label: str = "") -> None:
+    def __init__(
+        self,
+        data: Number,
+        _children: Iterable[Value] | str = (),
+        _op: str = "",
+        label: str = "",
+    ) -> None:
+        # `Value(2.0, "a")` labels a leaf; `Value(t, (self,), "tanh")` is micrograd's way of
+        # adding an op, whose closure `_backward` then gives the local derivatives.
+        if isinstance(_children, str):
+            label, _children = _children, ()
         self.data = data if type(data) is float else _number(data)
         self.grad = 0.0
         self.label = label
-        self._op = LEAF
-        self._prev = ()
+        self._prev = tuple(_children)
+        self._op = _op if self._prev else LEAF
         if self.data - self.data != 0.0:
             raise MathError(f"value of {_describe(self)} is {_show(self.data)}", self)
 
@@ -321,6 +332,8 @@ class Value:
                 (a,) = v._prev
                 s = v.data
                 a.grad += g * (1.0 - s) * s  # type: ignore[operator]
+            elif v._prev:  # an op added in micrograd's style, with its own closure
+                getattr(v, "_backward", _no_backward)()
 
     def render_graph(self) -> graphviz.Digraph:
         """The graph drawn as micrograd's ``draw_dot`` draws it (shows inline in Jupyter)."""
@@ -399,6 +412,10 @@ def topological_order(roots: Iterable[Value]) -> list[Value]:
 
 
 _new = object.__new__
+
+
+def _no_backward() -> None:
+    """The local derivatives of an op that declared none: nothing flows back."""
 
 
 def _node(data: float, op: str, children: tuple[Value, ...], constant: bool) -> Value:

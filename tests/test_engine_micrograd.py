@@ -110,3 +110,34 @@ def test_micrograd_readme_expression_on_both_engines() -> None:
     ours = readme(Value)
     assert "{:.4f} {:.4f} {:.4f}".format(*ours) == "24.7041 138.8338 645.5773"
     assert ours == pytest.approx(readme(MicrogradValue), rel=1e-15)
+
+
+def test_ops_added_in_micrograds_style_backpropagate_through_their_closure() -> None:
+    """The lecture adds tanh as `Value(t, (self,), 'tanh')` with an `_backward` closure."""
+
+    def lecture_tanh(self: Value) -> Value:
+        x = self.data
+        t = (math.exp(2 * x) - 1) / (math.exp(2 * x) + 1)
+        out = Value(t, (self,), "lecture_tanh")
+
+        def _backward() -> None:
+            self.grad += (1 - t**2) * out.grad  # type: ignore[operator]
+
+        out._backward = _backward
+        return out
+
+    x = Value(0.8813735870195432, label="x")
+    o = lecture_tanh(x * 2)
+    o.backward()
+    assert o.operation == "lecture_tanh"
+    assert o.children[0].operation == "mul"
+    assert x.grad == pytest.approx(2 * (1 - o.data**2), rel=1e-15)
+
+
+def test_micrograds_constructor_arguments_are_accepted() -> None:
+    leaf = Value(1.0, (), "")
+    assert (leaf.operation, leaf.children, leaf.grad) == ("value", (), 0.0)
+    assert Value(2.0, "a").label == Value(2.0, label="a").label == "a"
+    op = Value(3.0, (leaf, leaf), "+")
+    op.backward()  # no closure was given: nothing flows back
+    assert leaf.grad == 0.0
