@@ -36,7 +36,14 @@ from gradpipe.output import write_atomic, write_stream
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
 
-FORMATS = {"svg": ".svg", "dot": ".dot", "png": ".png", "json": ".json", "mermaid": ".mmd"}
+FORMATS = {
+    "svg": ".svg",
+    "dot": ".dot",
+    "png": ".png",
+    "json": ".json",
+    "mermaid": ".mmd",
+    "html": ".html",
+}
 # Batches this long show a progress bar (on a terminal only): shorter ones finish too soon.
 PROGRESS_MIN_INPUTS = 10
 # A number as YAML 1.2 (core schema) and JSON write it; NaN and infinities are not numbers.

@@ -46,7 +46,7 @@ def render(
 
     document = read_document(raw, path)
     graph = build_graph(document, overrides)
-    if document.gradients:
+    if document.gradients or fmt in drawing.STEP_FORMATS:
         backpropagate(graph, raw, path)
     limit = drawing.DEFAULT_LAYOUT_LIMIT if layout_limit is None else layout_limit
     return drawing.render(graph, fmt, layout_limit=limit)

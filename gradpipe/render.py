@@ -20,9 +20,11 @@ if TYPE_CHECKING:
     from gradpipe.engine import Value
     from gradpipe.render_diagram import Diagram
 
-FORMATS = ("svg", "png", "dot", "json", "mermaid")
+FORMATS = ("svg", "png", "dot", "json", "mermaid", "html")
 # Formats that need a layout: the only ones the layout limit applies to.
-LAYOUT_FORMATS = ("svg", "png")
+LAYOUT_FORMATS = ("svg", "png", "html")
+# Formats that show backprop step by step, so always computed with gradients.
+STEP_FORMATS = ("html",)
 # Graphviz lays out this many nodes in seconds with the settings below (README: the timings).
 DEFAULT_LAYOUT_LIMIT = 2000
 # A leaf or constant used more often than this is drawn once per use (marked as shared):
@@ -59,6 +61,10 @@ def render(graph: Graph, fmt: str, *, layout_limit: int = DEFAULT_LAYOUT_LIMIT) 
         return _encode(to_mermaid(graph))
     if fmt == "dot":
         return _encode(to_dot(graph))
+    if fmt == "html":
+        from gradpipe.render_html import render_html
+
+        return render_html(graph, layout_limit=layout_limit)
     if fmt not in LAYOUT_FORMATS:
         raise RenderError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
     if len(graph) > layout_limit:

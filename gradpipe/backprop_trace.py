@@ -1,0 +1,181 @@
+"""Backprop step by step: which node passes its gradient on, and what each argument gets.
+
+The HTML view's step control and ``render --frames`` replay this trace, so what they show
+is what the engine computes: every term is computed by the engine's own backward, one
+node at a time, on a copy of that node (its arguments copied as leaves), and the sums are
+added up in the engine's order. A node's gradient after the last step is, bit for bit,
+the gradient ``Graph.backward`` leaves on it (tested).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from gradpipe.engine import LEAF, OP_SYMBOLS, Value, topological_order
+from gradpipe.graph import Graph
+
+_new = object.__new__
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One term of an argument's gradient: ``gradient × local``, added to its sum so far."""
+
+    position: int  # which argument of the node (``a + a`` contributes twice)
+    child: int  # the argument's index in the graph's nodes
+    local: float  # ∂node/∂argument, as the engine computes it with an incoming gradient of 1
+    term: float  # what the engine adds to the argument's gradient
+    total: float  # the argument's gradient once the term is added
+
+
+@dataclass(frozen=True)
+class Step:
+    """The engine's backward at one node: its (final) gradient passed on to its arguments."""
+
+    node: int
+    gradient: float
+    contributions: tuple[Contribution, ...]
+
+
+@dataclass(frozen=True)
+class BackpropTrace:
+    """Every step of ``graph.backward()``, in the engine's order, and where it ends."""
+
+    output: int
+    steps: tuple[Step, ...]
+    # Each node's gradient after the last step: 0 for nodes the output does not depend on,
+    # None for constants.
+    gradients: tuple[float | None, ...]
+    # ∂node/∂argument for each argument of each node (None for a constant argument).
+    locals: tuple[tuple[float | None, ...], ...]
+
+
+def trace_backward(graph: Graph, output: str | None = None) -> BackpropTrace:
+    """The steps of backprop from ``output`` (default: the graph's output).
+
+    Runs ``graph.backward(output)`` first, so math errors are the engine's own and the
+    graph holds its gradients afterwards.
+    """
+    graph.backward(output)
+    index = {id(v): i for i, v in enumerate(graph.nodes)}
+    root = graph.node(graph.output if output is None else output)
+    locals_ = tuple(tuple(local_derivatives(v)) for v in graph.nodes)
+    # Gradients as backward starts: every non-constant node at 0, the output at 1.
+    sums: dict[int, float] = {}
+    steps: list[Step] = []
+    if root.grad is not None:
+        sums[id(root)] = 1.0
+        for v in reversed(topological_order((root,))):
+            g = sums.get(id(v))
+            if g is None or not v._prev:
+                continue
+            contributions = []
+            for position, (child, term) in enumerate(zip(v._prev, _terms(v, g), strict=True)):
+                if term is None:
+                    continue
+                key = id(child)
+                total = sums.get(key, 0.0) + term
+                sums[key] = total
+                local = locals_[index[id(v)]][position]
+                contributions.append(
+                    Contribution(position, index[key], 0.0 if local is None else local, term, total)
+                )
+            steps.append(Step(index[id(v)], g, tuple(contributions)))
+    return BackpropTrace(
+        output=index[id(root)],
+        steps=tuple(steps),
+        gradients=tuple(v.grad for v in graph.nodes),
+        locals=locals_,
+    )
+
+
+def local_derivatives(v: Value) -> list[float | None]:
+    """∂v/∂argument for each of ``v``'s arguments, as the engine computes it (None: constant)."""
+    if not v._prev or v.grad is None:
+        return [None] * len(v._prev)
+    return _terms(v, 1.0)
+
+
+def _terms(v: Value, g: float) -> list[float | None]:
+    """What the engine's backward adds to each argument of ``v`` when ``v``'s gradient is g."""
+    if v._op not in OP_SYMBOLS:  # an op written in micrograd's style: run its own closure
+        return _closure_terms(v, g)
+    # The engine's backward on a copy of v whose arguments are fresh leaves, reached
+    # through a product with the constant g: its first step gives the copy gradient g.
+    # Leaves start at -0.0, the one number that adding to changes nothing, so an argument
+    # the op passes nothing to (relu at a negative input) reads -0.0, and adding that
+    # to its sum changes nothing, as in the engine.
+    args = [_leaf(c.data, None if c.grad is None else -0.0) for c in v._prev]
+    copy = _new(Value)
+    copy.data = v.data
+    copy.grad = 0.0
+    copy.label = ""
+    copy._op = v._op
+    copy._prev = tuple(args)
+    seed = _new(Value)
+    seed.data = 0.0  # never read: backward uses only its arguments' values
+    seed.grad = 0.0
+    seed.label = ""
+    seed._op = "mul"
+    seed._prev = (copy, _leaf(g, None))
+    seed.backward()
+    return [a.grad for a in args]
+
+
+def _closure_terms(v: Value, g: float) -> list[float | None]:
+    """A user's ``_backward`` closure run with v's gradient g, its arguments' sums set aside."""
+    saved_grad = v.grad
+    saved = [c.grad for c in v._prev]
+    distinct = list({id(c): c for c in v._prev}.values())
+    for c in distinct:
+        if c.grad is not None:
+            c.grad = -0.0
+    v.grad = g
+    try:
+        v._backward()
+        # An argument used twice gets both terms in its one gradient: shown once, at its
+        # first position.
+        first: dict[int, int] = {}
+        terms: list[float | None] = []
+        for position, c in enumerate(v._prev):
+            if c.grad is None or first.setdefault(id(c), position) != position:
+                terms.append(None)
+            else:
+                terms.append(c.grad)
+        return terms
+    finally:
+        v.grad = saved_grad
+        for c, grad in zip(v._prev, saved, strict=True):
+            c.grad = grad
+
+
+def _leaf(data: float, grad: float | None) -> Value:
+    leaf = _new(Value)
+    leaf.data = data
+    leaf.grad = grad
+    leaf.label = ""
+    leaf._op = LEAF
+    leaf._prev = ()
+    return leaf
+
+
+def gradients_after(trace: BackpropTrace, count: int, size: int) -> list[float | None]:
+    """Each node's gradient once ``count`` steps have run (None: not reached yet).
+
+    Step 0 is the forward pass alone; after the last step every gradient is backward's.
+    """
+    if count >= len(trace.steps):
+        return list(trace.gradients)
+    grads: list[float | None] = [None] * size
+    if count > 0:
+        grads[trace.output] = 1.0
+    for step in trace.steps[:count]:
+        for c in step.contributions:
+            grads[c.child] = c.total
+    return grads
+
+
+def step_nodes(trace: BackpropTrace) -> Sequence[int]:
+    """The node of each step, in order."""
+    return [s.node for s in trace.steps]

@@ -1,0 +1,269 @@
+"""``render -f html``: one self-contained page to explore a graph and replay its backprop.
+
+The page is the SVG that Graphviz lays out (as ``render -f svg`` draws it, with every
+gradient), tagged so each drawn node knows its graph node (``gradpipe.render_steps``),
+plus the graph and its backprop trace as JSON, and the view's own CSS and JavaScript,
+all inline: no network, no CDN, and it opens from ``file://``. The steps come from
+``gradpipe.backprop_trace``, so the page shows the engine's numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from gradpipe.backprop_trace import BackpropTrace, trace_backward
+from gradpipe.engine import CONST, LEAF, OP_SYMBOLS
+from gradpipe.graph import Graph
+from gradpipe.render_steps import final_state, slot_values, stepped_svg
+
+# Longest formula shown in a tooltip; longer ones fall back to their arguments' names.
+FORMULA_LIMIT = 120
+# The local derivative of each op, by argument, in terms of its arguments a, b and its
+# result out (the rules of SPEC's op table).
+DERIVATIVE_RULES: dict[str, tuple[str, ...]] = {
+    "add": ("1", "1"),
+    "sub": ("1", "-1"),
+    "mul": ("{b}", "{a}"),
+    "div": ("1/{b}", "-{a}/{b}²"),
+    "neg": ("-1",),
+    "pow": ("{b}·{a}^({b}-1)", "{a}^{b}·ln {a}"),
+    "exp": ("exp({a}) = {out}",),
+    "log": ("1/{a}",),
+    "tanh": ("1 - {out}²",),
+    "relu": ("1 if {a} > 0 else 0",),
+    "sigmoid": ("{out}·(1 - {out})",),
+}
+# Binding strength of each op in a formula (atoms and calls bind tightest).
+_PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
+_ATOM = 5
+
+
+@dataclass(frozen=True)
+class NodeMark:
+    """How the HTML view marks one node: a status word, a colour and a note (tooltip).
+
+    Filled by whoever knows something about the node, e.g. a gradient check:
+    ``NodeMark("mismatch", "#e74c3c", "relative error 0.3")``.
+    """
+
+    status: str
+    colour: str = ""
+    note: str = ""
+
+
+def render_html(
+    graph: Graph,
+    *,
+    layout_limit: int | None = None,
+    marks: Mapping[str, NodeMark] | None = None,
+    watch: str | None = None,
+) -> bytes:
+    """The interactive page of ``graph`` (its gradients computed here) as UTF-8 bytes.
+
+    ``marks`` colours nodes by id (see NodeMark); ``watch`` names the file the page
+    polls to reload itself when ``render --watch`` writes a new version.
+    """
+    from gradpipe import render as drawing
+
+    trace = trace_backward(graph)
+    graph.has_gradients = True
+    limit = drawing.DEFAULT_LAYOUT_LIMIT if layout_limit is None else layout_limit
+    svg = drawing.render(graph, "svg", layout_limit=limit).decode("utf-8")
+    return page(graph, trace, svg, marks=marks, watch=watch)
+
+
+def page(
+    graph: Graph,
+    trace: BackpropTrace,
+    svg: str,
+    *,
+    marks: Mapping[str, NodeMark] | None = None,
+    watch: str | None = None,
+) -> bytes:
+    """The page around a laid-out ``svg`` of ``graph`` and its backprop ``trace``."""
+    picture = stepped_svg(svg, graph)
+    # The SVG as laid out: every gradient shown, no step marked (the script marks them).
+    inline_svg = picture.fill(slot_values(picture, final_state(trace)))
+    data = graph_data(graph, trace, marks or {})
+    blob = script_json(data)
+    body = (
+        _asset("page.html")
+        .replace("{{title}}", html.escape(f"{graph.name}: gradpipe"))
+        .replace("{{name}}", html.escape(graph.name))
+        .replace("{{css}}", _asset("page.css"))
+        .replace("{{svg}}", inline_svg)
+        .replace("{{data}}", blob)
+        .replace("{{js}}", _asset("page.js"))
+    )
+    token = hashlib.sha256(body.encode("utf-8", "replace")).hexdigest()[:16]
+    watching = ""
+    if watch is not None:
+        info = script_json({"file": watch, "token": token})
+        watching = f'<script type="application/json" id="gp-watch">{info}</script>\n'
+
+    return body.replace("{{watch}}", watching).encode("utf-8", "replace")
+
+
+def watch_script(token: str, error: str | None = None) -> bytes:
+    """The side file a watched page polls: the token of the page's newest version."""
+    return f"gradpipeWatch({script_json(token)}, {script_json(error)});\n".encode()
+
+
+def page_token(page_bytes: bytes) -> str | None:
+    """The token a page written with ``watch`` carries, or None."""
+    marker = b'"token": "'
+    at = page_bytes.find(marker)
+    if at < 0:
+        return None
+    start = at + len(marker)
+    return page_bytes[start : start + 16].decode("ascii")
+
+
+def graph_data(graph: Graph, trace: BackpropTrace, marks: Mapping[str, NodeMark]) -> dict[str, Any]:
+    """The JSON the page reads: nodes, steps and marks, numbers as Python writes them."""
+    from gradpipe.render import _number
+
+    nodes = graph.nodes
+    index = {id(v): i for i, v in enumerate(nodes)}
+    output = trace.output
+    formulas = formula_texts(graph)
+    rows = []
+    for i, (node_id, v) in enumerate(graph):
+        args = [index[id(c)] for c in v._prev]
+        grad = trace.gradients[i]
+        label = v.label or node_id
+        row: dict[str, Any] = {
+            "id": node_id,
+            "label": label,
+            "op": v._op,
+            "sym": OP_SYMBOLS.get(v._op, v._op),
+            "kind": _kind(v._op, grad, i == output),
+            "args": args,
+            "value": repr(v.data),
+            "text": _number(v.data),
+            "grad": None if grad is None else repr(grad),
+            "gradText": None if grad is None else _number(grad),
+            "formula": formulas[i],
+        }
+        if args:
+            rules = DERIVATIVE_RULES.get(v._op, ())
+            names = [_short(graph.ids[j], nodes[j].label) for j in args]
+            row["locals"] = [
+                [
+                    _rule(rules, position, names, _short(node_id, v.label), v._op),
+                    None if d is None else repr(d),
+                ]
+                for position, d in enumerate(trace.locals[i])
+            ]
+        mark = marks.get(node_id)
+        if mark is not None:
+            row["mark"] = {"status": mark.status, "colour": mark.colour, "note": mark.note}
+        rows.append(row)
+    steps = [
+        {
+            "node": s.node,
+            "grad": repr(s.gradient),
+            "gradText": _number(s.gradient),
+            "terms": [
+                [c.position, c.child, repr(c.local), repr(c.term), repr(c.total), _number(c.total)]
+                for c in s.contributions
+            ],
+        }
+        for s in trace.steps
+    ]
+    return {"name": graph.name, "output": output, "nodes": rows, "steps": steps}
+
+
+def script_json(data: Any) -> str:
+    """JSON safe inside ``<script>``: ASCII only, and no ``<``, ``>`` or ``&`` characters.
+
+    So no label can close the script (``</script>``), open a comment (``<!--``), or break
+    a line in old JavaScript (U+2028, U+2029); JSON.parse reads the escapes back.
+    """
+    text = json.dumps(data, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def formula_texts(graph: Graph) -> list[str]:
+    """The formula each node stands for, anonymous sub-formulas written out, named ones
+    by name: ``x1*w1 + x2*w2 + b`` for ``n``. Linear: each text is at most FORMULA_LIMIT."""
+    nodes = graph.nodes
+    index = {id(v): i for i, v in enumerate(nodes)}
+    # Each node as an argument: (text, precedence).
+    inline: list[tuple[str, int]] = []
+    texts: list[str] = []
+    for node_id, v in graph:
+        name = v.label if v._op == CONST and v.label else node_id
+        if not v._prev:
+            texts.append(v.label or node_id)
+            inline.append((name, 3 if name.startswith("-") else _ATOM))
+            continue
+        args = [inline[index[id(c)]] for c in v._prev]
+        text, prec = _formula(v._op, args)
+        if len(text) > FORMULA_LIMIT:
+            text, prec = _formula(v._op, [(graph.ids[index[id(c)]], _ATOM) for c in v._prev])
+            text = text if len(text) <= FORMULA_LIMIT else text[: FORMULA_LIMIT - 1] + "…"
+        texts.append(text)
+        anonymous = node_id.startswith("_") and v.label != node_id
+        inline.append((text, prec) if anonymous else (node_id, _ATOM))
+    return texts
+
+
+def _formula(op: str, args: list[tuple[str, int]]) -> tuple[str, int]:
+    """``op`` over its arguments' texts, with parentheses where precedence needs them."""
+    prec = _PRECEDENCE.get(op)
+    if prec is None:
+        return f"{OP_SYMBOLS.get(op, op)}({', '.join(t for t, _ in args)})", _ATOM
+    if op == "neg":
+        (text, p) = args[0]
+        return "-" + (text if p >= prec else f"({text})"), prec
+    (left, lp), (right, rp) = args
+    if op == "pow":  # right-associative: a**b**c is a**(b**c)
+        left = left if lp > prec else f"({left})"
+        right = right if rp >= _PRECEDENCE["neg"] else f"({right})"
+        return f"{left}**{right}", prec
+    left = left if lp >= prec else f"({left})"
+    right = right if rp > prec else f"({right})"
+    symbol = OP_SYMBOLS[op]
+    return (f"{left} {symbol} {right}" if prec == 1 else f"{left}{symbol}{right}"), prec
+
+
+def _kind(op: str, grad: float | None, is_output: bool) -> str:
+    if is_output:
+        return "output"
+    if op == LEAF:
+        return "leaf"
+    if grad is None:
+        return "const"
+    return "node"
+
+
+def _short(node_id: str, label: str) -> str:
+    """How a node is named in a derivative: its id, or its label when it has no name."""
+    if node_id.startswith("_") and label:
+        return label if len(label) <= 24 else label[:23] + "…"
+    return node_id
+
+
+def _rule(rules: tuple[str, ...], position: int, names: list[str], out: str, op: str) -> str:
+    if op == "sum":
+        return "1"
+    if position >= len(rules):
+        return ""
+    a = names[0]
+    b = names[1] if len(names) > 1 else ""
+    return rules[position].format(a=_paren(a), b=_paren(b), out=_paren(out))
+
+
+def _paren(name: str) -> str:
+    return name if name.replace("_", "").isalnum() else f"({name})"
+
+
+def _asset(name: str) -> str:
+    return (resources.files("gradpipe") / "html_view" / name).read_text(encoding="utf-8")

@@ -1,0 +1,298 @@
+"""The HTML view and its backprop trace, without a browser: the trace is the engine's,
+the page is self-contained, escaped and deterministic, the SVG is tagged node by node."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gradpipe import Value
+from gradpipe.backprop_trace import gradients_after, trace_backward
+from gradpipe.cli import main
+from gradpipe.documents import load_document
+from gradpipe.engine import topological_order
+from gradpipe.graph import Graph, graph_from_value
+from gradpipe.render_html import NodeMark, formula_texts, render_html, script_json
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+UNARY = ("neg", "tanh", "sigmoid", "exp", "relu")
+BINARY = ("add", "sub", "mul", "div", "pow", "sum")
+
+
+def invoke(*args: str, stdin: str | bytes | None = None) -> Result:
+    return CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=False)
+
+
+def example(name: str) -> Graph:
+    path = EXAMPLES / f"{name}.yaml"
+    return load_document(path.read_bytes(), str(path))
+
+
+def page_data(page: bytes) -> dict:  # type: ignore[type-arg]
+    text = page.decode()
+    blob = re.search(r'<script type="application/json" id="gp-data">(.*?)</script>', text, re.S)
+    assert blob is not None
+    return json.loads(blob[1])  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_trace_ends_with_the_engines_gradients_bit_for_bit(path: Path) -> None:
+    graph = load_document(path.read_bytes(), str(path))
+    trace = trace_backward(graph)
+    assert gradients_after(trace, len(trace.steps), len(graph)) == [v.grad for v in graph.nodes]
+    last: dict[int, float] = {}
+    for step in trace.steps:
+        for c in step.contributions:
+            last[c.child] = c.total
+    for i, total in last.items():
+        assert total == graph.nodes[i].grad
+
+
+def test_trace_follows_the_engines_order_one_step_per_computed_node() -> None:
+    graph = example("neuron")
+    trace = trace_backward(graph)
+    engine_order = [
+        graph.index(graph.ids[graph.nodes.index(v)])
+        for v in reversed(topological_order((graph.node(graph.output),)))
+        if v._prev and v.grad is not None
+    ]
+    assert [s.node for s in trace.steps] == engine_order
+    assert graph.ids[trace.steps[0].node] == "o"
+    first = trace.steps[0]
+    assert first.gradient == 1.0
+    assert [(graph.ids[c.child], c.local) for c in first.contributions] == [
+        ("n", 1.0 - 0.7071067811865476**2)
+    ]
+
+
+def test_a_reused_node_sums_its_terms_one_by_one() -> None:
+    a = Value(3.0, label="a")
+    b = a * a
+    b.label = "b"
+    c = b + a
+    c.label = "c"
+    graph = graph_from_value(c)
+    trace = trace_backward(graph)
+    ia = graph.ids.index("a")
+    terms = [(c_.term, c_.total) for s in trace.steps for c_ in s.contributions if c_.child == ia]
+    assert terms == [(1.0, 1.0), (3.0, 4.0), (3.0, 7.0)]
+    assert a.grad == 7.0
+    # Before the last step, a's gradient is the sum so far.
+    assert gradients_after(trace, 1, len(graph))[ia] == 1.0
+    assert gradients_after(trace, 0, len(graph)) == [None] * len(graph)
+
+
+def test_a_micrograd_style_op_is_traced_through_its_own_closure() -> None:
+    x = Value(0.5, label="x")
+
+    def cube(v: Value) -> Value:
+        out = Value(v.data**3, (v,), "cube")
+
+        def _backward() -> None:
+            v.grad += 3 * v.data**2 * out.grad  # type: ignore[operator]
+
+        out._backward = _backward
+        return out
+
+    y = cube(x) * 2.0
+    graph = graph_from_value(y)
+    trace = trace_backward(graph)
+    assert x.grad == pytest.approx(1.5)
+    cube_step = next(s for s in trace.steps if graph.nodes[s.node]._op == "cube")
+    (term,) = cube_step.contributions
+    assert term.local == pytest.approx(0.75)
+    assert term.total == x.grad
+
+
+def test_constants_and_unused_nodes() -> None:
+    graph = load_document(
+        b"values: {x: 2.0, z: 1.0}\nnodes: {u: z*3, y: x**2 + 1}\noutput: y\n", "s.yaml"
+    )
+    trace = trace_backward(graph)
+    grads = dict(zip(graph.ids, trace.gradients, strict=True))
+    assert grads["u"] == 0.0 and grads["z"] == 0.0  # not used by the output
+    step_of_pow = next(s for s in trace.steps if graph.nodes[s.node]._op == "pow")
+    # The exponent is a constant: it gets no term.
+    assert [graph.nodes[c.child]._op for c in step_of_pow.contributions] == ["value"]
+
+
+@st.composite
+def random_graphs(draw: st.DrawFn) -> Value:
+    nodes = [Value(draw(st.floats(-2.0, 2.0))) for _ in range(draw(st.integers(1, 4)))]
+    for _ in range(draw(st.integers(1, 15))):
+        op = draw(st.sampled_from(UNARY + BINARY))
+        a = nodes[draw(st.integers(0, len(nodes) - 1))]
+        b = nodes[draw(st.integers(0, len(nodes) - 1))]
+        if op in UNARY:
+            v = {"neg": -a, "tanh": a.tanh(), "sigmoid": a.sigmoid(), "relu": a.relu()}.get(
+                op
+            ) or a.tanh().exp()
+        elif op == "div":
+            v = a / (b * b + 1)
+        elif op == "pow":
+            v = (a * a + 1) ** b.tanh()
+        elif op == "sum":
+            v = Value.sum([a, b, a, 2.0])
+        else:
+            v = {"add": a + b, "sub": a - b, "mul": a * b}[op]
+        nodes.append(v.tanh() if abs(v.data) > 4 else v)
+    return Value.sum(nodes)
+
+
+@settings(max_examples=80, deadline=None)
+@given(random_graphs())
+def test_trace_agrees_with_backward_on_random_graphs(root: Value) -> None:
+    graph = graph_from_value(root)
+    trace = trace_backward(graph)
+    assert list(trace.gradients) == [v.grad for v in graph.nodes]
+    assert gradients_after(trace, len(trace.steps), len(graph)) == [v.grad for v in graph.nodes]
+    sums: dict[int, float] = {}
+    for s in trace.steps:
+        # A node passes its gradient on only once it is complete.
+        assert s.gradient == graph.nodes[s.node].grad
+        for c in s.contributions:
+            sums[c.child] = sums.get(c.child, 0.0) + c.term
+            assert sums[c.child] == c.total
+    for i, total in sums.items():
+        assert total == graph.nodes[i].grad
+
+
+def test_formulas_stand_for_the_written_expression() -> None:
+    graph = example("neuron")
+    texts = dict(zip(graph.ids, formula_texts(graph), strict=True))
+    assert texts["n"] == "x1*w1 + x2*w2 + b"
+    assert texts["o"] == "tanh(n)"
+    spec = (
+        b"values: {a: 1.5, b: 2.0, c: 0.5}\n"
+        b"nodes:\n  p: -a**2\n  q: (a + b)*c\n  r: a**b**c\n  s: (a**b)**c\n"
+        b"  t: a - (b - c)\n  u: (-a)**2\n  v: a/(b*c)\n  w: sum(a, b*c, 2)\n  z: p+q+r+s+t+u+v+w\n"
+    )
+    graph = load_document(spec, "f.yaml")
+    texts = dict(zip(graph.ids, formula_texts(graph), strict=True))
+    assert texts["p"] == "-a**2"
+    assert texts["q"] == "(a + b)*c"
+    assert texts["r"] == "a**b**c"
+    assert texts["s"] == "(a**b)**c"
+    assert texts["t"] == "a - (b - c)"
+    assert texts["u"] == "(-a)**2"
+    assert texts["v"] == "a/(b*c)"
+    assert texts["w"] == "sum(a, b*c, 2)"
+    assert texts["z"] == "p + q + r + s + t + u + v + w"
+
+
+def test_long_formulas_are_cut_and_linear() -> None:
+    terms = " + ".join(f"x*{k}" for k in range(3000))
+    graph = load_document(f"values: {{x: 1.0}}\nnodes: {{y: {terms}}}\n".encode(), "l.yaml")
+    texts = formula_texts(graph)
+    assert max(map(len, texts)) <= 120
+
+
+def test_script_json_cannot_end_the_script() -> None:
+    hostile = "</script><!-- \u2028\u2029 <script>&amp;"
+    text = script_json({"label": hostile})
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert "\u2028" not in text and "\u2029" not in text
+    assert json.loads(text) == {"label": hostile}
+
+
+def hostile_graph() -> Graph:
+    spec = {
+        "values": {
+            "x": {"value": 2.0, "label": "</script><script>window.pwned=1</script>"},
+            "y": {"value": 3.0, "label": "<!-- \u2028 & \"q\" 'a' {r|s} \\ \x07 \ud800"},
+        },
+        "nodes": {"z": {"expr": "x*y", "label": "]]></text></svg><b>bold"}},
+    }
+    return load_document(json.dumps(spec).encode(), "h.json")
+
+
+def test_labels_of_any_text_stay_text_in_the_page() -> None:
+    page = render_html(hostile_graph())
+    text = page.decode()
+    assert text.count("<script") == 2  # the data and the view's own script
+    assert "window.pwned=1</script>" not in text
+    assert "<b>bold" not in text
+    labels = [n["label"] for n in page_data(page)["nodes"]]
+    assert "</script><script>window.pwned=1</script>" in labels
+
+
+def test_page_is_self_contained_and_deterministic() -> None:
+    first = render_html(example("micrograd_readme"))
+    assert first == render_html(example("micrograd_readme"))
+    text = first.decode()
+    assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", text)
+    assert "http://" not in text.replace('xmlns="http://www.w3.org/2000/svg"', "").replace(
+        'xmlns:xlink="http://www.w3.org/1999/xlink"', ""
+    )
+    assert text.startswith("<!DOCTYPE html>") and text.endswith("</html>\n")
+
+
+def test_every_drawn_node_and_edge_is_tagged_with_its_graph_node() -> None:
+    graph = example("neuron")
+    page = render_html(graph).decode()
+    value_groups = re.findall(r'class="node[^"]*" data-i="(\d+)" data-k="v"', page)
+    op_groups = re.findall(r'class="node[^"]*" data-i="(\d+)" data-k="o"', page)
+    assert sorted(map(int, value_groups)) == list(range(len(graph)))
+    computed = [i for i, v in enumerate(graph.nodes) if v._prev]
+    assert sorted(map(int, op_groups)) == computed
+    edges = re.findall(r'class="edge[^"]*" data-t="(\d+)" data-h="(\d+)"', page)
+    expected = sorted(
+        [(graph.nodes.index(c), i) for i in computed for c in graph.nodes[i]._prev]
+        + [(i, i) for i in computed]
+    )
+    assert sorted((int(t), int(h)) for t, h in edges) == expected
+    grad_texts = re.findall(r'class="gp-grad" data-i="(\d+)">grad ([^<]*)<', page)
+    assert len(grad_texts) == len(graph)  # no constants in the neuron
+    assert "<title>" not in page.split("<svg", 1)[1]
+
+
+def test_page_data_holds_steps_locals_and_marks() -> None:
+    graph = example("neuron")
+    page = render_html(graph, marks={"w2": NodeMark("mismatch", "#e74c3c", "relative error 0.3")})
+    data = page_data(page)
+    nodes = {n["id"]: n for n in data["nodes"]}
+    assert nodes["w2"]["mark"] == {
+        "status": "mismatch",
+        "colour": "#e74c3c",
+        "note": "relative error 0.3",
+    }
+    assert nodes["o"]["locals"] == [["1 - o²", repr(1.0 - 0.7071067811865476**2)]]
+    assert nodes["_1"]["locals"] == [["w1", "-3.0"], ["x1", "2.0"]]
+    assert nodes["x1"]["grad"] == "-1.4999999999999996"
+    assert [data["nodes"][s["node"]]["id"] for s in data["steps"]] == ["o", "n", "_3", "_2", "_1"]
+
+
+def test_cli_renders_html_with_gradients_from_a_spec(tmp_path: Path) -> None:
+    out = tmp_path / "neuron.html"
+    result = invoke("render", "-f", "html", str(EXAMPLES / "neuron.yaml"), "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert page_data(out.read_bytes())["nodes"][0]["grad"] == "-1.4999999999999996"
+    stdout = invoke("render", "-f", "html", str(EXAMPLES / "neuron.yaml")).stdout_bytes
+    assert stdout == out.read_bytes()
+
+
+def test_cli_html_of_bad_input_is_a_located_error_and_writes_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("values: {x: 0.0}\nnodes:\n  y: log(x)\n")
+    out = tmp_path / "bad.html"
+    result = invoke("render", "-f", "html", str(bad), "-o", str(out))
+    assert result.exit_code == 1
+    assert re.match(rf"{re.escape(str(bad))}:3:\d+: error: ", result.stderr)
+    assert not out.exists()
+    # A math error that only backward meets is located too.
+    bad.write_text("values: {x: -8.0, y: 0.5}\nnodes:\n  z: x**y\n")
+    result = invoke("render", "-f", "html", str(bad), "-o", str(out))
+    assert result.exit_code == 1 and "error:" in result.stderr and not out.exists()
+
+
+def test_cli_html_refuses_graphs_over_the_layout_limit() -> None:
+    result = invoke("render", "-f", "html", "--layout-limit", "3", str(EXAMPLES / "neuron.yaml"))
+    assert result.exit_code == 1
+    assert "--layout-limit" in result.stderr
+    assert result.stdout == ""
