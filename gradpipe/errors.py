@@ -43,3 +43,11 @@ class MathError(GradpipeError, ArithmeticError):
     def __init__(self, message: str, node: Value) -> None:
         super().__init__(message)
         self.node = node
+
+
+class GradcheckError(GradpipeError):
+    """``gradcheck`` found a gradient that differs; ``report`` is the whole table."""
+
+    def __init__(self, message: str, report: object) -> None:
+        super().__init__(message)
+        self.report = report
