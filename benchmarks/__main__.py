@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from time import perf_counter
 
-from benchmarks import batch, command_line, engine, loading, pictures, startup
+from benchmarks import batch, command_line, engine, loading, pictures, startup, sweeps
 from benchmarks.measure import BUILD, Config, Row, not_available, seconds
 
 FIGURES: dict[str, Callable[[Config], list[Row]]] = {
@@ -22,6 +22,7 @@ FIGURES: dict[str, Callable[[Config], list[Row]]] = {
     "startup": startup.rows,
     "pictures": pictures.rows,
     "batch": batch.rows,
+    "sweep": sweeps.rows,
 }
 
 
