@@ -26,6 +26,7 @@ from gradpipe.batch import (
     Stage,
     describe_os_error,
     expand_inputs,
+    is_batch,
     plan_destinations,
     run_stage,
 )
@@ -276,6 +277,16 @@ def backward(
     metavar="N",
     help="Refuse to lay out graphs of more than N nodes (svg, png); raise it for big graphs.",
 )
+@click.option(
+    "--frames",
+    is_flag=True,
+    help="One picture per backprop step (svg or png) into --out-dir, on one layout.",
+)
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Render again whenever INPUT changes (one file, with -o or --frames); Ctrl-C stops.",
+)
 @jobs_option
 def render(
     inputs: tuple[str, ...],
@@ -284,23 +295,35 @@ def render(
     fmt: str,
     overrides: dict[str, float],
     layout_limit: int | None,
+    frames: bool,
+    watch: bool,
     jobs: int,
 ) -> None:
-    """Draw the graph: svg, dot, png, json or mermaid.
+    """Draw the graph: svg, dot, png, json, mermaid, or html (interactive).
 
     Drawn as micrograd's draw_dot draws it: values, and gradients when present.
 
     A spec or a forward document is drawn without gradients; pipe it through
-    backward first to see them. Mermaid files get the extension .mmd.
+    backward first to see them. Mermaid files get the extension .mmd. The html
+    page and --frames always show gradients: they replay backprop step by step.
 
     \b
     Example:
       gradpipe backward neuron.yaml | gradpipe render -f svg -o neuron.svg
       gradpipe render examples/ -f png --out-dir build/
+      gradpipe render -f html neuron.yaml -o neuron.html
+      gradpipe render --frames neuron.yaml --out-dir slides/
+      gradpipe render --watch neuron.yaml -o neuron.html
     """
     import gradpipe.render  # noqa: F401  (loaded once, before any worker forks)
     from gradpipe import cli_stages
 
+    if frames or watch:
+        from gradpipe import cli_watch
+
+        cli_watch.render_steps_or_watch(
+            inputs, out_file, out_dir, fmt, overrides, layout_limit, frames, watch, jobs
+        )
     stage = partial(cli_stages.render, overrides=overrides, fmt=fmt, layout_limit=layout_limit)
     run_batch(stage, inputs, jobs, out_file=out_file, out_dir=out_dir, suffix=FORMATS[fmt])
 
@@ -401,11 +424,15 @@ def run_batch(
     out_file: str | None = None,
     out_dir: str | None = None,
     suffix: str | None = None,
+    write: Callable[[str, bytes], None] = write_atomic,
+    folders: bool = False,
 ) -> NoReturn:
     """Run ``stage`` over every input, write each result, report each failure, and exit.
 
     Each input stands alone: a failure is reported in its turn and the others still
-    run. Exits 1 when any failed, else 0.
+    run. Exits 1 when any failed, else 0. ``write`` puts a result at its destination;
+    with ``folders`` one input writes into ``--out-dir`` itself, a batch into a folder
+    per input.
     """
     stdin = sys.stdin.buffer
     if not arguments and stdin.isatty():
@@ -415,6 +442,8 @@ def run_batch(
         destinations: list[str | None] = [None] * len(inputs)
     else:
         destinations = plan_destinations(arguments, inputs, out_file, out_dir, suffix)
+        if folders and not is_batch(arguments):
+            destinations = [out_dir] * len(inputs)
     context = click.get_current_context()
     if out_dir is not None:
         try:
@@ -437,7 +466,7 @@ def run_batch(
                     if destination is None:
                         write_stream(stdout, outcome.data)
                     else:
-                        write_atomic(destination, outcome.data)
+                        write(destination, outcome.data)
                 except BrokenPipeError:
                     raise  # the reader has gone: not this input's failure
                 except OSError as error:

@@ -36,11 +36,13 @@ def render(
     overrides: Mapping[str, float],
     fmt: str,
     layout_limit: int | None,
+    watch: str | None = None,
 ) -> bytes:
     """The picture of what the document holds: values, and gradients when it carried them.
 
     A spec or a forward document is drawn without gradients; a backward document with
-    them, recomputed (from its output) as every value is.
+    them, recomputed (from its output) as every value is. The HTML view always has
+    them; ``watch`` names the side file its page polls under ``render --watch``.
     """
     from gradpipe import render as drawing  # graphviz and subprocesses: only render needs them
 
@@ -49,7 +51,26 @@ def render(
     if document.gradients or fmt in drawing.STEP_FORMATS:
         backpropagate(graph, raw, path)
     limit = drawing.DEFAULT_LAYOUT_LIMIT if layout_limit is None else layout_limit
+    if fmt == "html" and watch is not None:
+        from gradpipe.render_html import render_html
+
+        return render_html(graph, layout_limit=limit, watch=watch)
     return drawing.render(graph, fmt, layout_limit=limit)
+
+
+def frames(
+    raw: bytes,
+    path: str,
+    overrides: Mapping[str, float],
+    fmt: str,
+    layout_limit: int | None,
+) -> bytes:
+    """One picture per backprop step, packed (``gradpipe.render_frames.pack_frames``)."""
+    from gradpipe.render_frames import pack_frames, render_frames
+
+    graph = load_document(raw, path, overrides)
+    backpropagate(graph, raw, path)
+    return pack_frames(render_frames(graph, fmt, layout_limit=layout_limit))
 
 
 def validate(raw: bytes, path: str) -> bytes:

@@ -117,7 +117,7 @@ def watch_script(token: str, error: str | None = None) -> bytes:
 
 def page_token(page_bytes: bytes) -> str | None:
     """The token a page written with ``watch`` carries, or None."""
-    marker = b'"token": "'
+    marker = b'"token":"'
     at = page_bytes.find(marker)
     if at < 0:
         return None

@@ -260,3 +260,50 @@ def test_pan_and_zoom_move_the_picture(browser: Any, tmp_path: Path) -> None:
     page.wait_for_timeout(50)
     assert page.evaluate(transform) != zoomed
     assert view.errors == []
+
+
+@pytest.mark.slow
+def test_a_watched_page_reloads_itself_and_shows_a_bad_edit(browser: Any, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    spec = tmp_path / "ab.yaml"
+    spec.write_text("values: {a: 2.0, b: -3.0}\nnodes:\n  c: a*b\n")
+    out = tmp_path / "ab.html"
+    env = {**os.environ, "GRADPIPE_WATCH_INTERVAL": "0.05"}
+    command = [sys.executable, "-m", "gradpipe", "render", "--watch", str(spec), "-f", "html"]
+    process = subprocess.Popen(
+        [*command, "-o", str(out)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    try:
+        side = tmp_path / "ab.html.watch.js"
+        deadline = time.monotonic() + 20
+        while not side.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        page = browser.new_page()
+        page.set_default_timeout(10000)
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(out.as_uri())
+        page.wait_for_function("window.gradpipe !== undefined")
+        value = "JSON.parse(document.getElementById('gp-data').textContent).nodes[0].value"
+        first = page.evaluate(value)
+        later = spec.stat().st_mtime_ns + 10**9
+        spec.write_text("values: {a: 5.0, b: -3.0}\nnodes:\n  c: a*b\n")
+        os.utime(spec, ns=(later, later))
+        page.wait_for_function(f"window.gradpipe !== undefined && {value} !== {first!r}")
+        assert page.evaluate(value) == "5.0"
+        spec.write_text("values: {a: 5.0, b: -3.0}\nnodes:\n  c: a*zz\n")
+        os.utime(spec, ns=(later + 10**9, later + 10**9))
+        page.wait_for_selector("#gp-error:not([hidden])")
+        assert "'zz'" in page.inner_text("#gp-error")
+        assert page.evaluate(value) == "5.0"  # the last good page stays
+        assert errors == []
+    finally:
+        process.send_signal(2)
+        process.wait(timeout=20)

@@ -1,0 +1,221 @@
+"""``render --frames``: one picture per backprop step, on one frozen layout, for slides.
+
+Graphviz lays the graph out once; each frame is that SVG with its grad texts and marks
+restyled for the step (``gradpipe.render_steps``), so no node moves between frames.
+Frame 0 is the forward pass alone, the last is backward's result, and a caption on top
+says what each step does. PNG and PDF frames are the SVG frames converted by librsvg's
+``rsvg-convert`` (or CairoSVG when installed).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from gradpipe.backprop_trace import BackpropTrace, trace_backward
+from gradpipe.graph import Graph
+from gradpipe.render_steps import (
+    FRAME_STYLE,
+    SteppedSvg,
+    StepState,
+    slot_values,
+    step_states,
+    stepped_svg,
+)
+
+FRAME_FORMATS = ("svg", "png", "pdf")
+CAPTION_HEIGHT = 24.0  # points added above the picture for the caption
+# PNG frames are drawn at twice the SVG's size: sharp on a projector.
+PNG_ZOOM = 2
+_SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"\s+viewBox="([^"]*)"')
+_CONTROL = {c: 0x2400 + c for c in range(0x20)} | {0x7F: 0x2421}
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One picture: its file name (``step-003.svg``) and bytes."""
+
+    name: str
+    data: bytes
+
+
+def render_frames(
+    graph: Graph, fmt: str = "svg", *, layout_limit: int | None = None
+) -> list[Frame]:
+    """Every step's picture of ``graph`` (its gradients computed here), in order."""
+    from gradpipe import render as drawing
+    from gradpipe.render import RenderError
+
+    if fmt not in FRAME_FORMATS:
+        raise RenderError(f"frames are svg, png or pdf, not {fmt!r}")
+    trace = trace_backward(graph)
+    graph.has_gradients = True
+    limit = drawing.DEFAULT_LAYOUT_LIMIT if layout_limit is None else layout_limit
+    svg = drawing.render(graph, "svg", layout_limit=limit).decode("utf-8")
+    pictures = frame_svgs(graph, trace, svg)
+    width = max(3, len(str(len(pictures) - 1)))
+    convert = _converter(fmt)
+    return [
+        Frame(f"step-{k:0{width}d}.{fmt}", convert(text.encode("utf-8", "replace")))
+        for k, text in enumerate(pictures)
+    ]
+
+
+def frame_svgs(graph: Graph, trace: BackpropTrace, svg: str) -> list[str]:
+    """The SVG text of each frame: the laid-out ``svg`` restyled step by step."""
+    picture = _with_caption_room(stepped_svg(svg, graph))
+    states = step_states(graph, trace)
+    total = len(states) - 1
+    frames = []
+    for state in states:
+        caption = html.escape(_caption(graph, trace, state, total).translate(_CONTROL))
+        text = picture.fill(slot_values(picture, state))
+        frames.append(text.replace("<!--gp-caption-->", caption, 1))
+    return frames
+
+
+def _with_caption_room(picture: SteppedSvg) -> SteppedSvg:
+    """The picture with a band on top for the caption (its layout untouched)."""
+    head = picture.parts[0]
+    m = _SVG_SIZE.search(head)
+    if m is None:
+        return picture
+    width, height = float(m[1]), float(m[2])
+    box = m[3].split()
+    x0, y0, w, h = (float(v) for v in box) if len(box) == 4 else (0.0, 0.0, width, height)
+    band = CAPTION_HEIGHT
+    new_size = (
+        f'<svg width="{width:g}pt" height="{height + band:g}pt"\n'
+        f' viewBox="{x0:.2f} {y0 - band:.2f} {w:.2f} {h + band:.2f}"'
+    )
+    open_end = head.index(">", m.end()) + 1
+    caption = (
+        f"{FRAME_STYLE}\n"
+        f'<rect x="{x0:.2f}" y="{y0 - band:.2f}" width="{w:.2f}" height="{band:.2f}" '
+        'fill="white"/>\n'
+        f'<text x="{x0 + 6:.2f}" y="{y0 - band / 2 + 4.5:.2f}" font-family="Helvetica,sans-Serif" '
+        f'font-size="13.00" fill="#222222"><!--gp-caption--></text>\n'
+    )
+    head = (
+        head[: m.start()] + new_size + head[m.end() : open_end] + "\n" + caption + head[open_end:]
+    )
+    return SteppedSvg((head, *picture.parts[1:]), picture.slots, width, height + band)
+
+
+def _caption(graph: Graph, trace: BackpropTrace, state: StepState, total: int) -> str:
+    name = graph.name
+    if state.count == 0:
+        if total == 0:
+            return f"{name}: no backprop steps (the output depends on no computed node)"
+        return f"{name}: step 0 of {total}, the forward pass: every value, no gradient yet"
+    step = trace.steps[state.count - 1]
+    from gradpipe.render import _number
+
+    node = _name(graph, step.node)
+    args = ", ".join(dict.fromkeys(_name(graph, c.child) for c in step.contributions))
+    gradient = _number(step.gradient)
+    text = f"{name}: step {state.count} of {total}: {node} passes its gradient {gradient}"
+    text += f" on to {args}" if args else ""
+    if state.count == total:
+        text += "; backward's result"
+    return text
+
+
+def _name(graph: Graph, i: int) -> str:
+    node_id, label = graph.ids[i], graph.nodes[i].label
+    text = label if node_id.startswith("_") and label else node_id
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _converter(fmt: str) -> Callable[[bytes], bytes]:
+    """SVG bytes to ``fmt``: rsvg-convert where installed, else CairoSVG, else an error."""
+    if fmt == "svg":
+        return lambda data: data
+    program = shutil.which("rsvg-convert")
+    if program is not None:
+        return lambda data: _rsvg(program, data, fmt)
+    try:
+        import cairosvg  # type: ignore[import-not-found]
+    except ImportError:
+        from gradpipe.render import RenderError
+
+        raise RenderError(
+            f"{fmt} frames need librsvg's rsvg-convert (apt-get install librsvg2-bin, "
+            "brew install librsvg) or CairoSVG (pip install cairosvg); or use -f svg"
+        ) from None
+    if fmt == "png":
+        return lambda data: bytes(cairosvg.svg2png(bytestring=data, scale=PNG_ZOOM))
+    return lambda data: bytes(cairosvg.svg2pdf(bytestring=data))
+
+
+def _rsvg(program: str, data: bytes, fmt: str) -> bytes:
+    from gradpipe.render import RenderError
+
+    args = [program, "-f", fmt]
+    if fmt == "png":
+        args += ["-z", str(PNG_ZOOM)]
+    # A fixed date, so a PDF's bytes are the same from run to run.
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "0"}
+    try:
+        done = subprocess.run(args, input=data, capture_output=True, check=False, env=env)
+    except OSError as error:
+        raise RenderError(f"cannot run {program}: {error.strerror}") from None
+    if done.returncode != 0 or not done.stdout:
+        detail = done.stderr.decode("utf-8", "replace").strip() or "no output"
+        raise RenderError(f"rsvg-convert failed (exit status {done.returncode}): {detail}")
+    return done.stdout
+
+
+FRAME_NAME = re.compile(r"step-\d{3,}\.(?:svg|png|pdf)\Z")
+
+
+def write_frames(folder: str, frames: Sequence[Frame]) -> None:
+    """Put ``frames`` in ``folder`` (made if missing), replacing an earlier run's frames.
+
+    Every frame is written to a temporary folder first; only when all are written do they
+    move in, each by an atomic rename, and frames of an earlier run that this one does
+    not have (it had more steps) are removed. A failure leaves ``folder`` as it was.
+    """
+    os.makedirs(folder, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=".frames-", dir=folder)
+    try:
+        for frame in frames:
+            with open(os.path.join(staging, frame.name), "wb") as stream:
+                stream.write(frame.data)
+        names = {frame.name for frame in frames}
+        for name in sorted(os.listdir(folder)):
+            if FRAME_NAME.match(name) and name not in names:
+                os.remove(os.path.join(folder, name))
+        for frame in frames:
+            os.replace(os.path.join(staging, frame.name), os.path.join(folder, frame.name))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def pack_frames(frames: Sequence[Frame]) -> bytes:
+    """The frames as one byte string (what a batch worker hands back): name, size, bytes."""
+    parts = []
+    for frame in frames:
+        parts.append(f"{frame.name}\0{len(frame.data)}\0".encode())
+        parts.append(frame.data)
+    return b"".join(parts)
+
+
+def unpack_frames(packed: bytes) -> list[Frame]:
+    """The frames that ``pack_frames`` packed."""
+    frames = []
+    at = 0
+    while at < len(packed):
+        name_end = packed.index(b"\0", at)
+        size_end = packed.index(b"\0", name_end + 1)
+        size = int(packed[name_end + 1 : size_end])
+        start = size_end + 1
+        frames.append(Frame(packed[at:name_end].decode(), packed[start : start + size]))
+        at = start + size
+    return frames

@@ -1,0 +1,150 @@
+"""``render --frames``: one picture per backprop step, on one frozen layout."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import struct
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from gradpipe.backprop_trace import trace_backward
+from gradpipe.cli import main
+from gradpipe.documents import load_document
+from gradpipe.render_frames import pack_frames, render_frames, unpack_frames, write_frames
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+GRAD_TEXT = re.compile(r'class="gp-grad" data-i="(\d+)">([^<]*)<')
+# Every coordinate of the drawing: what must not move between frames.
+GEOMETRY = re.compile(r'\b(?:points|d|cx|cy|rx|ry|x|y)="[^"]*"')
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def neuron_frames(fmt: str = "svg") -> list[str]:
+    path = EXAMPLES / "neuron.yaml"
+    frames = render_frames(load_document(path.read_bytes(), str(path)), fmt)
+    return [f.data.decode() for f in frames] if fmt == "svg" else [f.name for f in frames]
+
+
+def test_one_frame_per_step_from_forward_to_backwards_result() -> None:
+    frames = neuron_frames()
+    assert len(frames) == 6  # step 0 and the neuron's five computed nodes
+    blank = [text for _, text in GRAD_TEXT.findall(frames[0])]
+    assert blank == ["grad"] * 10
+    last = dict(GRAD_TEXT.findall(frames[-1]))
+    path = EXAMPLES / "neuron.yaml"
+    graph = load_document(path.read_bytes(), str(path))
+    assert last[str(graph.ids.index("x1"))] == "grad -1.5000"
+    assert last[str(graph.ids.index("w2"))] == "grad 0.0000"
+    # Step 1: the output passes 1 on to n; nothing else has a gradient yet.
+    filled = {i: t for i, t in GRAD_TEXT.findall(frames[1]) if t != "grad"}
+    assert filled == {
+        str(graph.ids.index("o")): "grad 1.0000",
+        str(graph.ids.index("n")): "grad 0.5000",
+    }
+    assert re.search(f'class="node gp-current" data-i="{graph.ids.index("o")}"', frames[1])
+    assert "step 1 of 5: o passes its gradient 1.0000 on to n" in frames[1]
+    assert "backward&#x27;s result" in frames[-1] or "backward's result" in frames[-1]
+
+
+def test_no_node_moves_between_frames() -> None:
+    frames = neuron_frames()
+    geometry = [GEOMETRY.findall(text) for text in frames]
+    assert all(g == geometry[0] for g in geometry)
+
+
+def test_frames_are_well_formed_and_deterministic() -> None:
+    assert neuron_frames() == neuron_frames()
+    spec = (
+        '{"values": {"x": {"value": 2.0, "label": "</text><!-- & \\u0007 \\"q\\""}},'
+        ' "nodes": {"_y": {"expr": "x*x", "label": "a]]>b"}}}'
+    )
+    frames = render_frames(load_document(spec.encode(), "h.json"))
+    for frame in frames:
+        ET.fromstring(frame.data)
+
+
+def test_a_reused_node_shows_its_partial_sum() -> None:
+    path = EXAMPLES / "micrograd_readme.yaml"
+    graph = load_document(path.read_bytes(), str(path))
+    trace = trace_backward(graph)
+    frames = render_frames(load_document(path.read_bytes(), str(path)))
+    arrivals: dict[int, list[int]] = {}
+    for k, step in enumerate(trace.steps, start=1):
+        for c in step.contributions:
+            arrivals.setdefault(c.child, []).append(k)
+    node, when = next((i, ks) for i, ks in arrivals.items() if len(set(ks)) > 1)
+    text = frames[when[0]].data.decode()
+    assert re.search(rf'class="node gp-recv gp-partial" data-i="{node}"', text)
+
+
+def test_pack_and_unpack_keep_every_frame() -> None:
+    frames = render_frames(load_document((EXAMPLES / "reuse.yaml").read_bytes(), "reuse.yaml"))
+    assert unpack_frames(pack_frames(frames)) == frames
+
+
+def test_cli_writes_frames_into_out_dir_and_a_folder_per_input_on_a_batch(tmp_path: Path) -> None:
+    single = tmp_path / "single"
+    result = invoke("render", "--frames", str(EXAMPLES / "neuron.yaml"), "--out-dir", str(single))
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in single.iterdir()) == [f"step-00{k}.svg" for k in range(6)]
+    # A second run with fewer steps replaces the frames, leaving no stale one.
+    (single / "notes.txt").write_text("mine")
+    result = invoke("render", "--frames", str(EXAMPLES / "reuse.yaml"), "--out-dir", str(single))
+    assert result.exit_code == 0
+    assert sorted(p.name for p in single.iterdir()) == ["notes.txt", "step-000.svg", "step-001.svg"]
+    batch = tmp_path / "batch"
+    inputs = [str(EXAMPLES / "neuron.yaml"), str(EXAMPLES / "reuse.yaml")]
+    result = invoke("render", "--frames", *inputs, "--out-dir", str(batch))
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in batch.iterdir()) == ["neuron", "reuse"]
+    assert len(list((batch / "neuron").iterdir())) == 6
+    assert not list(batch.glob("**/.frames-*"))
+
+
+def test_cli_frames_of_bad_input_are_located_errors_and_write_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("values: {x: 1.0}\nnodes:\n  y: x * z\n")
+    out = tmp_path / "out"
+    result = invoke("render", "--frames", str(bad), "--out-dir", str(out))
+    assert result.exit_code == 1
+    assert re.match(rf"{re.escape(str(bad))}:3:\d+: error: .*'z'", result.stderr)
+    assert not out.exists() or not list(out.iterdir())
+    result = invoke(
+        "render", "--frames", str(bad), str(EXAMPLES / "reuse.yaml"), "--out-dir", str(out)
+    )
+    assert result.exit_code == 1
+    assert sorted(p.name for p in out.iterdir()) == ["reuse"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--frames", "-o", "x.svg"], "--out-dir"),
+        (["--frames"], "--out-dir"),
+        (["--frames", "-f", "json", "--out-dir", "d"], "svg, png or pdf"),
+    ],
+)
+def test_cli_frames_usage_errors(args: list[str], message: str, tmp_path: Path) -> None:
+    result = invoke("render", *args, str(EXAMPLES / "neuron.yaml"))
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+@pytest.mark.skipif(shutil.which("rsvg-convert") is None, reason="no rsvg-convert (librsvg2-bin)")
+def test_png_frames_have_one_size(tmp_path: Path) -> None:
+    path = EXAMPLES / "neuron.yaml"
+    frames = render_frames(load_document(path.read_bytes(), str(path)), "png")
+    sizes = set()
+    for frame in frames:
+        assert frame.data.startswith(b"\x89PNG\r\n\x1a\n")
+        sizes.add(struct.unpack(">II", frame.data[16:24]))
+    assert len(sizes) == 1
+    write_frames(str(tmp_path), frames)
+    assert len(list(tmp_path.glob("step-*.png"))) == 6
