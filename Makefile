@@ -16,15 +16,18 @@ BENCH_STAMP := $(VENV)/.installed-bench
 SOURCES := $(wildcard gradpipe/*.py)
 EXAMPLES := $(wildcard examples/*.yaml)
 DIAGRAMS := $(patsubst examples/%.yaml,build/diagrams/%.svg,$(EXAMPLES))
+VIEWS := $(patsubst examples/%.yaml,build/views/%.html,$(EXAMPLES))
+VIEW_ASSETS := $(wildcard gradpipe/html_view/*)
 LINTED := $(wildcard gradpipe tests benchmarks)
 
-.PHONY: help demo test lint diagrams docs schemas bench bench-quick clean
+.PHONY: help demo test lint diagrams views docs schemas bench bench-quick clean
 
 help:
 	@echo "make demo         build .venv and render examples/*.yaml to build/diagrams/"
 	@echo "make test         run the test suite"
 	@echo "make lint         ruff check, ruff format --check and mypy"
 	@echo "make diagrams     render the examples that changed to build/diagrams/<name>.svg"
+	@echo "make views        render the examples' interactive HTML views to build/views/<name>.html"
 	@echo "make docs         regenerate docs/neuron.svg, the README's picture"
 	@echo "make schemas      regenerate schemas/*.schema.json from the models"
 	@echo "make bench        run the benchmarks (bench-quick: a short run)"
@@ -63,6 +66,13 @@ diagrams: $(DIAGRAMS)
 build/diagrams/%.svg: examples/%.yaml $(SOURCES) | $(STAMP)
 	@mkdir -p $(@D)
 	$(BIN)/gradpipe backward $< | $(BIN)/gradpipe render -f svg -o $@
+
+# The interactive pages (render -f html computes the gradients itself).
+views: $(VIEWS)
+
+build/views/%.html: examples/%.yaml $(SOURCES) $(VIEW_ASSETS) | $(STAMP)
+	@mkdir -p $(@D)
+	$(BIN)/gradpipe render -f html $< -o $@
 
 docs: docs/neuron.svg
 

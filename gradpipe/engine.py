@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from numbers import Real
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from gradpipe.errors import MathError
 
@@ -340,6 +340,13 @@ class Value:
         from gradpipe.render import draw_graph  # only drawing needs graphviz
 
         return draw_graph(self)
+
+    def show(self) -> Any:
+        """The interactive HTML view of the graph: hover, search, step through backprop.
+
+        Shows inline in Jupyter and VS Code notebooks; ``.save("page.html")`` writes it.
+        """
+        return self.render_graph().interactive()
 
 
 def apply(op: str, args: Sequence[Value]) -> Value:

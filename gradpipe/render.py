@@ -83,7 +83,7 @@ def draw_graph(root: Value) -> Diagram:
 
     # Gradients are always shown, as micrograd shows them (0.0000 before ``backward``).
     graph = graph_from_value(root)
-    return Diagram.from_lines(graph.name, _dot_lines(graph))
+    return Diagram.from_lines(graph.name, _dot_lines(graph), graph)
 
 
 def to_dot(graph: Graph) -> str:

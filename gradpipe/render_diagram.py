@@ -8,8 +8,11 @@ when on PATH, else the embedded ``graphviz-pure``). The graphviz package's own `
 
 from __future__ import annotations
 
+from typing import Any
+
 import graphviz  # type: ignore[import-untyped]
 
+from gradpipe.graph import Graph
 from gradpipe.render import _quote
 from gradpipe.render_layout import layout
 
@@ -20,10 +23,20 @@ class Diagram(graphviz.Digraph):  # type: ignore[misc]
     # The source comes ready quoted from gradpipe.render; only the graph's name is quoted here.
     _quote = staticmethod(_quote)
 
+    graph: Graph
+
     @classmethod
-    def from_lines(cls, name: str, lines: list[str]) -> Diagram:
+    def from_lines(cls, name: str, lines: list[str], graph: Graph) -> Diagram:
         """The Digraph of ``name`` whose ``source`` is ``lines`` (head and tail included)."""
-        return cls(name=name, body=lines[1:-1])
+        diagram = cls(name=name, body=lines[1:-1])
+        diagram.graph = graph
+        return diagram
+
+    def interactive(self, height: int = 520) -> Any:
+        """The interactive HTML view of the same graph (``Value.show()``)."""
+        from gradpipe.render_html import show
+
+        return show(self.graph, height=height)
 
     def _repr_image_svg_xml(self) -> str:
         """SVG for Jupyter, laid out by ``dot`` or, without Graphviz, by ``graphviz-pure``."""

@@ -267,3 +267,44 @@ def _paren(name: str) -> str:
 
 def _asset(name: str) -> str:
     return (resources.files("gradpipe") / "html_view" / name).read_text(encoding="utf-8")
+
+
+class HtmlView:
+    """The interactive view of a graph, shown inline in Jupyter and VS Code notebooks.
+
+    ``_repr_html_`` puts the page in a sandboxed ``<iframe srcdoc>``: its scripts run
+    apart from the notebook's, offline, and its CSS touches nothing else.
+    """
+
+    def __init__(self, page_bytes: bytes, height: int = 520) -> None:
+        self.page = page_bytes
+        self.height = height
+
+    def _repr_html_(self) -> str:
+        source = html.escape(self.page.decode("utf-8"), quote=True)
+        return (
+            f'<iframe srcdoc="{source}" sandbox="allow-scripts" '
+            f'style="width: 100%; height: {self.height}px; border: 1px solid #ddd;"></iframe>'
+        )
+
+    def save(self, path: str) -> None:
+        """Write the page to ``path``, to open in a browser."""
+        with open(path, "wb") as stream:
+            stream.write(self.page)
+
+
+def show(graph: Graph, *, height: int = 520, layout_limit: int | None = None) -> HtmlView:
+    """The interactive view of ``graph``, its Values' gradients left as they were.
+
+    The view replays backward from the graph's output; the gradients it computes for
+    that are put back afterwards, so showing a graph mid-training changes nothing.
+    """
+    saved = [v.grad for v in graph.nodes]
+    had_gradients = graph.has_gradients
+    try:
+        page_bytes = render_html(graph, layout_limit=layout_limit)
+    finally:
+        for v, grad in zip(graph.nodes, saved, strict=True):
+            v.grad = grad
+        graph.has_gradients = had_gradients
+    return HtmlView(page_bytes, height)

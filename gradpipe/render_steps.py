@@ -156,7 +156,7 @@ FRAME_STYLE = (
     "<style>"
     ".gp-current polygon,.gp-current ellipse{stroke:#c0392b;stroke-width:3}"
     ".gp-recv polygon,.gp-recv ellipse{stroke:#e67e22;stroke-width:2.5}"
-    ".gp-partial text.gp-grad{fill:#d35400;font-style:italic}"
+    ".gp-partial text.gp-grad{fill:#d35400}"
     ".gp-flow path{stroke:#c0392b;stroke-width:2.5}"
     ".gp-flow polygon{fill:#c0392b;stroke:#c0392b}"
     "</style>"

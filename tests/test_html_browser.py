@@ -307,3 +307,25 @@ def test_a_watched_page_reloads_itself_and_shows_a_bad_edit(browser: Any, tmp_pa
     finally:
         process.send_signal(2)
         process.wait(timeout=20)
+
+
+def test_the_notebook_view_runs_in_its_sandboxed_iframe(browser: Any, tmp_path: Path) -> None:
+    from gradpipe import Value
+
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    loss = a * b + a
+    loss.label = "loss"
+    cell = tmp_path / "cell.html"
+    cell.write_text(f"<!DOCTYPE html><html><body>{loss.show()._repr_html_()}</body></html>")
+    page = browser.new_page()
+    page.set_default_timeout(5000)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(cell.as_uri())
+    frame = page.frame_locator("iframe")
+    frame.locator("#gp-first").click()
+    assert frame.locator("#gp-step").inner_text() == "step 0 / 2"
+    frame.locator("#gp-next").click()
+    assert "Step 1 of 2" in frame.locator("#gp-panel").inner_text()
+    assert errors == []

@@ -296,3 +296,22 @@ def test_cli_html_refuses_graphs_over_the_layout_limit() -> None:
     assert result.exit_code == 1
     assert "--layout-limit" in result.stderr
     assert result.stdout == ""
+
+
+def test_value_show_is_the_interactive_view_and_changes_no_gradient() -> None:
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    out = a * b
+    a.grad = 5.0  # accumulated from an earlier pass, as in a training loop
+    view = out.show()
+    assert a.grad == 5.0 and b.grad == 0.0
+    cell = view._repr_html_()
+    assert (
+        cell.startswith('<iframe srcdoc="&lt;!DOCTYPE html&gt;')
+        and 'sandbox="allow-scripts"' in cell
+    )
+    data = page_data(view.page)
+    assert {n["id"]: n["grad"] for n in data["nodes"]} == {"a": "-3.0", "b": "2.0", "_1": "1.0"}
+    # The static picture stays what micrograd users see by default.
+    diagram = out.render_graph()
+    assert hasattr(diagram, "_repr_image_svg_xml") and not hasattr(diagram, "_repr_html_")
+    assert not hasattr(out, "_repr_html_")

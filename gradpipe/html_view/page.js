@@ -127,6 +127,9 @@
 
   function num(s) { return '<span class="gp-num">' + esc(s) + "</span>"; }
 
+  // A sum of hundreds of terms lists its first few: the panel stays quick and readable.
+  var PANEL_TERMS = 12;
+
   function showPanel() {
     if (step === 0) {
       panel.innerHTML = S ? "<h2>Step 0 of " + S + ": the forward pass</h2>Every value is computed; no gradient yet. Press &#x2192; to start backprop at the output, <b>" + esc(name(data.output)) + "</b>, whose gradient is 1."
@@ -138,6 +141,10 @@
     html += "Its gradient, now complete: \u2202" + esc(dname(data.output)) + "/\u2202" + esc(dname(s.node)) + " = " + num(s.grad) + ". It passes on, to each argument, this gradient times the local derivative:";
     html += "<ul>";
     s.terms.forEach(function (t, m) {
+      if (m === PANEL_TERMS && s.terms.length > PANEL_TERMS + 1) {
+        html += "<li>\u2026 and " + (s.terms.length - PANEL_TERMS) + " more (hover a node for its gradient)</li>";
+      }
+      if (m >= PANEL_TERMS && s.terms.length > PANEL_TERMS + 1) return;
       var c = t[1], rule = n.locals[t[0]][0];
       html += "<li><b>" + esc(name(c)) + "</b>: " + num(s.grad) + " \u00d7 " + num(t[2]) + " = " + num(t[3]) +
         " <small>(\u2202" + esc(dname(s.node)) + "/\u2202" + esc(dname(c)) + (rule ? " = " + esc(rule) : "") + ")</small>" +
@@ -269,23 +276,43 @@
       scale = 0.6;
       canvas.style.transform = "translate(" + x + "px," + y + "px) scale(" + scale + ")";
       centerOn(data.output);
+      x = Math.min(x + view.clientWidth * 0.3, 8 + view.clientWidth * 0.5);
+      canvas.style.transform = "translate(" + x + "px," + y + "px) scale(" + scale + ")";
     }
   }
 
+  // Where each node is drawn, in the picture's own pixels: measured once (nodes never
+  // move), so stepping never forces the browser to lay the page out again.
+  var boxes = null;
+  function box(j) {
+    if (!boxes) {
+      if (frame) { cancelAnimationFrame(frame); frame = 0; }
+      canvas.style.transform = "translate(" + x + "px," + y + "px) scale(" + scale + ")";
+      boxes = new Array(N).fill(null);
+      var c = canvas.getBoundingClientRect();
+      for (var m = 0; m < N; m++) {
+        var g = groups[m][0];
+        if (!g) continue;
+        var r = g.getBoundingClientRect();
+        boxes[m] = { x: (r.left - c.left) / scale, y: (r.top - c.top) / scale, w: r.width / scale, h: r.height / scale };
+      }
+    }
+    return boxes[j];
+  }
+
   function centerOn(j) {
-    var g = groups[j][0];
-    if (!g) return;
-    var r = g.getBoundingClientRect(), v = view.getBoundingClientRect();
-    x += v.left + v.width / 2 - (r.left + r.width / 2);
-    y += v.top + v.height / 2 - (r.top + r.height / 2);
+    var b = box(j);
+    if (!b) return;
+    x = view.clientWidth / 2 - (b.x + b.w / 2) * scale;
+    y = view.clientHeight / 2 - (b.y + b.h / 2) * scale;
     canvas.style.transform = "translate(" + x + "px," + y + "px) scale(" + scale + ")";
   }
 
   function ensureVisible(j) {
-    var g = groups[j][0];
-    if (!g) return;
-    var r = g.getBoundingClientRect(), v = view.getBoundingClientRect();
-    if (r.right < v.left + 20 || r.left > v.right - 20 || r.bottom < v.top + 20 || r.top > v.bottom - 20) centerOn(j);
+    var b = box(j);
+    if (!b) return;
+    var left = x + b.x * scale, top = y + b.y * scale, w = view.clientWidth, h = view.clientHeight;
+    if (left + b.w * scale < 20 || left > w - 20 || top + b.h * scale < 20 || top > h - 20) centerOn(j);
   }
 
   view.addEventListener("wheel", function (e) {
@@ -371,8 +398,8 @@
       centerOn(j);
       select(j);
       found.textContent = (matchAt + 1) + " of " + matches.length;
-      var r = groups[j][0] && groups[j][0].getBoundingClientRect();
-      if (r) showTip(j, r.right, r.bottom);
+      var b = box(j), v = view.getBoundingClientRect();
+      if (b) showTip(j, v.left + x + (b.x + b.w) * scale, v.top + y + (b.y + b.h) * scale);
     } else if (e.key === "Escape") {
       search.value = ""; runSearch(); search.blur(); hideTip();
     }
