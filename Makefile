@@ -13,7 +13,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
 
-SOURCES := $(wildcard gradpipe/*.py)
+SOURCES := $(wildcard gradpipe/*.py gradpipe/*/*.py)
 EXAMPLES := $(wildcard examples/*.yaml)
 DIAGRAMS := $(patsubst examples/%.yaml,build/diagrams/%.svg,$(EXAMPLES))
 VIEWS := $(patsubst examples/%.yaml,build/views/%.html,$(EXAMPLES))
@@ -25,7 +25,7 @@ LINTED := $(wildcard gradpipe tests benchmarks)
 help:
 	@echo "make demo         build .venv and render examples/*.yaml to build/diagrams/"
 	@echo "make test         run the test suite"
-	@echo "make lint         ruff check, ruff format --check and mypy"
+	@echo "make lint         ruff check, ruff format --check, mypy and the import rules"
 	@echo "make diagrams     render the examples that changed to build/diagrams/<name>.svg"
 	@echo "make views        render the examples' interactive HTML views to build/views/<name>.html"
 	@echo "make docs         regenerate docs/neuron.svg, the README's picture"
@@ -58,6 +58,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
+	$(BIN)/pytest -q -p no:cacheprovider tests/test_layout.py
 
 diagrams: $(DIAGRAMS)
 

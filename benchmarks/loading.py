@@ -23,9 +23,11 @@ def rows(config: Config) -> list[Row]:
     if c_loader is None:
         return [not_available(figure, target, "PyYAML built without libyaml")]
     try:
-        parse_data: Callable[..., Any] = importlib.import_module("gradpipe.loader").parse_data
+        parse_data: Callable[..., Any] = importlib.import_module(
+            "gradpipe.documents.parsing"
+        ).parse_data
     except (ImportError, AttributeError) as error:
-        return [not_available(figure, target, f"gradpipe.loader.parse_data: {error}")]
+        return [not_available(figure, target, f"gradpipe.documents.parsing.parse_data: {error}")]
     path = spec_file(WORKLOAD, config.yaml_nodes, "yaml")
     raw = path.read_bytes()
     ours, theirs = [], []

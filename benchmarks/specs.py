@@ -99,7 +99,7 @@ def document_file(workload: str, nodes: int, seed: int = 0) -> Path:
 
 def main() -> None:
     """``python -m benchmarks.specs WORKLOAD NODES SEED OUT``: write a graph document."""
-    from gradpipe.graph import dump_document, graph_from_value
+    from gradpipe.documents.graph import dump_document, graph_from_value
 
     workload, nodes, seed, out = sys.argv[1:5]
     root = workloads.build(workload, workloads.gradpipe_engine(), int(nodes), int(seed))

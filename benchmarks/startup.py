@@ -27,7 +27,8 @@ IMPORTS_PROBE = """
 import json, sys
 def render_only():
     return sorted(m for m in sys.modules
-                  if m.split(".")[0] == "graphviz" or m.startswith("gradpipe.render"))
+                  if m.split(".")[0] == "graphviz"
+                  or (m.startswith("gradpipe.render.") and m != "gradpipe.render.formats"))
 import gradpipe.cli
 on_import = render_only()
 sys.argv = ["gradpipe", "backward", sys.argv[1], "-o", sys.argv[2]]

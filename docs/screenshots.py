@@ -14,8 +14,8 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from gradpipe.documents import load_document
-from gradpipe.render_frames import render_frames
-from gradpipe.render_html import render_html
+from gradpipe.render.frames import render_frames
+from gradpipe.render.html import render_html
 
 DOCS = Path(__file__).resolve().parent
 NEURON = DOCS.parent / "examples" / "neuron.yaml"

@@ -1,8 +1,77 @@
-"""gradpipe: see and check the gradients of an expression."""
+"""gradpipe: see and check the gradients of an expression.
 
+The public API: ``Value`` (the engine), ``load_document``/``read_plan``/``build_graph``
+and ``Graph`` (documents), ``graph_from_value``, ``draw`` (pictures), ``gradcheck`` and
+``gradcheck_report`` (PyTorch's signature, on Values), ``check_plan`` (what ``gradpipe
+check`` runs), and the error types. The command line is ``gradpipe.cli``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gradpipe.check import GradientCheck, check_plan
 from gradpipe.checking import gradcheck, gradcheck_report
+from gradpipe.documents import (
+    Graph,
+    Plan,
+    build_graph,
+    dump_document,
+    encode_document,
+    graph_from_value,
+    load_document,
+    read_plan,
+)
 from gradpipe.engine import Value
-from gradpipe.errors import GradcheckError, GradpipeError, MathError
+from gradpipe.errors import (
+    FormulaError,
+    GradcheckError,
+    GradpipeError,
+    LoadError,
+    MathError,
+    RenderError,
+    StageFailure,
+)
 
-__all__ = ["GradcheckError", "GradpipeError", "MathError", "Value", "gradcheck", "gradcheck_report"]
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = [
+    "FormulaError",
+    "GradcheckError",
+    "GradientCheck",
+    "GradpipeError",
+    "Graph",
+    "LoadError",
+    "MathError",
+    "Plan",
+    "RenderError",
+    "StageFailure",
+    "Value",
+    "build_graph",
+    "check_plan",
+    "draw",
+    "dump_document",
+    "encode_document",
+    "gradcheck",
+    "gradcheck_report",
+    "graph_from_value",
+    "load_document",
+    "load_file",
+    "read_plan",
+]
 __version__ = "0.1.0"
+
+
+def load_file(path: str, overrides: Mapping[str, float] | None = None) -> Graph:
+    """The Graph of the spec or graph document in the file ``path``."""
+    with open(path, "rb") as stream:
+        return load_document(stream.read(), path, overrides)
+
+
+def draw(graph: Graph, fmt: str = "svg", *, layout_limit: int | None = None) -> bytes:
+    """The picture of ``graph`` in ``fmt`` (svg, dot, png, json, mermaid), as file bytes."""
+    from gradpipe.render import DEFAULT_LAYOUT_LIMIT, render  # drawing loads when asked for
+
+    limit = DEFAULT_LAYOUT_LIMIT if layout_limit is None else layout_limit
+    return render(graph, fmt, layout_limit=limit)

@@ -12,9 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from gradpipe.difference import Result, Verdict, differentiate, exact_zero, judge
-from gradpipe.engine import LEAF, Value, topological_order
+from gradpipe.documents.graph import Graph
+from gradpipe.engine.ops import LEAF
+from gradpipe.engine.value import Value, topological_order
 from gradpipe.errors import GradcheckError
-from gradpipe.graph import Graph
 from gradpipe.replay import Replay, Unevaluable
 
 DEFAULT_EPS = 1e-6

@@ -1,11 +1,14 @@
-"""The project's error types: one base the CLI catches, each carrying what it needs to report."""
+"""Every error type of gradpipe: one base the CLI catches, each carrying what it reports.
+
+No module of gradpipe is imported here at run time, so every layer can raise these.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from gradpipe.engine import Value
+    from gradpipe.engine.value import Value
 
 
 class GradpipeError(Exception):
@@ -29,20 +32,63 @@ class GradpipeError(Exception):
 
     def format(self) -> str:
         """Render as `PATH:LINE:COLUMN: error: MESSAGE`, dropping the parts that are unknown."""
-        place = self.path or ""
-        if place and self.line is not None:
-            place += f":{self.line}"
-            if self.column is not None:
-                place += f":{self.column}"
-        return f"{place}: error: {self.message}" if place else self.message
+        return format_error(self.message, self.path, self.line, self.column)
+
+
+def format_error(
+    message: str, path: str | None = None, line: int | None = None, column: int | None = None
+) -> str:
+    """The one diagnostic format: `PATH:LINE:COLUMN: error: MESSAGE`, unknown parts dropped."""
+    place = path or ""
+    if place and line is not None:
+        place += f":{line}"
+        if column is not None:
+            place += f":{column}"
+    return f"{place}: error: {message}" if place else message
 
 
 class MathError(GradpipeError, ArithmeticError):
-    """A value or gradient that would be NaN or infinite; names the node where it arises."""
+    """A value or gradient that would be NaN or infinite, at ``node``.
 
-    def __init__(self, message: str, node: Value) -> None:
+    ``op`` is the node's op and ``problem`` what went wrong there (``division by zero``);
+    ``message`` adds which node it is.
+    """
+
+    def __init__(
+        self, message: str, node: Value, op: str | None = None, problem: str | None = None
+    ) -> None:
         super().__init__(message)
         self.node = node
+        self.op = node._op if op is None else op
+        self.problem = message if problem is None else problem
+
+
+class LoadError(GradpipeError):
+    """A file that cannot be read as one YAML or JSON document of plain data."""
+
+
+class RenderError(GradpipeError):
+    """A picture that cannot be made: no layout program, a failed layout, a graph too big."""
+
+
+class StageFailure(GradpipeError):
+    """A failure that still has a report to write (a gradient check's table)."""
+
+    def __init__(self, message: str, report: bytes, path: str | None = None) -> None:
+        super().__init__(message, path)
+        self.report = report
+
+
+class FormulaError(Exception):
+    """A formula that is not plain arithmetic; `offset` is 0-based into its text.
+
+    Not a GradpipeError: the document that holds the formula locates it in its file.
+    """
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
 
 
 class GradcheckError(GradpipeError):

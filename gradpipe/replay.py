@@ -15,15 +15,9 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from gradpipe.engine import (
-    Value,
-    _hyperbolic_tangent,
-    _pow,
-    _power,
-    _power_problem,
-    _show,
-    topological_order,
-)
+from gradpipe.engine.ops import hyperbolic_tangent as _hyperbolic_tangent
+from gradpipe.engine.ops import power as _power
+from gradpipe.engine.value import Value, _pow, _power_problem, _show, topological_order
 
 # Ops whose local derivative jumps, or whose domain ends, where an argument crosses 0:
 # relu's kink, division's pole, and a power whose exponent is below 1 (x ** 0.5, x ** -1)
@@ -174,7 +168,7 @@ class Replay:
 
 def replay_of(graph: object, moving: Iterable[str], output: str | None = None) -> Replay:
     """A Replay of a documents ``Graph`` (its ids name the nodes)."""
-    from gradpipe.graph import Graph
+    from gradpipe.documents.graph import Graph
 
     assert isinstance(graph, Graph)
     root = graph.node(graph.output if output is None else output)

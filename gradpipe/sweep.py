@@ -22,9 +22,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from gradpipe.engine import LEAF
+from gradpipe.documents.graph import Graph
+from gradpipe.engine.ops import LEAF
 from gradpipe.errors import GradpipeError
-from gradpipe.graph import Graph
 from gradpipe.replay import Replay, Unevaluable
 
 # Points in one sweep (a grid counts its product): enough for any plot, and bounded, so
@@ -179,9 +179,9 @@ def _failed(
 
 
 def _hint(name: str, candidates: list[str]) -> str:
-    from gradpipe.documents import _hint as hint  # the one did-you-mean
+    from gradpipe.documents.names import did_you_mean  # the one did-you-mean
 
-    return hint(name, candidates)
+    return did_you_mean(name, candidates)
 
 
 # --- tables --------------------------------------------------------------------------

@@ -23,9 +23,9 @@ import pytest
 from gradpipe.checking import LeafCheck, Tolerances, check_graph, gradcheck, gradcheck_report
 from gradpipe.difference import Result
 from gradpipe.documents import load_document
+from gradpipe.documents.graph import Graph
 from gradpipe.engine import Value
 from gradpipe.errors import GradcheckError, GradpipeError
-from gradpipe.graph import Graph
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 

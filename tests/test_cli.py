@@ -12,8 +12,9 @@ from click.testing import CliRunner, Result
 
 from gradpipe import __version__
 from gradpipe.cli import main
-from gradpipe.documents import json_schema, load_document
-from gradpipe.graph import dump_document
+from gradpipe.documents import load_document
+from gradpipe.documents.graph import dump_document
+from gradpipe.documents.schemas import json_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 INVALID_CASES = sorted(

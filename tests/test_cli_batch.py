@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from gradpipe.batch import Input, expand_inputs, process_input
 from gradpipe.cli import main
+from gradpipe.cli.batch import Input, expand_inputs, process_input
 
 
 def invoke(*args: str, stdin: str | None = None) -> Result:

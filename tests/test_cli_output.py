@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gradpipe.output import write_atomic, write_stream
+from gradpipe.cli.output import write_atomic, write_stream
 
 
 class TrickleStream(io.RawIOBase):

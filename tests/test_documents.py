@@ -7,16 +7,12 @@ from typing import Any
 
 import pytest
 
-from gradpipe.documents import (
-    LABEL_LIMIT,
-    build_graph,
-    load_document,
-    locate_math_error,
-    read_document,
-)
+from gradpipe.documents import build_graph, load_document, read_plan
+from gradpipe.documents.build import locate_math_error
+from gradpipe.documents.graph import Graph, dump_document
+from gradpipe.documents.plan import LABEL_LIMIT
 from gradpipe.engine import CONST, LEAF, Value
 from gradpipe.errors import GradpipeError, MathError
-from gradpipe.graph import Graph, dump_document
 
 
 def load(text: str, path: str = "test.yaml", **overrides: float) -> Graph:
@@ -138,9 +134,9 @@ def test_overrides_set_leaves_and_named_constants() -> None:
 
 
 def test_overrides_leave_the_document_unchanged() -> None:
-    document = read_document(b"values: {x: 1}\nnodes: {y: x * 2}", "t.yaml")
-    assert build_graph(document, {"x": 4.0}).node("y").data == 8.0
-    assert build_graph(document).node("y").data == 2.0
+    plan = read_plan(b"values: {x: 1}\nnodes: {y: x * 2}", "t.yaml")
+    assert build_graph(plan, {"x": 4.0}).node("y").data == 8.0
+    assert build_graph(plan).node("y").data == 2.0
 
 
 def test_override_of_an_unknown_name_is_an_error_with_a_hint() -> None:
@@ -158,10 +154,10 @@ def test_override_of_a_computed_node_is_an_error() -> None:
 
 def test_reading_does_not_compute() -> None:
     text = b"values: {x: 0}\nnodes: {y: log(x)}"
-    document = read_document(text, "t.yaml")
-    assert document.kind == "spec"
+    plan = read_plan(text, "t.yaml")
+    assert plan.kind == "spec"
     with pytest.raises(MathError) as caught:
-        build_graph(document)
+        build_graph(plan)
     assert caught.value.format() == "t.yaml:2:9: error: log of 0.0 at node 'y' (log)"
 
 
@@ -173,11 +169,11 @@ def test_math_errors_point_at_the_sub_formula() -> None:
 
 
 def backward_error(raw: bytes, path: str) -> str:
-    """The located error of backpropagating through the document ``raw``."""
+    """The error of backpropagating through the document ``raw``: the graph locates it."""
     graph = load_document(raw, path)
     with pytest.raises(MathError) as caught:
         graph.backward()
-    return locate_math_error(raw, path, graph, caught.value).format()
+    return caught.value.format()
 
 
 @pytest.mark.parametrize(

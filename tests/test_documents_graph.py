@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from gradpipe.documents.graph import dump_document, encode_document, graph_from_value
 from gradpipe.engine import Value
-from gradpipe.graph import dump_document, encode_document, graph_from_value
 
 
 def test_one_node_per_line_with_a_trailing_newline() -> None:

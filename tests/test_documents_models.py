@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from gradpipe.models import GRAPH_ADAPTER, SPEC_ADAPTER
+from gradpipe.documents.models import GRAPH_ADAPTER, SPEC_ADAPTER
 
 
 def spec_error(document: Any) -> tuple[str, tuple[Any, ...]]:

@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from gradpipe.documents import load_document
+from gradpipe.documents.graph import dump_document
+from gradpipe.documents.models import GRAPH_ADAPTER, SPEC_ADAPTER
+from gradpipe.documents.structure import conforms
 from gradpipe.engine import Value, apply, topological_order
 from gradpipe.errors import GradpipeError, MathError
-from gradpipe.graph import dump_document
-from gradpipe.models import GRAPH_ADAPTER, SPEC_ADAPTER
-from gradpipe.structure import conforms
 
 LEAVES = {"x": 0.75, "lambda": -1.5, "on": 2.0}
 BINARY = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}

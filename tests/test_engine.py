@@ -12,7 +12,8 @@ from fractions import Fraction
 import pytest
 
 from gradpipe import MathError, Value
-from gradpipe.engine import CONST, LEAF, OP_ARITY, OP_SYMBOLS, apply, topological_order
+from gradpipe.engine import CONST, LEAF, apply, topological_order
+from gradpipe.engine.ops import OP_ARITY, OP_SYMBOLS
 
 
 def central_difference(f: Callable[[float], float], x: float, h: float = 1e-6) -> float:

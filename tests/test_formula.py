@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gradpipe.formula import Formula, FormulaError, format_formula, parse_formula
+from gradpipe.documents.formula import Formula, format_formula, parse_formula
+from gradpipe.errors import FormulaError
 
 
 def tree(text: str) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from gradpipe.documents import load_document
-from gradpipe.render_html import render_html
+from gradpipe.render.html import render_html
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 CHROMIUM_FLAGS = [

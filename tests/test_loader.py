@@ -14,17 +14,19 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gradpipe import loader
-from gradpipe.errors import GradpipeError
-from gradpipe.loader import LoadError, locate, locate_many, parse_data
+from gradpipe.documents import parsing
+from gradpipe.documents import text as document_text
+from gradpipe.documents.locating import locate, locate_many
+from gradpipe.documents.parsing import parse_data
+from gradpipe.errors import GradpipeError, LoadError
 
 
 @pytest.fixture(params=["libyaml", "pure"], autouse=True)
 def yaml_parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Run every test with libyaml's parser and with the pure-Python one."""
     if request.param == "pure":
-        monkeypatch.setattr(loader, "_parser_class", lambda: loader._PureParser)
-    elif loader._CParser is None:
+        monkeypatch.setattr(document_text, "parser_class", lambda: document_text.PureParser)
+    elif document_text.CParser is None:
         pytest.skip("PyYAML without libyaml")
     yield request.param
 
@@ -471,8 +473,8 @@ def test_plain_yaml_reads_as_pyyaml_reads_it() -> None:
 def test_the_pure_python_parser_is_used_where_libyaml_is_missing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(loader, "_CParser", None)
-    assert loader._parser_class() is loader._PureParser
+    monkeypatch.setattr(document_text, "CParser", None)
+    assert document_text.parser_class() is document_text.PureParser
     assert parse_data(b"a: [1, 1e-3]\n", "-") == {"a": [1, 0.001]}
 
 
@@ -526,7 +528,7 @@ def test_locate_offset_finds_each_character_of_a_yaml_string(
 def test_a_big_file_meant_as_json_gets_json_errors_without_a_yaml_retry(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(loader, "_YAML_RETRY_LIMIT", 10)
+    monkeypatch.setattr(parsing, "_YAML_RETRY_LIMIT", 10)
     assert error_of('{"a": 1, b: 2}') == (
         "1:10: invalid JSON: expecting property name enclosed in double quotes"
     )

@@ -110,7 +110,12 @@ def test_python_examples_run(
     blocks = code_blocks("python")
     for block in blocks:
         exec(compile(block, "README.md", "exec"), {})  # the README's code, as a reader runs it
-    assert capsys.readouterr().out.splitlines() == ["-3.0 -3.0", "-0.9715 -0.1685"]
+    assert capsys.readouterr().out.splitlines() == [
+        "-3.0 -3.0",
+        "-0.9715 -0.1685",
+        "True []",
+        "0.4621 0.7864",
+    ]
 
 
 def test_walk_through_shows_real_output() -> None:

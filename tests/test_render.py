@@ -15,18 +15,13 @@ from pathlib import Path
 import pytest
 
 from gradpipe import Value
-from gradpipe.engine import OP_SYMBOLS, topological_order
-from gradpipe.graph import Graph, dump_document, graph_from_value
-from gradpipe.render import (
-    FAST_LAYOUT_ATTRS,
-    FAST_LAYOUT_NODES,
-    SPLIT_USES,
-    RenderError,
-    render,
-    to_dot,
-    to_mermaid,
-)
-from gradpipe.render_layout import embedded_program
+from gradpipe.documents.graph import Graph, dump_document, graph_from_value
+from gradpipe.engine import topological_order
+from gradpipe.engine.ops import OP_SYMBOLS
+from gradpipe.render import RenderError, render
+from gradpipe.render.dot import FAST_LAYOUT_ATTRS, FAST_LAYOUT_NODES, SPLIT_USES, to_dot
+from gradpipe.render.layout import embedded_program
+from gradpipe.render.mermaid import to_mermaid
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 REGENERATE = os.environ.get("GRADPIPE_REGENERATE_GOLDENS") == "1"

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from gradpipe.backprop_trace import trace_backward
 from gradpipe.cli import main
 from gradpipe.documents import load_document
-from gradpipe.render_frames import pack_frames, render_frames, unpack_frames, write_frames
+from gradpipe.render.frames import pack_frames, render_frames, unpack_frames, write_frames
+from gradpipe.render.trace import trace_backward
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 GRAD_TEXT = re.compile(r'class="gp-grad" data-i="(\d+)">([^<]*)<')

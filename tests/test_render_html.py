@@ -13,12 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradpipe import Value
-from gradpipe.backprop_trace import gradients_after, trace_backward
 from gradpipe.cli import main
 from gradpipe.documents import load_document
+from gradpipe.documents.graph import Graph, graph_from_value
 from gradpipe.engine import topological_order
-from gradpipe.graph import Graph, graph_from_value
-from gradpipe.render_html import NodeMark, formula_texts, render_html, script_json
+from gradpipe.render.html import NodeMark, formula_texts, render_html, script_json
+from gradpipe.render.trace import gradients_after, trace_backward
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 UNARY = ("neg", "tanh", "sigmoid", "exp", "relu")

@@ -11,11 +11,12 @@ import subprocess
 import pytest
 
 from gradpipe import Value
+from gradpipe.documents.graph import Graph, graph_from_value
 from gradpipe.engine import topological_order
-from gradpipe.graph import Graph, graph_from_value
-from gradpipe.render import RenderError, render, to_dot
-from gradpipe.render_diagram import Diagram
-from gradpipe.render_layout import GRAPHVIZ_ENV, embedded_program, layout
+from gradpipe.render import RenderError, render
+from gradpipe.render.diagram import Diagram
+from gradpipe.render.dot import to_dot
+from gradpipe.render.layout import GRAPHVIZ_ENV, embedded_program, layout
 
 HAS_DOT = shutil.which("dot") is not None
 needs_dot = pytest.mark.skipif(not HAS_DOT, reason="Graphviz's dot is not installed")

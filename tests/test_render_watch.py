@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from gradpipe.cli import main
-from gradpipe.render_html import page_token
+from gradpipe.render.html import page_token
 
 GOOD = "values: {a: 2.0, b: -3.0}\nnodes:\n  c: a*b\n"
 BETTER = "values: {a: 4.0, b: -3.0}\nnodes:\n  c: a*b\n"

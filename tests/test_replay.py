@@ -7,9 +7,9 @@ import random
 import pytest
 
 from gradpipe.documents import load_document
+from gradpipe.documents.graph import graph_from_value
 from gradpipe.engine import Value, apply, topological_order
 from gradpipe.errors import GradpipeError
-from gradpipe.graph import graph_from_value
 from gradpipe.replay import Replay, Unevaluable, replay_of
 
 

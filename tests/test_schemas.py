@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from gradpipe.documents import json_schema, load_document
-from gradpipe.loader import parse_data
+from gradpipe.documents import load_document
+from gradpipe.documents.parsing import parse_data
+from gradpipe.documents.schemas import json_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("spec", "graph")

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from gradpipe.documents import load_document
+from gradpipe.documents.graph import Graph
 from gradpipe.errors import GradpipeError
-from gradpipe.graph import Graph
 from gradpipe.sweep import by_count, by_step, encode, run_sweep
 
 PARABOLA = Path(__file__).parent.parent / "examples" / "parabola.yaml"

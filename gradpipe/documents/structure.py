@@ -1,6 +1,6 @@
 """The structure of specs and graph documents in plain Python: fields, ops, a lean check.
 
-``gradpipe.models`` states the same structure as pydantic models, which explain what
+``gradpipe.documents.models`` states the same structure as pydantic models, which explain what
 is wrong and generate the schemas; importing them costs more than a small run of the
 CLI. Valid input is recognised here without them, so only a refused document (or
 ``gradpipe schema``) loads pydantic's machinery.
@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from gradpipe.engine import CONST, LEAF, OP_ARITY
-from gradpipe.graph import DOCUMENT_VERSION, NAME_PATTERN
+from gradpipe.documents.graph import DOCUMENT_VERSION
+from gradpipe.documents.names import NAME_PATTERN
+from gradpipe.engine.ops import GRAPH_OPS, SPEC_OPS
 
-# Ops a spec can name; a graph document adds its leaves and literals.
-SPEC_OPS = tuple(OP_ARITY)
-GRAPH_OPS = (LEAF, CONST, *SPEC_OPS)
 # Tags of the models' unions (and pydantic's names of Argument's members): pydantic puts
-# them in an error's location, and gradpipe.documents drops them from there again.
+# them in an error's location, and gradpipe.documents.refusals drops them from there again.
 UNION_TAGS = frozenset({"number", "formula", "op", "expr", "object", "str", "float"})
 # Field names of each object, in the models' order: for "did you mean" hints on unknown
 # fields (a test keeps them equal to the models' fields).

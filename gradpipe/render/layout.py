@@ -12,8 +12,14 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gradpipe.render import RenderError
+from gradpipe.errors import RenderError
+from gradpipe.render.formats import DEFAULT_LAYOUT_LIMIT
+from gradpipe.render.labels import encode
+
+if TYPE_CHECKING:
+    from gradpipe.documents.graph import Graph
 
 GRAPHVIZ_ENV = "GRADPIPE_GRAPHVIZ"
 CHOICES = ("auto", "native", "embedded")
@@ -23,6 +29,18 @@ INSTALL_HINT = (
     "install Graphviz (apt-get install graphviz, brew install graphviz, "
     "or https://graphviz.org/download/)"
 )
+
+
+def lay_out(graph: Graph, fmt: str, *, layout_limit: int = DEFAULT_LAYOUT_LIMIT) -> bytes:
+    """The picture of ``graph`` in ``fmt`` (svg or png), refused past ``layout_limit`` nodes."""
+    if len(graph) > layout_limit:
+        raise RenderError(
+            f"graph {graph.name!r} has {len(graph)} nodes, more than --layout-limit "
+            f"{layout_limit}; raise --layout-limit or use -f dot/json/mermaid"
+        )
+    from gradpipe.render.dot import to_dot
+
+    return layout(encode(to_dot(graph)), fmt)
 
 
 def layout(dot: bytes, fmt: str) -> bytes:

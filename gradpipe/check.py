@@ -1,8 +1,9 @@
-"""``gradpipe check``: each leaf's backprop gradient against a central difference.
+"""Gradient checking: each leaf's backprop gradient against a central difference.
 
 As ``torch.autograd.gradcheck`` does: the numeric gradient of leaf x is
 (f(x + eps) - f(x - eps)) / 2·eps, and the two agree when
-|analytic - numeric| <= atol + rtol·|numeric|.
+|analytic - numeric| <= atol + rtol·|numeric|. ``check_plan(plan)`` is the library's
+entry point; ``gradpipe check`` prints its report and fails when it does not pass.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from gradpipe.batch import StageFailure
-from gradpipe.documents import Document, build_graph, locate_math_error, read_document
-from gradpipe.engine import LEAF
-from gradpipe.errors import GradpipeError, MathError
-from gradpipe.graph import Graph
+from gradpipe.documents.build import build_graph
+from gradpipe.documents.graph import Graph
+from gradpipe.documents.plan import Plan
+from gradpipe.engine.ops import LEAF
+from gradpipe.errors import GradpipeError
 
 DEFAULT_EPS = 1e-6
 DEFAULT_RTOL = 1e-3
@@ -40,29 +41,58 @@ class LeafCheck:
         return abs(self.analytic - self.numeric) <= atol + rtol * abs(self.numeric)
 
 
-def check(
-    raw: bytes,
-    path: str,
-    overrides: Mapping[str, float],
-    eps: float,
-    rtol: float,
-    atol: float,
-) -> bytes:
-    """The table for one input; a StageFailure carrying it when any gradient disagrees."""
-    document = read_document(raw, path)
-    graph = build_graph(document, overrides)
-    try:
-        checks = check_gradients(graph, eps, partial(_output_with, document, overrides))
-    except MathError as error:  # from backprop: f(x ± eps) errors are rows of the table
-        raise locate_math_error(raw, path, graph, error) from None
-    report = format_report(path, graph.output, checks, eps, rtol, atol).encode()
-    wrong = [c.leaf for c in checks if not c.agrees(rtol, atol)]
-    if wrong:
-        raise StageFailure(
-            f"gradient check failed for {len(wrong)} of {len(checks)} leaves: {', '.join(wrong)}",
-            report,
+@dataclass(frozen=True)
+class GradientCheck:
+    """The outcome of ``check_plan``: every leaf's two gradients and the tolerances."""
+
+    path: str
+    output: str
+    checks: list[LeafCheck]
+    eps: float
+    rtol: float
+    atol: float
+
+    @property
+    def wrong(self) -> list[str]:
+        """The leaves whose gradients differ."""
+        return [c.leaf for c in self.checks if not c.agrees(self.rtol, self.atol)]
+
+    @property
+    def passed(self) -> bool:
+        """Whether every leaf's gradients agree."""
+        return not self.wrong
+
+    def summary(self) -> str:
+        """One line naming the leaves that failed (or saying none did)."""
+        wrong = self.wrong
+        if not wrong:
+            return f"all {len(self.checks)} gradients match"
+        return f"gradient check failed for {len(wrong)} of {len(self.checks)} leaves: " + ", ".join(
+            wrong
         )
-    return report
+
+    def report(self) -> str:
+        """The table: a header, one aligned row per leaf, and a verdict."""
+        return format_report(self.path, self.output, self.checks, self.eps, self.rtol, self.atol)
+
+
+def check_plan(
+    plan: Plan,
+    overrides: Mapping[str, float] | None = None,
+    *,
+    eps: float = DEFAULT_EPS,
+    rtol: float = DEFAULT_RTOL,
+    atol: float = DEFAULT_ATOL,
+) -> GradientCheck:
+    """Check backprop's gradient of every leaf of ``plan`` against a central difference.
+
+    Math errors of backprop are raised (located in the plan's file); a leaf whose
+    f(x ± eps) cannot be computed is a failed row of the table.
+    """
+    overrides = dict(overrides or {})
+    graph = build_graph(plan, overrides)
+    checks = check_gradients(graph, eps, partial(_output_with, plan, overrides))
+    return GradientCheck(plan.path, graph.output, checks, eps, rtol, atol)
 
 
 def check_gradients(
@@ -103,9 +133,11 @@ def format_report(
         if c.numeric is None:
             numeric, difference = "-", "-"
         else:
-            numeric, difference = _number(c.numeric), f"{abs(c.analytic - c.numeric):.2e}"
+            numeric, difference = _ten_digits(c.numeric), f"{abs(c.analytic - c.numeric):.2e}"
         verdict = "ok" if ok else f"MISMATCH ({c.problem})" if c.problem else "MISMATCH"
-        rows.append([c.leaf, _number(c.value), _number(c.analytic), numeric, difference, verdict])
+        rows.append(
+            [c.leaf, _ten_digits(c.value), _ten_digits(c.analytic), numeric, difference, verdict]
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
     lines = [f"{path}: gradients of '{output}', eps {eps:g}, rtol {rtol:g}, atol {atol:g}"]
     for row in rows:
@@ -121,12 +153,12 @@ def format_report(
     return "\n".join(lines) + "\n"
 
 
-def _number(x: float) -> str:
+def _ten_digits(x: float) -> str:
     """Ten significant digits: enough to see a disagreement, short enough to read."""
     return f"{x:.10g}"
 
 
-def _output_with(document: Document, overrides: Mapping[str, float], leaf: str, x: float) -> float:
+def _output_with(plan: Plan, overrides: Mapping[str, float], leaf: str, x: float) -> float:
     """The output's value with one more override: the graph rebuilt, as ``--set`` would."""
-    graph = build_graph(document, {**overrides, leaf: x})
+    graph = build_graph(plan, {**overrides, leaf: x})
     return graph.node(graph.output).data

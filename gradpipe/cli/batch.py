@@ -1,5 +1,8 @@
 """Running one stage over many inputs: each on its own, in order, serially or in processes.
 
+``run_batch`` is what every command ends in: it lists the inputs, plans where each result
+goes, runs the stage, writes each result and has the reporter report each failure.
+
 A stage is a picklable function ``(raw bytes, display path) -> output bytes`` that raises
 ``GradpipeError`` for bad input. Every input becomes an ``Outcome`` (its bytes, or its
 formatted diagnostic), produced in input order whether the work runs here or in
@@ -14,12 +17,15 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from gradpipe.errors import GradpipeError
-from gradpipe.graph import paused_gc
+from gradpipe.cli.output import write_atomic, write_stream
+from gradpipe.cli.report import Reporter
+from gradpipe.cli.signals import closed_pipe_ends_the_command
+from gradpipe.documents.graph import paused_gc
+from gradpipe.errors import GradpipeError, StageFailure, format_error
 
 if TYPE_CHECKING:
     from multiprocessing.pool import Pool
@@ -30,14 +36,6 @@ STDIN_STEM = "stdin"
 INPUT_SUFFIXES = (".yaml", ".yml", ".json")
 
 Stage = Callable[[bytes, str], bytes]
-
-
-class StageFailure(GradpipeError):
-    """A failure that still has a report to write (a gradient check's table)."""
-
-    def __init__(self, message: str, report: bytes, path: str | None = None) -> None:
-        super().__init__(message, path)
-        self.report = report
 
 
 @dataclass(frozen=True)
@@ -144,7 +142,7 @@ def run_stage(
 def process_input(stage: Stage, item: Input) -> Outcome:
     """Read and run one input; bad input becomes a formatted diagnostic, never a traceback."""
     if item.problem is not None:
-        return Outcome(None, GradpipeError(item.problem, item.path).format())
+        return Outcome(None, format_error(item.problem, item.path))
     try:
         raw = item.raw if item.raw is not None else read_input(item.path)
         with paused_gc():  # graphs hold no cycles: a collection would only rescan their nodes
@@ -221,3 +219,63 @@ def _ignore_interrupts() -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def run_batch(
+    stage: Stage,
+    arguments: Sequence[str],
+    jobs: int,
+    *,
+    out_file: str | None = None,
+    out_dir: str | None = None,
+    suffix: str | None = None,
+    write: Callable[[str, bytes], None] = write_atomic,
+    folders: bool = False,
+) -> NoReturn:
+    """Run ``stage`` over every input, write each result, report each failure, and exit.
+
+    Each input stands alone: a failure is reported in its turn and the others still
+    run. Exits 1 when any failed, else 0. ``write`` puts a result at its destination;
+    with ``folders`` one input writes into ``--out-dir`` itself, a batch into a folder
+    per input.
+    """
+    stdin = sys.stdin.buffer
+    if not arguments and stdin.isatty():
+        raise click.UsageError("no INPUT given and standard input is a terminal")
+    inputs = expand_inputs(arguments)
+    if suffix is None:
+        destinations: list[str | None] = [None] * len(inputs)
+    else:
+        destinations = plan_destinations(arguments, inputs, out_file, out_dir, suffix)
+        if folders and not is_batch(arguments):
+            destinations = [out_dir] * len(inputs)
+    context = click.get_current_context()
+    if out_dir is not None:
+        try:
+            os.makedirs(out_dir, exist_ok=True)
+        except OSError as error:
+            problem = f"cannot create the directory: {describe_os_error(error)}"
+            Reporter().report(problem, out_dir)
+            context.exit(1)
+    stdout = sys.stdout.buffer
+    jobs = jobs or os.cpu_count() or 1
+    with (
+        closed_pipe_ends_the_command(),
+        run_stage(stage, inputs, jobs, stdin.read) as outcomes,
+        Reporter.for_batch(len(inputs), f"gradpipe {context.info_name}") as reporter,
+    ):
+        for destination, outcome in zip(destinations, outcomes, strict=True):
+            if outcome.data is not None:
+                try:
+                    if destination is None:
+                        write_stream(stdout, outcome.data)
+                    else:
+                        write(destination, outcome.data)
+                except BrokenPipeError:
+                    raise  # the reader has gone: not this input's failure
+                except OSError as error:
+                    reporter.report(f"cannot write: {describe_os_error(error)}", destination)
+            if outcome.error is not None:
+                reporter.report(outcome.error)
+            reporter.advance()
+    context.exit(reporter.status)

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from numbers import Real
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from gradpipe.engine.ops import BY_NAME, CONST, LEAF, hyperbolic_tangent, power, sigmoid
 from gradpipe.errors import MathError
 
 if TYPE_CHECKING:
@@ -36,42 +37,8 @@ Operand: TypeAlias = "Value | int | float"
 
 _exp = math.exp
 _log = math.log
-_tanh = math.tanh
 _pow = math.pow
-_sqrt = math.sqrt
-
-# Symbols shown in diagrams and used in formulas.
-OP_SYMBOLS = {
-    "add": "+",
-    "sub": "-",
-    "mul": "*",
-    "div": "/",
-    "neg": "-",
-    "pow": "**",
-    "exp": "exp",
-    "log": "log",
-    "tanh": "tanh",
-    "relu": "relu",
-    "sigmoid": "sigmoid",
-    "sum": "sum",
-}
-# How many arguments each op takes; None means one or more.
-OP_ARITY: dict[str, int | None] = {
-    "add": 2,
-    "sub": 2,
-    "mul": 2,
-    "div": 2,
-    "neg": 1,
-    "pow": 2,
-    "exp": 1,
-    "log": 1,
-    "tanh": 1,
-    "relu": 1,
-    "sigmoid": 1,
-    "sum": None,
-}
-LEAF = "value"
-CONST = "const"
+_new = object.__new__
 
 
 class Value:
@@ -97,7 +64,7 @@ class Value:
         # adding an op, whose closure `_backward` then gives the local derivatives.
         if isinstance(_children, str):
             label, _children = _children, ()
-        self.data = data if type(data) is float else _number(data)
+        self.data = data if type(data) is float else _as_float(data)
         self.grad = 0.0
         self.label = label
         self._prev = tuple(_children)
@@ -185,7 +152,7 @@ class Value:
         x, y = self.data, other.data
         try:
             # A constant exponent is ATen's `tensor ** number`, a variable one `tensor ** tensor`.
-            data = _power(x, y) if other.grad is None else _pow(x, y)
+            data = power(x, y) if other.grad is None else _pow(x, y)
         except (ValueError, OverflowError, ZeroDivisionError):
             raise _math_error(_power_problem(x, y), "pow", children) from None
         constant = self.grad is None and other.grad is None
@@ -229,7 +196,7 @@ class Value:
 
     def tanh(self) -> Value:
         """The hyperbolic tangent (exactly ±1 once saturated, with gradient 0)."""
-        return _node(_hyperbolic_tangent(self.data), "tanh", (self,), self.grad is None)
+        return _node(hyperbolic_tangent(self.data), "tanh", (self,), self.grad is None)
 
     def relu(self) -> Value:
         """max(0, x), with derivative 0 at 0 as in PyTorch."""
@@ -238,11 +205,7 @@ class Value:
 
     def sigmoid(self) -> Value:
         """1 / (1 + e^-x), as ATen computes it, without overflow for any x."""
-        try:
-            data = 1.0 / (1.0 + _exp(-self.data))
-        except OverflowError:  # e^-x is infinite, so ATen's quotient is 0
-            data = 0.0
-        return _node(data, "sigmoid", (self,), self.grad is None)
+        return _node(sigmoid(self.data), "sigmoid", (self,), self.grad is None)
 
     @staticmethod
     def sum(terms: Iterable[Operand]) -> Value:
@@ -332,12 +295,14 @@ class Value:
                 (a,) = v._prev
                 s = v.data
                 a.grad += g * (1.0 - s) * s  # type: ignore[operator]
+            elif op in BY_NAME:  # an op of the table without a fast path here
+                _row_backward(v, g)
             elif v._prev:  # an op added in micrograd's style, with its own closure
                 getattr(v, "_backward", _no_backward)()
 
     def render_graph(self) -> graphviz.Digraph:
         """The graph drawn as micrograd's ``draw_dot`` draws it (shows inline in Jupyter)."""
-        from gradpipe.render import draw_graph  # only drawing needs graphviz
+        from gradpipe.render.diagram import draw_graph  # only drawing needs graphviz
 
         return draw_graph(self)
 
@@ -351,31 +316,42 @@ class Value:
 
 def apply(op: str, args: Sequence[Value]) -> Value:
     """Compute ``op`` (a name of the op table) over ``args``: the documents' entry point."""
-    if op == "sum":
-        return Value.sum(args)
-    arity = OP_ARITY.get(op)
-    if arity is None or len(args) != arity:
-        raise ValueError(f"op {op!r} takes {arity} arguments, not {len(args)}")
-    if arity == 1:
-        return _UNARY[op](args[0])
-    return _BINARY[op](args[0], args[1])
+    row = BY_NAME.get(op)
+    if row is None:
+        raise ValueError(f"unknown op {op!r}")
+    if row.arity is None:
+        if not args:
+            raise ValueError(f"op {op!r} takes at least one argument")
+    elif len(args) != row.arity:
+        raise ValueError(f"op {op!r} takes {row.arity} arguments, not {len(args)}")
+    if row.method is None:
+        return _computed(op, tuple(args))
+    method = getattr(Value, row.method)
+    if row.arity is None:
+        return method(args)  # type: ignore[no-any-return]
+    return method(*args)  # type: ignore[no-any-return]
 
 
-_UNARY = {
-    "neg": Value.__neg__,
-    "exp": Value.exp,
-    "log": Value.log,
-    "tanh": Value.tanh,
-    "relu": Value.relu,
-    "sigmoid": Value.sigmoid,
-}
-_BINARY = {
-    "add": Value.__add__,
-    "sub": Value.__sub__,
-    "mul": Value.__mul__,
-    "div": Value.__truediv__,
-    "pow": Value.__pow__,
-}
+def _computed(op: str, children: tuple[Value, ...]) -> Value:
+    """A node of an op that has only its table row: its value from the row's function."""
+    try:
+        data = BY_NAME[op].value(*[c.data for c in children])
+    except (ValueError, OverflowError, ZeroDivisionError):
+        raise _math_error(f"{op} has no finite value", op, children) from None
+    constant = all(c.grad is None for c in children)
+    return _node(float(data), op, children, constant)
+
+
+def _row_backward(v: Value, g: float) -> None:
+    """The local derivatives of an op that has only its table row."""
+    children = v._prev
+    try:
+        local = BY_NAME[v._op].derivative(v.data, *[c.data for c in children])
+    except (ValueError, OverflowError, ZeroDivisionError):
+        raise MathError(f"gradient of {_describe(v)} has no finite value", v) from None
+    for c, d in zip(children, local, strict=True):
+        if c.grad is not None:
+            c.grad += g * d
 
 
 def topological_order(roots: Iterable[Value]) -> list[Value]:
@@ -418,9 +394,6 @@ def topological_order(roots: Iterable[Value]) -> list[Value]:
     return order
 
 
-_new = object.__new__
-
-
 def _no_backward() -> None:
     """The local derivatives of an op that declared none: nothing flows back."""
 
@@ -442,32 +415,11 @@ def _wrap(x: Operand) -> Value:
     return x if isinstance(x, Value) else Value.constant(x)
 
 
-def _number(x: object) -> float:
+def _as_float(x: object) -> float:
     """A real number as a float; bools and non-numbers are refused."""
     if isinstance(x, bool) or not isinstance(x, Real):
         raise TypeError(f"Value needs a real number, not {type(x).__name__}")
     return float(x)
-
-
-def _power(x: float, y: float) -> float:
-    """x ** y as ATen raises a tensor to a plain number: exact cases first, else C's pow."""
-    if y == 2.0:
-        return x * x
-    if y == 3.0:
-        return x * x * x
-    if y == -1.0:
-        return 1.0 / x
-    if y == -2.0:
-        return 1.0 / (x * x)
-    if y == 0.5:
-        return _sqrt(x)
-    if y == -0.5:
-        return 1.0 / _sqrt(x)
-    if y == 0.0:
-        return 1.0
-    if y == 1.0:
-        return x
-    return _pow(x, y)
 
 
 def _power_problem(x: float, y: float) -> str:
@@ -478,33 +430,18 @@ def _power_problem(x: float, y: float) -> str:
     return f"{_show(x)} ** {_show(y)} overflows"
 
 
-def _hyperbolic_tangent(x: float) -> float:
-    """tanh, nearer to PyTorch's (nearly correctly rounded) kernel than the C library's alone.
-
-    Measured against correctly rounded tanh: for 0.55 <= |x| < 5 micrograd's own formula
-    (e^2x - 1) / (e^2x + 1) is right 82% of the time and libm's tanh 52%; elsewhere libm's
-    is the better one. The tanh neuron of the notes gives 0.7071067811865476 as in PyTorch.
-    """
-    a = abs(x)
-    if a < 0.55 or a >= 5.0:
-        return _tanh(x)
-    e = _exp(a + a)
-    t = (e - 1.0) / (e + 1.0)
-    return t if x > 0.0 else -t
-
-
 def _pow_backward(v: Value, g: float) -> None:
     """ATen's pow backward: base b·a**(b-1) (0 if b == 0), exponent a**b·ln a (0 if a == 0)."""
     a, b = v._prev
     x, y = a.data, b.data
     if a.grad is not None and y != 0.0:
         try:
-            power = _power(x, y - 1.0) if b.grad is None else _pow(x, y - 1.0)
+            raised = power(x, y - 1.0) if b.grad is None else _pow(x, y - 1.0)
         except (ValueError, OverflowError, ZeroDivisionError):
             raise MathError(
                 f"gradient of {_describe(a)} is infinite at {_describe(v)}", v
             ) from None
-        a.grad += g * (y * power)
+        a.grad += g * (y * raised)
     if b.grad is not None:
         if x > 0.0:
             b.grad += g * (v.data * _log(x))
@@ -525,7 +462,7 @@ def _math_error(
         node.label = ""
         node._op = op
         node._prev = children
-    return MathError(f"{problem} at {_describe(node)}", node)
+    return MathError(f"{problem} at {_describe(node)}", node, op, problem)
 
 
 def _gradient_error(v: Value, topo: list[Value]) -> MathError:

@@ -1,7 +1,7 @@
 """``render --frames``: one picture per backprop step, on one frozen layout, for slides.
 
 Graphviz lays the graph out once; each frame is that SVG with its grad texts and marks
-restyled for the step (``gradpipe.render_steps``), so no node moves between frames.
+restyled for the step (``gradpipe.render.steps``), so no node moves between frames.
 Frame 0 is the forward pass alone, the last is backward's result, and a caption on top
 says what each step does. PNG and PDF frames are the SVG frames converted by librsvg's
 ``rsvg-convert`` (or CairoSVG when installed).
@@ -18,9 +18,10 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from gradpipe.backprop_trace import BackpropTrace, trace_backward
-from gradpipe.graph import Graph
-from gradpipe.render_steps import (
+from gradpipe.documents.graph import Graph
+from gradpipe.errors import RenderError
+from gradpipe.render.labels import micrograd_number
+from gradpipe.render.steps import (
     FRAME_STYLE,
     SteppedSvg,
     StepState,
@@ -28,6 +29,7 @@ from gradpipe.render_steps import (
     step_states,
     stepped_svg,
 )
+from gradpipe.render.trace import BackpropTrace, trace_backward
 
 FRAME_FORMATS = ("svg", "png", "pdf")
 CAPTION_HEIGHT = 24.0  # points added above the picture for the caption
@@ -49,15 +51,15 @@ def render_frames(
     graph: Graph, fmt: str = "svg", *, layout_limit: int | None = None
 ) -> list[Frame]:
     """Every step's picture of ``graph`` (its gradients computed here), in order."""
-    from gradpipe import render as drawing
-    from gradpipe.render import RenderError
+    from gradpipe.render.formats import DEFAULT_LAYOUT_LIMIT
+    from gradpipe.render.layout import lay_out
 
     if fmt not in FRAME_FORMATS:
         raise RenderError(f"frames are svg, png or pdf, not {fmt!r}")
     trace = trace_backward(graph)
     graph.has_gradients = True
-    limit = drawing.DEFAULT_LAYOUT_LIMIT if layout_limit is None else layout_limit
-    svg = drawing.render(graph, "svg", layout_limit=limit).decode("utf-8")
+    limit = DEFAULT_LAYOUT_LIMIT if layout_limit is None else layout_limit
+    svg = lay_out(graph, "svg", layout_limit=limit).decode("utf-8")
     pictures = frame_svgs(graph, trace, svg)
     width = max(3, len(str(len(pictures) - 1)))
     convert = _converter(fmt)
@@ -115,11 +117,9 @@ def _caption(graph: Graph, trace: BackpropTrace, state: StepState, total: int) -
             return f"{name}: no backprop steps (the output depends on no computed node)"
         return f"{name}: step 0 of {total}, the forward pass: every value, no gradient yet"
     step = trace.steps[state.count - 1]
-    from gradpipe.render import _number
-
     node = _name(graph, step.node)
     args = ", ".join(dict.fromkeys(_name(graph, c.child) for c in step.contributions))
-    gradient = _number(step.gradient)
+    gradient = micrograd_number(step.gradient)
     text = f"{name}: step {state.count} of {total}: {node} passes its gradient {gradient}"
     text += f" on to {args}" if args else ""
     if state.count == total:
@@ -143,8 +143,6 @@ def _converter(fmt: str) -> Callable[[bytes], bytes]:
     try:
         import cairosvg  # type: ignore[import-not-found]
     except ImportError:
-        from gradpipe.render import RenderError
-
         raise RenderError(
             f"{fmt} frames need librsvg's rsvg-convert (apt-get install librsvg2-bin, "
             "brew install librsvg) or CairoSVG (pip install cairosvg); or use -f svg"
@@ -155,8 +153,6 @@ def _converter(fmt: str) -> Callable[[bytes], bytes]:
 
 
 def _rsvg(program: str, data: bytes, fmt: str) -> bytes:
-    from gradpipe.render import RenderError
-
     args = [program, "-f", fmt]
     if fmt == "png":
         args += ["-z", str(PNG_ZOOM)]

@@ -7,7 +7,6 @@ nothing is ever passed to `eval`. Every refusal names the 0-based offset of the 
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 import unicodedata
@@ -15,8 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from gradpipe.engine import OP_ARITY
-from gradpipe.graph import FUNCTION_NAMES
+from gradpipe.documents.names import did_you_mean
+from gradpipe.documents.numbers import is_python_number, number_text, read_float
+from gradpipe.engine.ops import FUNCTION_NAMES, OP_ARITY
+from gradpipe.errors import FormulaError
 
 Kind = Literal["name", "number", "op"]
 
@@ -26,15 +27,6 @@ _BINARY = {"+": ("add", 1), "-": ("sub", 1), "*": ("mul", 2), "/": ("div", 2), "
 _UNARY_PRECEDENCE = 3
 _PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
 _SYMBOL = {"add": " + ", "sub": " - ", "mul": "*", "div": "/", "pow": "**"}
-
-
-class FormulaError(Exception):
-    """A formula that is not plain arithmetic; `offset` is 0-based into its text."""
-
-    def __init__(self, message: str, offset: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.offset = offset
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -105,11 +97,6 @@ _TOKEN = re.compile(
 _PLAIN_TOKEN = re.compile(rf"({_BLANK_TEXT})({_NUMBER_TEXT}|{_NAME_TEXT}|{_OPERATOR_TEXT})").findall
 _NUMBER_START = frozenset("0123456789.")
 _NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
-_DECIMAL = re.compile(
-    r"(?:0+|[1-9][0-9]*)|(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[0-9]+[eE][-+]?[0-9]+"
-)
-_PREFIXED = re.compile(r"0x[0-9a-fA-F]+|0o[0-7]+")
-
 _PUNCTUATION_HINTS = {
     "//": "floor division '//' is not supported (only + - * / **)",
     "%": "'%' (modulo) is not supported (only + - * / **)",
@@ -257,18 +244,16 @@ def _odd_character(char: str) -> str:
 
 def _number(word: str, start: int) -> float:
     """The value of a numeric literal, accepting what both Python and YAML 1.2 read alike."""
-    if _DECIMAL.fullmatch(word):
-        value = float(word)
-    elif _PREFIXED.fullmatch(word):
-        try:
-            value = float(int(word[2:], 16 if word[1] == "x" else 8))
-        except (OverflowError, ValueError):
-            raise FormulaError(f"number too large: {word!r}", start) from None
-    else:
+    value = read_float(word) if is_python_number(word) else None
+    if value is None:
         raise FormulaError(_number_problem(word), start)
-    if math.isinf(value):
+    if value in (math.inf, -math.inf):
         raise FormulaError(f"number too large: {word!r}", start)
     return value
+
+
+def _is_literal(word: str) -> bool:
+    return is_python_number(word) and read_float(word) is not None
 
 
 def _number_problem(word: str) -> str:
@@ -279,7 +264,8 @@ def _number_problem(word: str) -> str:
         return f"binary numbers are not accepted: {word!r}"
     if word[:2] in ("0X", "0O"):
         return f"write the prefix of {word!r} in lowercase ({word[:2].lower()})"
-    if word[-1] in "jJ" and _DECIMAL.fullmatch(word[:-1]):
+    decimal = word[:-1]
+    if word[-1] in "jJ" and decimal[:2] not in ("0x", "0o") and _is_literal(decimal):
         return f"complex numbers are not accepted: {word!r}"
     if re.fullmatch(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][-+]?", word):
         return f"invalid number {word!r} (an exponent needs digits)"
@@ -384,12 +370,10 @@ def _check_function(name: str, start: int) -> None:
     """Refuse a call of anything but the op table's functions, suggesting a close one."""
     if name in FUNCTION_NAMES:
         return
-    close = difflib.get_close_matches(name, sorted(FUNCTION_NAMES), n=1, cutoff=0.6)
-    if close:
-        hint = f" (did you mean {close[0]!r}?)"
-    elif name in _FUNCTION_HINTS:
+    hint = did_you_mean(name, sorted(FUNCTION_NAMES), cutoff=0.6, slack=None)
+    if not hint and name in _FUNCTION_HINTS:
         hint = f" (write {_FUNCTION_HINTS[name]})"
-    else:
+    elif not hint:
         hint = f" (the functions are {', '.join(sorted(FUNCTION_NAMES))})"
     raise FormulaError(f"unknown function {name!r}{hint}", start)
 
@@ -457,7 +441,7 @@ def format_formula(formula: Formula) -> str:
         elif item.kind == "name":
             pieces.append(item.name)
         elif item.kind == "number":
-            pieces.append(_number_text(item.value))
+            pieces.append(number_text(item.value))
         elif item.op == "neg":
             stack.extend(_wrapped(item.args[0], _PRECEDENCE[item.op] > _strength(item.args[0])))
             stack.append("-")
@@ -481,13 +465,6 @@ def format_formula(formula: Formula) -> str:
                     stack.append(", ")
             stack.append(f"{item.op}(")
     return "".join(pieces)
-
-
-def _number_text(value: float) -> str:
-    """A number as it would be written: `2` rather than `2.0`, exact digits otherwise."""
-    if value.is_integer() and abs(value) < 1e16:
-        return str(int(value))
-    return repr(value)
 
 
 def _strength(formula: Formula) -> int:

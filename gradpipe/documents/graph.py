@@ -9,23 +9,16 @@ from __future__ import annotations
 
 import gc
 import json
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from gradpipe.engine import Value, topological_order
+from gradpipe.documents.names import is_valid_name
+from gradpipe.engine.value import Value, topological_order
+from gradpipe.errors import MathError
 
 DOCUMENT_VERSION = 1
-NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-# Function names of the op table: reserved, so formulas stay unambiguous.
-FUNCTION_NAMES = frozenset({"exp", "log", "tanh", "relu", "sigmoid", "sum"})
-
-
-def is_valid_name(name: str) -> bool:
-    """A user's name: an identifier (keywords allowed) that is not an op's function name."""
-    return bool(NAME_PATTERN.match(name)) and name not in FUNCTION_NAMES
 
 
 @dataclass
@@ -37,6 +30,10 @@ class Graph:
     nodes: list[Value]
     output: str
     has_gradients: bool = False
+    # Places a math error of backprop in the graph's file (set when built from one).
+    locator: Callable[[Graph, MathError], MathError] | None = field(
+        default=None, repr=False, compare=False
+    )
     _index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def index(self, node_id: str) -> int:
@@ -58,13 +55,19 @@ class Graph:
     def backward(self, output: str | None = None) -> None:
         """Gradients of ``output`` (default: the graph's output) with respect to every node.
 
-        Nodes the output does not depend on get 0; constants keep ``None``.
+        Nodes the output does not depend on get 0; constants keep ``None``. A MathError
+        is located at its node's definition when the graph was built from a file.
         """
         with paused_gc():
             for v in self.nodes:
                 if v.grad is not None:
                     v.grad = 0.0
-            self.node(self.output if output is None else output).backward()
+            try:
+                self.node(self.output if output is None else output).backward()
+            except MathError as error:
+                if self.locator is None:
+                    raise
+                raise self.locator(self, error) from None
         self.has_gradients = True
 
     def to_document(self) -> dict[str, Any]:
@@ -94,8 +97,8 @@ class Graph:
             ]
 
 
-_encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
-_quote: Callable[[str], str] = json.encoder.encode_basestring  # a string as _encode writes it
+_json = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+_json_string: Callable[[str], str] = json.encoder.encode_basestring  # a string as _json writes it
 _HEAD_END = ',\n "nodes": [\n '
 _NODES_END = "\n ]}\n"
 
@@ -103,7 +106,7 @@ _NODES_END = "\n ]}\n"
 def dump_document(document: dict[str, Any]) -> str:
     """Strict, deterministic JSON: one node per line, a trailing newline, no NaN tokens."""
     head = {k: v for k, v in document.items() if k != "nodes"}
-    return _encode(head)[:-1] + _HEAD_END + _encode_nodes(document["nodes"]) + _NODES_END
+    return _json(head)[:-1] + _HEAD_END + _encode_nodes(document["nodes"]) + _NODES_END
 
 
 def encode_document(graph: Graph, chunk: int = 5_000) -> bytes:
@@ -112,8 +115,8 @@ def encode_document(graph: Graph, chunk: int = 5_000) -> bytes:
     Nodes become text a chunk at a time: a million-node graph never holds several copies
     of its text at once. Each node's line is formatted directly, with no dict in between.
     """
-    quoted_id_of = dict(zip(graph.nodes, map(_quote, graph.ids), strict=True)).__getitem__
-    parts = [(_encode(graph._head())[:-1] + _HEAD_END).encode()]
+    quoted_id_of = dict(zip(graph.nodes, map(_json_string, graph.ids), strict=True)).__getitem__
+    parts = [(_json(graph._head())[:-1] + _HEAD_END).encode()]
     for start in range(0, len(graph.nodes), chunk):
         text = _node_lines(graph, start, start + chunk, quoted_id_of)
         parts.append((",\n " + text if start else text).encode())
@@ -128,18 +131,18 @@ def _node_lines(graph: Graph, start: int, stop: int, quoted_id_of: Callable[[Val
     infinities) and split apart: a number's text never holds ", ".
     """
     nodes = graph.nodes[start:stop]
-    values = _encode([v.data for v in nodes])[1:-1].split(", ")
+    values = _json([v.data for v in nodes])[1:-1].split(", ")
     if graph.has_gradients:
-        grads = _encode([v.grad for v in nodes])[1:-1].split(", ")
+        grads = _json([v.grad for v in nodes])[1:-1].split(", ")
     else:
         grads = ["null"] * len(nodes)
     return ",\n ".join(
         [
-            f'{{"id": {node_id}, "label": {_quote(v.label) if v.label else node_id}, '
-            f'"op": {_quote(v._op)}, "args": [{", ".join(map(quoted_id_of, v._prev))}], '
+            f'{{"id": {node_id}, "label": {_json_string(v.label) if v.label else node_id}, '
+            f'"op": {_json_string(v._op)}, "args": [{", ".join(map(quoted_id_of, v._prev))}], '
             f'"value": {value}, "grad": {grad}}}'
             for node_id, v, value, grad in zip(
-                map(_quote, graph.ids[start:stop]), nodes, values, grads, strict=True
+                map(_json_string, graph.ids[start:stop]), nodes, values, grads, strict=True
             )
         ]
     )
@@ -148,7 +151,7 @@ def _node_lines(graph: Graph, start: int, stop: int, quoted_id_of: Callable[[Val
 def _encode_nodes(nodes: list[Any]) -> str:
     """The nodes, comma and line separated: one C-speed encoding, then a line break before
     each node, where ``{"id": `` stands (a brace and an unescaped quote: never in a string)."""
-    return _encode(nodes)[1:-1].replace('}, {"id": ', '},\n {"id": ')
+    return _json(nodes)[1:-1].replace('}, {"id": ', '},\n {"id": ')
 
 
 @contextmanager

@@ -8,20 +8,17 @@ as written, repeated keys refused, only standard tags, and aliases capped agains
 
 from __future__ import annotations
 
-import codecs
 import json
 import math
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import yaml
 from yaml.events import (
     AliasEvent,
     DocumentEndEvent,
-    DocumentStartEvent,
-    Event,
     MappingEndEvent,
     MappingStartEvent,
     ScalarEvent,
@@ -30,47 +27,29 @@ from yaml.events import (
     StreamEndEvent,
 )
 
-from gradpipe.errors import GradpipeError
+from gradpipe.documents.locating import locate
+from gradpipe.documents.numbers import read_number
+from gradpipe.documents.text import (
+    MAX_DEPTH,
+    NOT_YAML_PRINTABLE,
+    PureParser,
+    decode,
+    first_content,
+    parser_class,
+    position,
+    scanstring,
+    yaml_events,
+)
+from gradpipe.errors import LoadError
 
-_CParser: Any
-try:
-    from yaml._yaml import CParser as _CParser
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    _CParser = None
-
-# libyaml's own limit; documents nested deeper than this are never legitimate specs.
-MAX_DEPTH = 1000
 # How many nodes aliases may add in total: a real spec needs few, a "billion laughs" needs 10^9.
 MAX_ALIAS_NODES = 100_000
-
-Position = tuple[int, int]
-Location = tuple[str | int, ...]
-# What to locate: a location, whether its key is meant, an offset into a string value.
-Request = tuple[Location, bool, "int | None"]
-
-
-class LoadError(GradpipeError):
-    """A file that cannot be read as one YAML or JSON document of plain data."""
-
-
-class _PureParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
-    """PyYAML's pure-Python event parser, used only where libyaml is missing."""
-
-    def __init__(self, stream: str | bytes) -> None:
-        yaml.reader.Reader.__init__(self, stream)
-        yaml.scanner.Scanner.__init__(self)
-        yaml.parser.Parser.__init__(self)
-
-
-def _parser_class() -> Callable[[str | bytes], Any]:
-    """The fastest event parser available (tests monkeypatch this to force the pure one)."""
-    return _CParser if _CParser is not None else _PureParser
 
 
 def parse_data(raw: bytes, path: str) -> dict[str, Any]:
     """Bytes of one YAML or JSON document -> plain data (dict/list/str/int/float/bool/None)."""
-    text, raw = _decode(raw, path)
-    start = _first_content(text)
+    text, raw = decode(raw, path)
+    start = first_content(text)
     if start is None:
         raise LoadError("empty document", path, 1, 1)
     if text[start] in "{[":
@@ -78,7 +57,7 @@ def parse_data(raw: bytes, path: str) -> dict[str, Any]:
     else:
         data = _load_yaml(text, raw, path)
     if not isinstance(data, dict):
-        line, column = _position(text, start)
+        line, column = position(text, start)
         if data is None:
             raise LoadError("empty document", path, line, column)
         line, column = locate(raw, ()) or (line, column)
@@ -86,100 +65,6 @@ def parse_data(raw: bytes, path: str) -> dict[str, Any]:
             f"expected a mapping at the top level, found {_kind(data)}", path, line, column
         )
     return data
-
-
-def locate(
-    raw: bytes, loc: Location, *, key: bool = False, offset: int | None = None
-) -> Position | None:
-    """1-based (line, column) of the value at `loc`, or of its mapping key when `key`.
-
-    With `offset`, the place of that character (0-based) of the string value at `loc`, e.g.
-    of a formula's offending part, in whatever style the string is written (quoted, with
-    escapes, folded, block). Where `loc` goes deeper than the data, the nearest existing
-    ancestor's place is given; None if the document cannot be read at all. Slow path: only
-    used to report an error.
-    """
-    return locate_many(raw, [(loc, key, offset)])[0]
-
-
-def locate_many(raw: bytes, requests: Sequence[Request]) -> list[Position | None]:
-    """`locate` for several `(loc, key, offset)` requests in one pass over the file."""
-    results: list[Position | None] = [None] * len(requests)
-    try:
-        text, raw = _decode(raw, "")
-    except LoadError:
-        return results
-    start = _first_content(text)
-    if start is None:
-        return results
-    in_yaml = list(range(len(requests)))
-    if text[start] in "{[":
-        for number, (loc, key, offset) in enumerate(requests):
-            results[number] = _locate_json(text, start, loc, key, offset)
-        in_yaml = [number for number, place in enumerate(results) if place is None]
-    if in_yaml:
-        places = _locate_yaml(text, raw, [requests[number] for number in in_yaml])
-        for number, place in zip(in_yaml, places, strict=True):
-            results[number] = place
-    return results
-
-
-# --- text ----------------------------------------------------------------------------------
-
-_NOT_YAML_PRINTABLE = re.compile(
-    "[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-)
-
-
-def _decode(raw: bytes, path: str) -> tuple[str, bytes]:
-    """UTF-8 text (a BOM dropped) and the bytes it came from, or a located LoadError."""
-    bom = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
-    if bom:
-        raw = raw[bom:]
-    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise LoadError("not UTF-8 text: this file is UTF-16; save it as UTF-8", path, 1, 1)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw.count(b"\n", 0, error.start) + 1
-        line_start = raw.rfind(b"\n", 0, error.start) + 1
-        column = len(raw[line_start : error.start].decode("utf-8")) + 1
-        byte = raw[error.start]
-        raise LoadError(
-            f"not UTF-8 text: invalid byte 0x{byte:02x} at byte {bom + error.start + 1}",
-            path,
-            line,
-            column,
-        ) from None
-    nul = text.find("\x00")
-    if nul >= 0:
-        line, column = _position(text, nul)
-        raise LoadError("not a text file: found a NUL byte", path, line, column)
-    return text, raw
-
-
-def _first_content(text: str) -> int | None:
-    """Offset of the first character that is not whitespace or part of a YAML comment."""
-    offset = 0
-    length = len(text)
-    while offset < length:
-        char = text[offset]
-        if char in " \t\r\n":
-            offset += 1
-        elif char == "#":
-            end = text.find("\n", offset)
-            if end < 0:
-                return None
-            offset = end + 1
-        else:
-            return offset
-    return None
-
-
-def _position(text: str, offset: int) -> Position:
-    """1-based line and column (in characters) of an offset into text."""
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - text.rfind("\n", 0, offset)
 
 
 def _kind(value: object) -> str:
@@ -195,9 +80,6 @@ def _kind(value: object) -> str:
     if value is None:
         return "null"
     return "a number"
-
-
-# --- JSON ----------------------------------------------------------------------------------
 
 
 class _DuplicateKey(Exception):
@@ -237,7 +119,7 @@ def _load_json(text: str, path: str) -> Any:
         message, offset = _json_problem(text, deep=isinstance(error, RecursionError))
         if offset is None:
             raise LoadError(f"invalid JSON: {error}", path) from None
-        line, column = _position(text, offset)
+        line, column = position(text, offset)
         raise LoadError(message, path, line, column) from None
 
 
@@ -256,7 +138,7 @@ def _load_json_or_flow_yaml(text: str, raw: bytes, path: str, start: int) -> Any
         if not error.message.startswith("invalid JSON"):
             raise
         json_error = error
-    meant_as_json = (json_error.line or 0, json_error.column or 0) > _position(text, start + 1)
+    meant_as_json = (json_error.line or 0, json_error.column or 0) > position(text, start + 1)
     if meant_as_json and len(text) > _YAML_RETRY_LIMIT:
         raise json_error  # a big machine-written file: not worth a second, slower parse
     try:
@@ -271,7 +153,6 @@ _JSON_TOKEN = re.compile(
     r"[ \t\n\r]*(?:(\")|([{}\[\],:])|(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)"
     r"|(true|false|null)|(NaN|-?Infinity))"
 )
-_scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
 
 
 def _json_problem(text: str, deep: bool) -> tuple[str, int | None]:
@@ -289,12 +170,12 @@ def _json_problem(text: str, deep: bool) -> tuple[str, int | None]:
         start = match.end() - len(match.group(0).lstrip(" \t\n\r"))
         offset = match.end()
         if match.group(1):
-            value, offset = _scanstring(text, offset)
+            value, offset = scanstring(text, offset)
             if expect_key:
                 seen = keys[-1]
                 assert seen is not None
                 if value in seen:
-                    first = _position(text, seen[value])[0]
+                    first = position(text, seen[value])[0]
                     return f"duplicate key {value!r} (first on line {first})", start
                 seen[value] = start
                 expect_key = False
@@ -321,70 +202,14 @@ def _json_problem(text: str, deep: bool) -> tuple[str, int | None]:
     return "invalid JSON", None
 
 
-def _locate_json(
-    text: str, start: int, loc: Location, key: bool, offset: int | None
-) -> Position | None:
-    """Walk `loc` through JSON text, skipping unrelated values at C speed; None if not JSON."""
-    skip = json.JSONDecoder().raw_decode
-    blank = re.compile(r"[ \t\n\r]*").match
-
-    def after_blank(cursor: int) -> int:
-        return blank(text, cursor).end()  # type: ignore[union-attr]
-
-    value_at = start
-    key_at: int | None = None
-    try:
-        for step in loc:
-            char = text[value_at]
-            found = False
-            cursor = after_blank(value_at + 1)
-            if char == "{" and text[cursor] != "}":
-                while True:
-                    if text[cursor] != '"':
-                        return None
-                    name_at = cursor
-                    name, cursor = _scanstring(text, cursor + 1)
-                    cursor = after_blank(cursor)
-                    if text[cursor] != ":":
-                        return None
-                    cursor = after_blank(cursor + 1)
-                    if name == step:
-                        key_at, value_at, found = name_at, cursor, True
-                        break
-                    cursor = after_blank(skip(text, cursor)[1])
-                    if text[cursor] != ",":
-                        break
-                    cursor = after_blank(cursor + 1)
-            elif char == "[" and isinstance(step, int) and text[cursor] != "]":
-                index = 0
-                while True:
-                    if index == step:
-                        key_at, value_at, found = cursor, cursor, True
-                        break
-                    cursor = after_blank(skip(text, cursor)[1])
-                    if text[cursor] != ",":
-                        break
-                    cursor = after_blank(cursor + 1)
-                    index += 1
-            if not found:
-                break
-        else:
-            if offset is not None and text[value_at] == '"':
-                value, end = _scanstring(text, value_at + 1)
-                inside = _source_index(text[value_at:end], value, offset, '"')
-                return _position(text, value_at + (inside or 0))
-    except (ValueError, IndexError, RecursionError):
-        return None
-    at = key_at if key and key_at is not None else value_at
-    return _position(text, at)
-
-
-# --- YAML ----------------------------------------------------------------------------------
-
 _NO_KEY: Any = object()
+
 _OPEN: Any = object()  # the entry of an anchor whose node is still being read
+
 _TAG_PREFIX = "tag:yaml.org,2002:"
+
 _STANDARD_TAGS = "!!str, !!int, !!float, !!bool, !!null, !!map and !!seq"
+
 _WORDS: dict[str, Any] = {
     "": None,
     "~": None,
@@ -398,15 +223,13 @@ _WORDS: dict[str, Any] = {
     "False": False,
     "FALSE": False,
 }
+
 for _sign, _factor in (("", 1.0), ("+", 1.0), ("-", -1.0)):
     for _spelling in (".inf", ".Inf", ".INF"):
         _WORDS[_sign + _spelling] = _factor * math.inf
+
 for _spelling in (".nan", ".NaN", ".NAN"):
     _WORDS[_spelling] = math.nan
-_NUMBER = re.compile(
-    r"([-+]?[0-9]+)|([-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)"
-    r"|0x([0-9a-fA-F]+)|0o([0-7]+)"
-).fullmatch
 
 
 class _Refused(Exception):
@@ -419,14 +242,9 @@ def _plain(value: str) -> Any:
     if word is not _NO_KEY:
         return word
     if value[0] in "0123456789+-.":
-        match = _NUMBER(value)
-        if match is not None:
-            kind = match.lastindex
-            if kind == 1:
-                return int(value)
-            if kind == 2:
-                return float(value)
-            return int(match.group(kind or 0), 16 if kind == 3 else 8)
+        number = read_number(value)
+        if number is not None:
+            return number
     return value
 
 
@@ -461,26 +279,18 @@ def _check_collection_tag(tag: str | None, standard: str) -> None:
         raise _Refused(f"tag {_show_tag(tag)!r} is not allowed (only {_STANDARD_TAGS})")
 
 
-def _events(text: str, raw: bytes) -> Callable[[], Any]:
-    """The next-event function of the fastest parser available."""
-    parser_class = _parser_class()
-    parser = parser_class(raw if parser_class is _CParser else text)
-    next_event: Callable[[], Any] = parser.get_event
-    return next_event
-
-
 def _load_yaml(text: str, raw: bytes, path: str) -> Any:
     """Plain data from YAML text, or a LoadError located at the offending token."""
-    bad = _NOT_YAML_PRINTABLE.search(text)
+    bad = NOT_YAML_PRINTABLE.search(text)
     if bad is not None:
-        line, column = _position(text, bad.start())
+        line, column = position(text, bad.start())
         raise LoadError(
             f"character U+{ord(bad.group()):04X} is not allowed in YAML", path, line, column
         )
-    if _parser_class() is _PureParser:
+    if parser_class() is PureParser:
         _check_flow_depth(text, path)
     try:
-        return _build(_events(text, raw), raw, path)
+        return _build(yaml_events(text, raw), raw, path)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         problem = error.problem or "syntax error"
@@ -509,7 +319,7 @@ def _check_flow_depth(text: str, path: str) -> None:
     for bracket in _BRACKET.finditer(text):
         depth = depth + 1 if bracket.group() in "[{" else max(depth - 1, 0)
         if depth > MAX_DEPTH:
-            line, column = _position(text, bracket.start())
+            line, column = position(text, bracket.start())
             raise LoadError(f"nesting deeper than {MAX_DEPTH} levels", path, line, column)
 
 
@@ -650,174 +460,3 @@ def _check_key(
         raise LoadError(message, path, mark.line + 1, mark.column + 1)
     if key == "<<" and event.__class__ is ScalarEvent and event.implicit[0]:
         raise _Refused("merge keys ('<<') are not supported: write each key out")
-
-
-_COLLECTION_STARTS = (MappingStartEvent, SequenceStartEvent)
-_COLLECTION_ENDS = (MappingEndEvent, SequenceEndEvent)
-
-
-def _skip(next_event: Callable[[], Any], event: Event) -> None:
-    """Consume the rest of the node that `event` starts."""
-    depth = 1 if event.__class__ in _COLLECTION_STARTS else 0
-    while depth:
-        kind = next_event().__class__
-        if kind in _COLLECTION_STARTS:
-            depth += 1
-        elif kind in _COLLECTION_ENDS:
-            depth -= 1
-
-
-class _Step:
-    """A node of the trie of requested locations, and what the file has there."""
-
-    __slots__ = ("by_index", "by_name", "ends", "event", "key_mark", "requests")
-
-    def __init__(self) -> None:
-        self.by_name: dict[str, _Step] = {}  # children under a mapping key
-        self.by_index: dict[int, _Step] = {}  # children at a sequence index
-        self.requests: list[int] = []  # the requests through or at this node
-        self.ends: list[int] = []  # the requests that end here
-        self.event: Any = None  # the value's event, once found
-        self.key_mark: Any = None  # the mark of its key (or sequence item), once found
-
-
-def _locate_yaml(text: str, raw: bytes, requests: Sequence[Request]) -> list[Position | None]:
-    """Walk the YAML event stream once, descending only where a request leads."""
-    root = _Step()
-    for number, (loc, _, _) in enumerate(requests):
-        step = root
-        step.requests.append(number)
-        for part in loc:
-            table: dict[Any, _Step] = step.by_index if isinstance(part, int) else step.by_name
-            step = table.setdefault(part, _Step())
-            step.requests.append(number)
-        step.ends.append(number)
-    try:
-        next_event = _events(text, raw)
-    except yaml.YAMLError:  # the pure-Python reader refuses unprintable text up front
-        return [None] * len(requests)
-    _walk_yaml(next_event, root, len(requests))
-    results: list[Position | None] = []
-    for loc, key, offset in requests:
-        step = root
-        for part in loc:
-            found: dict[Any, _Step] = step.by_index if isinstance(part, int) else step.by_name
-            child = found.get(part)
-            if child is None or child.event is None:
-                break
-            step = child
-        else:
-            if offset is not None and step.event.__class__ is ScalarEvent:
-                results.append(_place_in_scalar(text, step.event, offset))
-                continue
-        if step.event is None:
-            results.append(None)
-            continue
-        mark = step.key_mark if key and step.key_mark is not None else step.event.start_mark
-        results.append((mark.line + 1, mark.column + 1))
-    return results
-
-
-def _walk_yaml(next_event: Callable[[], Any], root: _Step, count: int) -> None:
-    """Record in the trie the events found along the requested locations."""
-    pending = set(range(count))
-    # One frame per collection being searched: its step, whether a mapping, next index.
-    frames: list[list[Any]] = []
-
-    def enter(step: _Step, event: Any) -> None:
-        step.event = event
-        pending.difference_update(step.ends)
-        if event.__class__ in _COLLECTION_STARTS and (step.by_name or step.by_index):
-            frames.append([step, event.__class__ is MappingStartEvent, 0])
-        else:
-            _skip(next_event, event)
-            pending.difference_update(step.requests)
-
-    try:
-        next_event()
-        if next_event().__class__ is not DocumentStartEvent:
-            return
-        enter(root, next_event())
-        while frames and pending:
-            frame = frames[-1]
-            step = frame[0]
-            event = next_event()
-            if event.__class__ in _COLLECTION_ENDS:
-                frames.pop()
-                pending.difference_update(step.requests)
-                continue
-            if frame[1]:
-                name = event.value if event.__class__ is ScalarEvent else None
-                _skip(next_event, event)
-                value = next_event()
-                child = step.by_name.get(name) if name is not None else None
-            else:
-                value = event
-                child = step.by_index.get(frame[2])
-                frame[2] += 1
-            if child is None or child.event is not None:  # a repeated key: the first counts
-                _skip(next_event, value)
-                continue
-            child.key_mark = event.start_mark
-            enter(child, value)
-    except yaml.YAMLError:
-        return
-
-
-def _place_in_scalar(text: str, event: Any, offset: int) -> Position:
-    """Where character `offset` of a scalar's value is written, else where the scalar starts."""
-    start = event.start_mark.index
-    source = text[start : event.end_mark.index]
-    index = _source_index(source, event.value, offset, event.style or "")
-    return _position(text, start + (index or 0))
-
-
-_ESCAPE_LENGTHS = {"x": 4, "u": 6, "U": 10}
-
-
-def _source_index(source: str, value: str, offset: int, style: str) -> int | None:
-    """Index in `source` (a string as written) of character `offset` of its value.
-
-    Walks both side by side: quotes, escapes, block indicators, line folding and
-    indentation are written characters that the value does not hold as is.
-    """
-    if not 0 <= offset < len(value):
-        return None
-    at = 0  # in value
-    cursor = 1 if style in ("'", '"') else 0  # in source
-    indent = length = len(source)  # a flow scalar's line breaks drop all leading blanks
-    if style in ("|", ">"):
-        cursor = source.find("\n") + 1
-        if cursor == 0:
-            return None
-        # A block scalar's lines lose only the indentation of its first line with content.
-        content = re.search(r"^( *)[^ \r\n]", source[cursor:], re.MULTILINE)
-        indent = len(content.group(1)) if content else 0
-        cursor += min(indent, len(source) - cursor)
-    while cursor < length:
-        char = source[cursor]
-        if char in "\r\n":
-            cursor += 2 if source.startswith("\r\n", cursor) else 1
-            line_start = cursor
-            while cursor < length and source[cursor] in " \t" and cursor - line_start < indent:
-                cursor += 1
-            if value[at] in " \n":  # a folded or kept line break
-                at += 1
-        elif (style == '"' and char == "\\") or (style == "'" and source.startswith("''", cursor)):
-            escaped = source[cursor + 1 : cursor + 2]
-            if escaped in ("\r", "\n"):  # an escaped line break joins the lines
-                cursor += 1
-                continue
-            if at == offset:
-                return cursor
-            cursor += _ESCAPE_LENGTHS.get(escaped, 2) if char == "\\" else 2
-            at += 1
-        else:
-            if char == value[at]:
-                if at == offset:
-                    return cursor
-                at += 1
-            cursor += 1
-        if at >= len(value):
-            return None
-    return None

@@ -18,10 +18,15 @@ from typing import NoReturn
 
 import click
 
-from gradpipe import cli_stages
-from gradpipe.batch import STDIN, describe_os_error, is_batch, read_input
+from gradpipe.cli.batch import (
+    STDIN,
+    describe_os_error,
+    is_batch,
+    read_input,
+    run_batch,
+)
+from gradpipe.cli.output import write_atomic
 from gradpipe.errors import GradpipeError
-from gradpipe.output import write_atomic
 
 # How often --watch looks at the input; GRADPIPE_WATCH_INTERVAL (seconds) changes it.
 WATCH_INTERVAL = 0.3
@@ -38,10 +43,13 @@ def render_steps_or_watch(
     frames: bool,
     watch: bool,
     jobs: int,
+    stages: tuple[Callable[..., bytes], Callable[..., bytes]],
 ) -> NoReturn:
-    """Run ``render --frames`` and/or ``--watch``, after checking their usage."""
-    from gradpipe.cli import run_batch
-    from gradpipe.render_frames import FRAME_FORMATS
+    """Run ``render --frames`` and/or ``--watch``, after checking their usage.
+
+    ``stages`` are render's stage functions, (picture, frames): gradpipe.cli.render's.
+    """
+    from gradpipe.render.frames import FRAME_FORMATS
 
     if frames:
         if fmt not in FRAME_FORMATS:
@@ -49,7 +57,7 @@ def render_steps_or_watch(
         if out_file is not None or out_dir is None:
             raise click.UsageError("--frames writes a folder of pictures: give --out-dir DIR")
     stage = partial(
-        cli_stages.frames if frames else cli_stages.render,
+        stages[1] if frames else stages[0],
         overrides=overrides,
         fmt=fmt,
         layout_limit=layout_limit,
@@ -77,7 +85,7 @@ def render_steps_or_watch(
 
 def write_packed_frames(folder: str, packed: bytes) -> None:
     """The batch runner's writer for --frames: the input's frames into its folder."""
-    from gradpipe.render_frames import unpack_frames, write_frames
+    from gradpipe.render.frames import unpack_frames, write_frames
 
     write_frames(folder, unpack_frames(packed))
 
@@ -96,7 +104,7 @@ def watch_file(
     A failed render is reported on standard error and leaves the last good output; the
     HTML page's ``sidecar`` then carries the error, which the open page shows.
     """
-    from gradpipe.render_html import page_token, watch_script
+    from gradpipe.render.html import page_token, watch_script
 
     seen: object = object()  # never a stamp: the first round renders
     token = ""

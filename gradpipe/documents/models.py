@@ -4,8 +4,8 @@ They decide what is structurally valid and generate ``schemas/*.json``. They are
 ``TypedDict``s validated by a ``TypeAdapter`` rather than ``BaseModel``s: a graph of a
 million nodes then validates to plain dicts, in a third less time and memory than a
 million model instances. Whatever needs the whole document (references, cycles,
-formulas, uniqueness of names) is checked by ``gradpipe.documents``, which reports it
-located in the file. Valid input never gets here: ``gradpipe.structure`` recognises it
+formulas, uniqueness of names) is checked by ``gradpipe.documents.plan``, which reports it
+located in the file. Valid input never gets here: ``gradpipe.documents.structure`` recognises it
 without pydantic, and these models only explain a refusal.
 """
 
@@ -28,8 +28,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from gradpipe.graph import DOCUMENT_VERSION, FUNCTION_NAMES, NAME_PATTERN
-from gradpipe.structure import GRAPH_OPS, SPEC_OPS
+from gradpipe.documents.graph import DOCUMENT_VERSION
+from gradpipe.documents.names import FUNCTION_NAMES, NAME_PATTERN
+from gradpipe.engine.ops import GRAPH_OPS, SPEC_OPS
 
 if sys.version_info >= (3, 12):
     from typing import NotRequired, TypedDict
@@ -37,6 +38,8 @@ else:  # pydantic needs typing_extensions' TypedDict before 3.12
     from typing_extensions import NotRequired, TypedDict
 
 _FORBID = ConfigDict(extra="forbid")
+# In the table's order, as the schema has always listed them.
+_FUNCTIONS = [name for name in SPEC_OPS if name in FUNCTION_NAMES]
 
 
 def _check_version(version: int) -> int:
@@ -78,7 +81,7 @@ Formula = Annotated[
     Strict(),
     Field(
         description="A formula in Python's arithmetic syntax: numbers, names, + - * / **, "
-        "parentheses and calls of exp log tanh relu sigmoid sum, e.g. x1*w1 + b."
+        f"parentheses and calls of {' '.join(_FUNCTIONS)}, e.g. x1*w1 + b."
     ),
 ]
 # A plain (smart) union: a Python discriminator would cost a call per argument.

@@ -1,10 +1,10 @@
 """``render -f html``: one self-contained page to explore a graph and replay its backprop.
 
 The page is the SVG that Graphviz lays out (as ``render -f svg`` draws it, with every
-gradient), tagged so each drawn node knows its graph node (``gradpipe.render_steps``),
+gradient), tagged so each drawn node knows its graph node (``gradpipe.render.steps``),
 plus the graph and its backprop trace as JSON, and the view's own CSS and JavaScript,
 all inline: no network, no CDN, and it opens from ``file://``. The steps come from
-``gradpipe.backprop_trace``, so the page shows the engine's numbers.
+``gradpipe.render.trace``, so the page shows the engine's numbers.
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from gradpipe.backprop_trace import BackpropTrace, trace_backward
-from gradpipe.engine import CONST, LEAF, OP_SYMBOLS
-from gradpipe.graph import Graph
-from gradpipe.render_steps import final_state, slot_values, stepped_svg
+from gradpipe.documents.graph import Graph
+from gradpipe.engine.ops import CONST, LEAF, OP_SYMBOLS
+from gradpipe.render.labels import micrograd_number
+from gradpipe.render.steps import final_state, slot_values, stepped_svg
+from gradpipe.render.trace import BackpropTrace, trace_backward
 
 # Longest formula shown in a tooltip; longer ones fall back to their arguments' names.
 FORMULA_LIMIT = 120
@@ -69,12 +70,13 @@ def render_html(
     ``marks`` colours nodes by id (see NodeMark); ``watch`` names the file the page
     polls to reload itself when ``render --watch`` writes a new version.
     """
-    from gradpipe import render as drawing
+    from gradpipe.render.formats import DEFAULT_LAYOUT_LIMIT
+    from gradpipe.render.layout import lay_out
 
     trace = trace_backward(graph)
     graph.has_gradients = True
-    limit = drawing.DEFAULT_LAYOUT_LIMIT if layout_limit is None else layout_limit
-    svg = drawing.render(graph, "svg", layout_limit=limit).decode("utf-8")
+    limit = DEFAULT_LAYOUT_LIMIT if layout_limit is None else layout_limit
+    svg = lay_out(graph, "svg", layout_limit=limit).decode("utf-8")
     return page(graph, trace, svg, marks=marks, watch=watch)
 
 
@@ -127,7 +129,6 @@ def page_token(page_bytes: bytes) -> str | None:
 
 def graph_data(graph: Graph, trace: BackpropTrace, marks: Mapping[str, NodeMark]) -> dict[str, Any]:
     """The JSON the page reads: nodes, steps and marks, numbers as Python writes them."""
-    from gradpipe.render import _number
 
     nodes = graph.nodes
     index = {id(v): i for i, v in enumerate(nodes)}
@@ -146,9 +147,9 @@ def graph_data(graph: Graph, trace: BackpropTrace, marks: Mapping[str, NodeMark]
             "kind": _kind(v._op, grad, i == output),
             "args": args,
             "value": repr(v.data),
-            "text": _number(v.data),
+            "text": micrograd_number(v.data),
             "grad": None if grad is None else repr(grad),
-            "gradText": None if grad is None else _number(grad),
+            "gradText": None if grad is None else micrograd_number(grad),
             "formula": formulas[i],
         }
         if args:
@@ -169,9 +170,16 @@ def graph_data(graph: Graph, trace: BackpropTrace, marks: Mapping[str, NodeMark]
         {
             "node": s.node,
             "grad": repr(s.gradient),
-            "gradText": _number(s.gradient),
+            "gradText": micrograd_number(s.gradient),
             "terms": [
-                [c.position, c.child, repr(c.local), repr(c.term), repr(c.total), _number(c.total)]
+                [
+                    c.position,
+                    c.child,
+                    repr(c.local),
+                    repr(c.term),
+                    repr(c.total),
+                    micrograd_number(c.total),
+                ]
                 for c in s.contributions
             ],
         }

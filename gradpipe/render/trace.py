@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gradpipe.engine import LEAF, OP_SYMBOLS, Value, topological_order
-from gradpipe.graph import Graph
+from gradpipe.documents.graph import Graph
+from gradpipe.engine.ops import LEAF, OP_SYMBOLS
+from gradpipe.engine.value import Value, topological_order
 
 _new = object.__new__
 

@@ -14,8 +14,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gradpipe.backprop_trace import BackpropTrace
-from gradpipe.graph import Graph
+from gradpipe.documents.graph import Graph
+from gradpipe.render.labels import micrograd_number
+from gradpipe.render.trace import BackpropTrace
 
 # A node's or an edge's group as Graphviz writes it, its title the DOT name of the node
 # (``x1``, ``x1.op`` for an op bubble, ``x1#2`` for a copy of a shared leaf) or edge.
@@ -176,8 +177,6 @@ class StepState:
 
 def step_states(graph: Graph, trace: BackpropTrace) -> list[StepState]:
     """The state after 0, 1, ..., len(trace.steps) steps (the last: backward's result)."""
-    from gradpipe.render import _number
-
     size = len(graph)
     expected = [0] * size
     for step in trace.steps:
@@ -190,12 +189,12 @@ def step_states(graph: Graph, trace: BackpropTrace) -> list[StepState]:
     if not trace.steps:
         states[0] = final_state(trace, 0)
         return states
-    grads[trace.output] = _number(1.0)
+    grads[trace.output] = micrograd_number(1.0)
     for k, step in enumerate(trace.steps, start=1):
         receiving = set()
         for c in step.contributions:
             received[c.child] += 1
-            grads[c.child] = _number(c.total)
+            grads[c.child] = micrograd_number(c.total)
             receiving.add(c.child)
             if received[c.child] < expected[c.child]:
                 partial.add(c.child)
@@ -215,9 +214,7 @@ def final_state(trace: BackpropTrace, count: int = -1) -> StepState:
     """Every gradient as backward leaves it, no step marked."""
     if count < 0:
         count = len(trace.steps)
-    from gradpipe.render import _number
-
-    grads = tuple(None if g is None else _number(g) for g in trace.gradients)
+    grads = tuple(None if g is None else micrograd_number(g) for g in trace.gradients)
     return StepState(count, grads, frozenset(), -1, frozenset())
 
 

@@ -1,0 +1,21 @@
+"""The command line: the only package that imports click.
+
+``main`` (``gradpipe.cli.app``) is the group; each command is a module of its own, added
+here. ``batch`` runs a stage over the inputs, ``report`` writes every diagnostic and
+decides the exit status, ``output`` writes results atomically, ``signals`` ends quietly.
+"""
+
+from gradpipe.cli import check, render, schema, stages
+from gradpipe.cli.app import main
+
+for _command in (
+    stages.forward_command,
+    stages.backward_command,
+    render.render_command,
+    check.check_command,
+    stages.validate_command,
+    schema.schema_command,
+):
+    main.add_command(_command)
+
+__all__ = ["main"]

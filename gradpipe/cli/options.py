@@ -1,0 +1,102 @@
+"""Options and arguments shared by the commands: INPUT..., -o/--out-dir, --set, --jobs."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from gradpipe.documents.names import is_valid_name
+from gradpipe.documents.numbers import read_float
+
+INPUT_HELP = (
+    "INPUT is a spec or graph document (YAML or JSON), a directory (its *.yaml, *.yml and"
+    " *.json files), or - for standard input, which is also read when no INPUT is given."
+)
+
+
+def parse_assignments(
+    ctx: click.Context, param: click.Parameter, assignments: tuple[str, ...]
+) -> dict[str, float]:
+    """``--set NAME=NUMBER`` options as overrides; the last one for a name wins."""
+    overrides: dict[str, float] = {}
+    for assignment in assignments:
+        name, equals, text = assignment.partition("=")
+        name, text = name.strip(), text.strip()
+        if not equals:
+            raise click.BadParameter(f"expected NAME=NUMBER, got '{assignment}'")
+        if not is_valid_name(name):
+            raise click.BadParameter(f"'{name}' is not a leaf name (in '{assignment}')")
+        overrides[name] = parse_number(text)
+    return overrides
+
+
+def parse_number(text: str) -> float:
+    """A number as YAML 1.2 and JSON write it, as a float; BadParameter for anything else."""
+    number = read_float(text)
+    if number is None:
+        raise click.BadParameter(
+            f"'{text}' is not a number (write it as in YAML or JSON: 3, -0.5, 1e-3)"
+        )
+    if math.isinf(number):
+        raise click.BadParameter(f"'{text}' is out of range for a float")
+    return number
+
+
+class FiniteFloatRange(click.FloatRange):
+    """A FloatRange that refuses nan and infinities: nan compares as inside any range."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
+
+
+def inputs_argument(function: Callable[..., Any]) -> Callable[..., Any]:
+    """INPUT...: files, directories or ``-``; none means standard input."""
+    return click.argument("inputs", nargs=-1, metavar="[INPUT]...")(function)
+
+
+def destination_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``-o FILE`` for one input, ``--out-dir DIR`` for a batch."""
+    function = click.option(
+        "--out-dir",
+        type=click.Path(file_okay=False),
+        metavar="DIR",
+        help="Write each input's result to DIR/<stem>.<ext> (needed for several inputs).",
+    )(function)
+    return click.option(
+        "-o",
+        "--out",
+        "out_file",
+        metavar="FILE",
+        help="Write the result to FILE (atomically) instead of standard output.",
+    )(function)
+
+
+def set_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``--set NAME=NUMBER``, repeatable; the last one for a name wins."""
+    return click.option(
+        "--set",
+        "overrides",
+        metavar="NAME=NUMBER",
+        multiple=True,
+        callback=parse_assignments,
+        help="Give leaf NAME a new value (repeatable).",
+    )(function)
+
+
+def jobs_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``--jobs N``: inputs processed by N processes; 0 means one per CPU."""
+    return click.option(
+        "-j",
+        "--jobs",
+        type=click.IntRange(min=0),
+        metavar="N",
+        default=1,
+        show_default=True,
+        help="Process inputs in N parallel processes (0: one per CPU).",
+    )(function)

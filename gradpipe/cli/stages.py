@@ -1,0 +1,123 @@
+"""``gradpipe forward``, ``backward`` and ``validate``: the stages that write graph documents.
+
+Each command binds its options to a stage, a function of one input (bytes in, bytes out,
+GradpipeError for bad input), and hands it to ``run_batch``. Stages are module-level
+functions so that ``functools.partial`` of them pickles for ``--jobs``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import partial
+
+import click
+
+from gradpipe.cli.batch import run_batch
+from gradpipe.cli.options import (
+    INPUT_HELP,
+    destination_options,
+    inputs_argument,
+    jobs_option,
+    set_option,
+)
+from gradpipe.documents.build import load_document
+from gradpipe.documents.graph import Graph, encode_document
+from gradpipe.documents.names import did_you_mean
+from gradpipe.documents.plan import read_plan
+from gradpipe.errors import GradpipeError
+
+
+def forward(raw: bytes, path: str, overrides: Mapping[str, float]) -> bytes:
+    """The graph document with values only: every ``grad`` null."""
+    graph = load_document(raw, path, overrides)
+    graph.has_gradients = False
+    return encode_document(graph)
+
+
+def backward(raw: bytes, path: str, overrides: Mapping[str, float], output: str | None) -> bytes:
+    """The graph document with gradients of ``output`` (which becomes the document's output)."""
+    graph = load_document(raw, path, overrides)
+    if output is not None:
+        graph.output = known_node(graph, output, "--output")
+    graph.backward()
+    return encode_document(graph)
+
+
+def validate(raw: bytes, path: str) -> bytes:
+    """Nothing when the document is valid; it is checked, not computed."""
+    read_plan(raw, path)
+    return b""
+
+
+def known_node(graph: Graph, node_id: str, option: str) -> str:
+    """``node_id`` when the graph has it, else an error naming the closest ids."""
+    try:
+        graph.index(node_id)
+    except KeyError:
+        hint = did_you_mean(node_id, graph.ids, cutoff=0.6, slack=None)
+        raise GradpipeError(f"{option}: no node '{node_id}' in the graph{hint}") from None
+    return node_id
+
+
+@click.command("forward", epilog=INPUT_HELP)
+@inputs_argument
+@destination_options
+@set_option
+@jobs_option
+def forward_command(
+    inputs: tuple[str, ...],
+    out_file: str | None,
+    out_dir: str | None,
+    overrides: dict[str, float],
+    jobs: int,
+) -> None:
+    """Compute every node's value: a graph document, grads null.
+
+    \b
+    Example:
+      gradpipe forward neuron.yaml --set x1=3 -o neuron.json
+    """
+    stage = partial(forward, overrides=overrides)
+    run_batch(stage, inputs, jobs, out_file=out_file, out_dir=out_dir, suffix=".json")
+
+
+@click.command("backward", epilog=INPUT_HELP)
+@inputs_argument
+@destination_options
+@set_option
+@click.option("--output", metavar="NODE", help="Backpropagate from NODE, not the output.")
+@jobs_option
+def backward_command(
+    inputs: tuple[str, ...],
+    out_file: str | None,
+    out_dir: str | None,
+    overrides: dict[str, float],
+    output: str | None,
+    jobs: int,
+) -> None:
+    """Compute values and gradients: a graph document with grads.
+
+    With --output NODE the gradients are those of NODE, which becomes the
+    document's output.
+
+    \b
+    Example:
+      gradpipe forward neuron.yaml | gradpipe backward --output n
+    """
+    stage = partial(backward, overrides=overrides, output=output)
+    run_batch(stage, inputs, jobs, out_file=out_file, out_dir=out_dir, suffix=".json")
+
+
+@click.command("validate", epilog=INPUT_HELP)
+@inputs_argument
+@jobs_option
+def validate_command(inputs: tuple[str, ...], jobs: int) -> None:
+    """Check inputs without computing them.
+
+    Silent when every input is valid; each error on standard error otherwise.
+
+    \b
+    Example:
+      gradpipe validate examples/ && echo all valid
+    """
+    run_batch(validate, inputs, jobs)

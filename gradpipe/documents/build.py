@@ -1,0 +1,110 @@
+"""Computing a plan: its Values, in a Graph that can locate its own math errors."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from functools import partial
+from typing import Any
+
+from gradpipe.documents.graph import Graph, anonymous_ids, paused_gc
+from gradpipe.documents.locating import place
+from gradpipe.documents.names import did_you_mean
+from gradpipe.documents.plan import Plan, read_plan
+from gradpipe.engine.ops import CONST, LEAF
+from gradpipe.engine.value import Value, apply
+from gradpipe.errors import GradpipeError, MathError
+
+
+def load_document(raw: bytes, path: str, overrides: Mapping[str, float] | None = None) -> Graph:
+    """The Graph of a spec or graph document (YAML or JSON bytes), gradients not computed."""
+    with paused_gc():  # across both steps: no collection between them
+        return build_graph(read_plan(raw, path), overrides)
+
+
+def build_graph(plan: Plan, overrides: Mapping[str, float] | None = None) -> Graph:
+    """Compute the Values of a read plan, with ``--set``-style overrides of its leaves."""
+    with paused_gc():
+        return _build_graph(plan, overrides)
+
+
+def _build_graph(plan: Plan, overrides: Mapping[str, float] | None) -> Graph:
+    values = plan.values
+    if overrides:
+        values = list(values)
+        for name, number in overrides.items():
+            values[_leaf_index(plan, name, number)] = float(number)
+    ids, labels, ops, args = plan.ids, plan.labels, plan.ops, plan.args
+    built: list[Any] = [None] * len(plan)  # each entry's Value, once built
+    argument = built.__getitem__
+    nodes: list[Value] = []
+    for k in plan.order:
+        op = ops[k]
+        if op == LEAF:
+            v = Value(values[k], labels[k])
+        elif op == CONST:
+            v = Value.constant(values[k], labels[k])
+        else:
+            try:
+                v = apply(op, list(map(argument, args[k])))
+            except MathError as err:
+                raise _math_error(plan, k, err) from None
+            v.label = labels[k]
+        built[k] = v
+        nodes.append(v)
+    taken = {node_id for node_id in ids if node_id is not None}
+    fresh = anonymous_ids(taken)
+    graph_ids = [ids[k] or next(fresh) for k in plan.order]
+    output = str(ids[plan.output])  # always a named node
+    locator = partial(locate_math_error, plan.raw, plan.path)
+    return Graph(name=plan.name, ids=graph_ids, nodes=nodes, output=output, locator=locator)
+
+
+def locate_math_error(raw: bytes, path: str, graph: Graph, error: MathError) -> MathError:
+    """A MathError of ``graph``'s backprop, located at its node's definition as forward's are.
+
+    ``graph`` is the one built from ``raw``, which it keeps for this (its ``locator``);
+    the plan is read again only on error, so a run that succeeds keeps no plan. The error
+    as it was, with ``path``, when its node is not one of the graph's.
+    """
+    position = next((i for i, v in enumerate(graph.nodes) if v is error.node), None)
+    plan = None if position is None else read_plan(raw, path)
+    if position is None or plan is None or len(plan.order) != len(graph.nodes):
+        error.path = path
+        return error
+    return _math_error(plan, plan.order[position], error)  # nodes follow the order
+
+
+def _leaf_index(plan: Plan, name: str, number: float) -> int:
+    """The entry that ``--set name=number`` overrides."""
+    leaves = {
+        node_id: k
+        for k, node_id in enumerate(plan.ids)
+        if node_id is not None and plan.ops[k] in (LEAF, CONST)
+    }
+    if name not in leaves:
+        if name in plan.ids:
+            k = plan.ids.index(name)
+            raise GradpipeError(
+                f"--set {name}: '{name}' is computed ({plan.ops[k]}), not a value",
+                plan.path,
+            )
+        raise GradpipeError(
+            f"--set {name}: unknown value{did_you_mean(name, leaves)}",
+            plan.path,
+        )
+    if isinstance(number, bool) or not math.isfinite(number):
+        raise GradpipeError(f"--set {name}: {number!r} is not a finite number", plan.path)
+    return leaves[name]
+
+
+def _math_error(plan: Plan, k: int, err: MathError) -> MathError:
+    """The engine's error, located at the node's definition and naming it."""
+    node_id = plan.ids[k]
+    name = f"'{node_id}'" if node_id is not None else f"'{plan.labels[k]}'"
+    message = err.message.replace("an unnamed node", f"node {name}")
+    located = MathError(message, err.node, err.op, err.problem)
+    where = plan.where(k)
+    located.path = plan.path
+    located.line, located.column = place(plan.raw, where) or (None, None)
+    return located

@@ -1,0 +1,57 @@
+"""The one number grammar: a number as YAML 1.2 (core schema) and JSON write it.
+
+Documents' plain scalars, ``--set NAME=NUMBER`` and formulas' literals all read numbers
+here. A formula reads the subset that Python reads alike: no sign (``-`` is an operator
+there) and no integer with leading zeros (``007``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+_NUMBER = re.compile(
+    r"([-+]?[0-9]+)|([-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)"
+    r"|0x([0-9a-fA-F]+)|0o([0-7]+)"
+).fullmatch
+_LEADING_ZEROS = re.compile(r"0+[1-9][0-9]*").fullmatch
+
+
+def read_number(text: str) -> int | float | None:
+    """The int or float ``text`` writes, None when it is not a number (NaN is not one).
+
+    ValueError for an integer longer than Python converts (``sys.get_int_max_str_digits``).
+    """
+    match = _NUMBER(text)
+    if match is None:
+        return None
+    kind = match.lastindex
+    if kind == 1:
+        return int(text)
+    if kind == 2:
+        return float(text)
+    return int(match.group(kind or 0), 16 if kind == 3 else 8)
+
+
+def read_float(text: str) -> float | None:
+    """The number ``text`` writes as a float (infinite when too large), None if not one."""
+    match = _NUMBER(text)
+    if match is None:
+        return None
+    kind = match.lastindex
+    if kind in (1, 2):
+        return float(text)  # reads any length of digits: too large is infinite
+    try:
+        return float(int(match.group(kind or 0), 16 if kind == 3 else 8))
+    except OverflowError:
+        return math.inf
+
+
+def is_python_number(text: str) -> bool:
+    """Whether a literal of the grammar reads the same in Python: unsigned, no ``007``."""
+    return text[:1] not in ("+", "-") and _LEADING_ZEROS(text) is None
+
+
+def number_text(x: float) -> str:
+    """A number as it would be written: ``2`` rather than ``2.0``, exact digits otherwise."""
+    return str(int(x)) if x.is_integer() and abs(x) < 1e16 else repr(x)

@@ -1,0 +1,385 @@
+"""Reading a document into a plan: every check that needs no computing, located errors.
+
+``read_plan`` checks structure, names, references, cycles and formulas, and plans the
+graph: one entry per node, in topological order, each with where it is defined in the
+file. ``gradpipe.documents.build`` then computes the plan's Values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from gradpipe.documents.formula import parse_formula
+from gradpipe.documents.graph import paused_gc
+from gradpipe.documents.locating import KEY, WHOLE, Loc, Where, located_error
+from gradpipe.documents.names import FUNCTION_NAMES, did_you_mean
+from gradpipe.documents.numbers import number_text
+from gradpipe.documents.parsing import parse_data
+from gradpipe.documents.refusals import validate_with_models
+from gradpipe.documents.structure import conforms
+from gradpipe.engine.ops import CONST, LEAF, OP_ARITY
+from gradpipe.errors import FormulaError, GradpipeError
+
+if TYPE_CHECKING:
+    pass
+
+
+LABEL_LIMIT = 24  # longer formula texts are shortened with "…" in labels
+
+
+@dataclass
+class Plan:
+    """A validated spec or graph document, planned: one entry per node, topologically ordered.
+
+    Entries are parallel lists indexed by node: a spec's values first, then its nodes, then
+    the anonymous nodes of formulas and literals; a graph document's nodes in file order.
+    ``order`` lists them arguments first.
+    """
+
+    path: str
+    raw: bytes
+    kind: str  # "spec" or "graph"
+    name: str
+    output: int = -1
+    ids: list[str | None] = field(default_factory=list)  # None: anonymous
+    labels: list[str] = field(default_factory=list)
+    ops: list[str] = field(default_factory=list)
+    args: list[tuple[int, ...]] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)  # leaves and literals; else 0.0
+    value_count: int = 0  # a spec's entries below this come from `values`
+    origins: dict[int, Where] = field(default_factory=dict)  # of anonymous entries
+    order: list[int] = field(default_factory=list)
+    gradients: bool = False  # a graph document with a non-null grad: render redraws them
+
+    def __len__(self) -> int:
+        return len(self.ops)
+
+    def add(self, label: str, op: str, where: Where) -> int:
+        """A new anonymous entry, its arguments and value still to be set; returns its index."""
+        k = len(self.ops)
+        self.ids.append(None)
+        self.labels.append(label)
+        self.ops.append(op)
+        self.args.append(())
+        self.values.append(0.0)
+        self.origins[k] = where
+        return k
+
+    def where(self, k: int) -> Where:
+        """Where entry ``k`` is defined: a named node's key, else its formula's character."""
+        origin = self.origins.get(k)
+        if origin is not None:
+            return origin
+        if self.kind == "graph":
+            return Where(("nodes", k), WHOLE)
+        return Where(("values" if k < self.value_count else "nodes", str(self.ids[k])), KEY)
+
+    def error(self, message: str, where: Where) -> GradpipeError:
+        """An error located at ``where`` in this plan's file."""
+        return located_error(message, self.path, self.raw, where)
+
+
+def read_plan(raw: bytes, path: str) -> Plan:
+    """Validate a spec or graph document without computing it; raises located errors."""
+    with paused_gc():
+        data = parse_data(raw, path)  # a mapping, or a located error
+        # A graph document lists its nodes; a spec maps names to them (and may have values).
+        graph = isinstance(data.get("nodes"), list) and "values" not in data
+        kind = "graph" if graph else "spec"
+        # The lean check passes valid input as it is: pydantic would only copy it.
+        validated = data if conforms(data, kind) else validate_with_models(data, kind, path, raw)
+        del data  # a validated copy replaces it: half the memory of a big graph
+        default_name = "stdin" if path == "<stdin>" else PurePath(path).stem
+        plan = Plan(path, raw, kind, validated.get("name", default_name))
+        roots = (_plan_spec if kind == "spec" else _plan_graph)(plan, validated)
+        plan.order = _topological_order(plan, roots)
+        return plan
+
+
+def _plan_spec(plan: Plan, spec: Mapping[str, Any]) -> list[int]:
+    """Add every value and node of a spec to the plan; returns the roots of the order."""
+    values: dict[str, Any] = spec.get("values", {})
+    nodes: dict[str, Any] = spec["nodes"]
+    names: list[str] = [*values, *nodes]
+    index = {name: k for k, name in enumerate(names)}
+    count = plan.value_count = len(values)
+    if len(index) < len(names):
+        name = next(n for n in nodes if n in values)
+        where = Where(("nodes", name), KEY)
+        raise plan.error(f"duplicate name '{name}': already a value", where)
+    if not FUNCTION_NAMES.isdisjoint(index):
+        k, name = next((k, n) for k, n in enumerate(names) if n in FUNCTION_NAMES)
+        section = "value" if k < count else "node"
+        raise plan.error(
+            f"'{name}' is an op's function name and cannot name a {section}",
+            Where(("values" if k < count else "nodes", name), KEY),
+        )
+    plan.ids = list(names)
+    plan.ops = [LEAF] * count + [CONST] * len(nodes)
+    plan.args = [()] * len(names)
+    plan.values = [e["value"] if type(e) is dict else e for e in values.values()]
+    plan.values += [0.0] * len(nodes)
+    labels = plan.labels = list(names)
+    for k, entry in enumerate(values.values()):
+        if type(entry) is dict and "label" in entry:
+            labels[k] = entry["label"]
+    ops, args = plan.ops, plan.args
+    lookup = index.__getitem__
+    for k, (name, entry) in enumerate(nodes.items(), count):
+        kind = type(entry)
+        if kind is dict:
+            if "label" in entry:
+                labels[k] = entry["label"]
+            op = entry.get("op")
+            if op is None:
+                _plan_formula(plan, index, name, k, entry["expr"], ("nodes", name, "expr"))
+                continue
+            arguments = entry["args"]
+            arity = OP_ARITY[op]
+            wrong_count = not arguments if arity is None else len(arguments) != arity
+            if wrong_count:
+                _check_arity(plan, op, len(arguments), Where(("nodes", name, "args"), WHOLE))
+            ops[k] = op
+            try:
+                args[k] = tuple(map(lookup, arguments))
+            except KeyError:  # a number, or an unknown name
+                args[k] = _op_arguments(plan, index, name, arguments)
+        elif kind is str:
+            _plan_formula(plan, index, name, k, entry, ("nodes", name))
+        else:  # a number: a named constant
+            plan.values[k] = entry
+    return _roots(plan, spec.get("output"), index, len(names))
+
+
+def _roots(plan: Plan, output: Any, index: Mapping[str, int], count: int) -> list[int]:
+    """Resolve the output (default: the last node) and list the order's roots, output first."""
+    if output is None:
+        plan.output = count - 1
+    elif output in index:
+        plan.output = index[output]
+    else:
+        raise plan.error(
+            f"unknown output '{output}'{did_you_mean(output, index)}",
+            Where(("output",), WHOLE),
+        )
+    return [plan.output, *range(count)]
+
+
+def _op_arguments(
+    plan: Plan, index: Mapping[str, int], name: str, arguments: list[str | float]
+) -> tuple[int, ...]:
+    """An op object's arguments: names resolved, numbers made constants."""
+    resolved: list[int] = []
+    for i, arg in enumerate(arguments):
+        where = Where(("nodes", name, "args", i), WHOLE)
+        if isinstance(arg, str):
+            if arg not in index:
+                raise plan.error(
+                    f"unknown name '{arg}' in node '{name}'{did_you_mean(arg, index)}",
+                    where,
+                )
+            resolved.append(index[arg])
+        else:
+            literal = plan.add(number_text(float(arg)), CONST, where)
+            plan.values[literal] = float(arg)
+            resolved.append(literal)
+    return tuple(resolved)
+
+
+class _Literal(NamedTuple):
+    """A number in a formula, not yet a node: ``-`` on it folds into it."""
+
+    value: float
+    start: int
+    end: int
+
+
+def _plan_formula(
+    plan: Plan,
+    index: Mapping[str, int],
+    name: str,
+    k: int,
+    text: str,
+    loc: Loc,
+) -> None:
+    """Plan a formula's sub-formulas as nodes; its top node is the named node ``k``."""
+    try:
+        tree = parse_formula(text)
+    except FormulaError as err:
+        raise plan.error(
+            f"{err.message} in formula of node '{name}'", Where(loc, err.offset)
+        ) from None
+    if tree.kind == "name":
+        raise plan.error(
+            f"node '{name}' must compute something, but its formula is only the name '{tree.name}'",
+            Where(loc, tree.start),
+        )
+    # Post-order walk with an explicit stack: each sub-formula's result is a node index,
+    # or a literal still to be folded into a `-` or made a constant by its user.
+    results: list[int | _Literal] = []
+    stack: list[tuple[Any, bool]] = [(tree, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if node.kind == "number":
+            results.append(_Literal(float(node.value), node.start, node.end))
+        elif node.kind == "name":
+            if node.name not in index:
+                raise plan.error(
+                    f"unknown name '{node.name}' in node '{name}'{did_you_mean(node.name, index)}",
+                    Where(loc, node.start),
+                )
+            results.append(index[node.name])
+        elif not expanded:
+            stack.append((node, True))
+            stack.extend((arg, False) for arg in reversed(node.args))
+        else:
+            count = len(node.args)
+            operands = results[len(results) - count :]
+            del results[len(results) - count :]
+            if node.op == "neg" and isinstance(operands[0], _Literal):
+                results.append(_Literal(-operands[0].value, node.start, node.end))
+                continue
+            where = Where(loc, node.start)  # the parser checked the functions' arities
+            target = k if node is tree else plan.add(_formula_label(text, node), node.op, where)
+            plan.ops[target] = node.op
+            plan.args[target] = tuple(
+                _literal_node(plan, operand, text, loc)
+                if isinstance(operand, _Literal)
+                else operand
+                for operand in operands
+            )
+            results.append(target)
+    (result,) = results
+    if isinstance(result, _Literal):  # a formula that is only a number: a named constant
+        plan.ops[k] = CONST
+        plan.values[k] = result.value
+
+
+def _literal_node(plan: Plan, literal: _Literal, text: str, loc: Loc) -> int:
+    label = _shorten(text, literal.start, literal.end)
+    k = plan.add(label, CONST, Where(loc, literal.start))
+    plan.values[k] = literal.value
+    return k
+
+
+def _check_arity(plan: Plan, op: str, count: int, where: Where) -> None:
+    arity = OP_ARITY[op]
+    if arity is None and count == 0:
+        raise plan.error(f"{op} takes at least 1 argument, not 0", where)
+    if arity is not None and count != arity:
+        plural = "argument" if arity == 1 else "arguments"
+        raise plan.error(f"{op} takes {arity} {plural}, not {count}", where)
+
+
+def _formula_label(text: str, node: Any) -> str:
+    return _shorten(text, node.start, node.end)
+
+
+def _shorten(text: str, start: int, end: int) -> str:
+    """``text[start:end]`` as a label: one line, at most LABEL_LIMIT characters.
+
+    Only a window of the text is read, so labelling every sub-formula of a formula of
+    any length stays linear in its length.
+    """
+    window = min(end, start + 4 * LABEL_LIMIT)
+    label = " ".join(text[start:window].split())
+    if window == end and len(label) <= LABEL_LIMIT:
+        return label
+    return label[: LABEL_LIMIT - 1] + "…"
+
+
+def _plan_graph(plan: Plan, graph: Mapping[str, Any]) -> list[int]:
+    """Add every node of a graph document to the plan; returns the roots of the order."""
+    nodes: list[dict[str, Any]] = graph["nodes"]
+    ids: list[str] = [node["id"] for node in nodes]
+    index = {node_id: i for i, node_id in enumerate(ids)}
+    if len(index) < len(ids):
+        seen: set[str] = set()
+        for i, node_id in enumerate(ids):
+            if node_id in seen:
+                raise plan.error(f"duplicate id '{node_id}'", Where(("nodes", i, "id"), WHOLE))
+            seen.add(node_id)
+    for i, node_id in enumerate(ids):
+        if node_id in FUNCTION_NAMES:
+            raise plan.error(
+                f"'{node_id}' is an op's function name and cannot be an id",
+                Where(("nodes", i, "id"), WHOLE),
+            )
+    plan.ids = list(ids)
+    plan.labels = [node.get("label", node["id"]) for node in nodes]
+    plan.gradients = any(node.get("grad") is not None for node in nodes)
+    ops = plan.ops = [node["op"] for node in nodes]
+    args = plan.args = [()] * len(nodes)
+    values = plan.values = [0.0] * len(nodes)
+    lookup = index.__getitem__
+    for i, node in enumerate(nodes):
+        op = ops[i]
+        arguments: list[str] = node.get("args", ())
+        if op in (LEAF, CONST):
+            if arguments:
+                where = Where(("nodes", i, "args"), WHOLE)
+                raise plan.error(f"node '{ids[i]}' ({op}) takes no args", where)
+            value = node.get("value")
+            if value is None:
+                where = Where(("nodes", i), WHOLE)
+                raise plan.error(f"node '{ids[i]}' ({op}) needs a value", where)
+            values[i] = value
+            continue
+        arity = OP_ARITY[op]
+        if (arity is None and not arguments) or (arity is not None and len(arguments) != arity):
+            _check_arity(plan, op, len(arguments), Where(("nodes", i, "args"), WHOLE))
+        try:
+            args[i] = tuple(map(lookup, arguments))
+        except KeyError:
+            for j, arg in enumerate(arguments):
+                if arg not in index:
+                    raise plan.error(
+                        f"unknown id '{arg}' in node '{ids[i]}'{did_you_mean(arg, index)}",
+                        Where(("nodes", i, "args", j), WHOLE),
+                    ) from None
+    return _roots(plan, graph.get("output"), index, len(nodes))
+
+
+def _topological_order(plan: Plan, roots: Sequence[int]) -> list[int]:
+    """Arguments before their users, as engine.topological_order walks; refuses cycles."""
+    args = plan.args
+    state = bytearray(len(plan))  # 0 unseen, 1 on the path, 2 done
+    order: list[int] = []
+    append = order.append
+    for root in roots:
+        if state[root]:
+            continue
+        state[root] = 1
+        path = [root]  # a depth-first walk: the path, and each path node's args still to see
+        pending = [iter(args[root])]
+        while path:
+            for child in pending[-1]:
+                seen = state[child]
+                if not seen:
+                    state[child] = 1
+                    path.append(child)
+                    pending.append(iter(args[child]))
+                    break
+                if seen == 1:
+                    raise _cycle_error(plan, path, child)
+            else:
+                state[path[-1]] = 2
+                append(path.pop())
+                pending.pop()
+    return order
+
+
+def _cycle_error(plan: Plan, path: list[int], back: int) -> GradpipeError:
+    """The cycle as names, starting and ending at the node whose reference closes it."""
+    ids = plan.ids
+    loop = path[path.index(back) :]
+    names = [ids[k] for k in loop if ids[k] is not None]
+    last = next(k for k in reversed(loop) if ids[k] is not None)
+    names = names[names.index(ids[last]) :] + names[: names.index(ids[last])]
+    if len(names) > 12:
+        names = [*names[:5], "…", *names[-5:]]
+    shown = " -> ".join(str(n) for n in [*names, names[0]])
+    return plan.error(f"cycle: {shown}", plan.where(last))

@@ -1,0 +1,52 @@
+"""Pictures of a graph: DOT (``dot``), SVG and PNG (``layout``), Mermaid, JSON, HTML.
+
+``render(graph, fmt)`` is the one entry point; ``formats.FORMATS`` the one table of
+formats. The drawing modules load only when a picture is asked for, so importing this
+costs nothing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gradpipe.errors import RenderError
+from gradpipe.render.formats import DEFAULT_LAYOUT_LIMIT, FORMATS, LAYOUT_FORMATS, STEP_FORMATS
+
+if TYPE_CHECKING:
+    from gradpipe.documents.graph import Graph
+
+__all__ = [
+    "DEFAULT_LAYOUT_LIMIT",
+    "FORMATS",
+    "LAYOUT_FORMATS",
+    "STEP_FORMATS",
+    "RenderError",
+    "render",
+]
+
+
+def render(graph: Graph, fmt: str, *, layout_limit: int = DEFAULT_LAYOUT_LIMIT) -> bytes:
+    """The graph in ``fmt`` (one of FORMATS), as the bytes of the file to write."""
+    from gradpipe.render.labels import encode
+
+    if fmt == "json":
+        from gradpipe.documents.graph import dump_document
+
+        return dump_document(graph.to_document()).encode()
+    if fmt == "mermaid":
+        from gradpipe.render.mermaid import to_mermaid
+
+        return encode(to_mermaid(graph))
+    from gradpipe.render.dot import to_dot
+
+    if fmt == "dot":
+        return encode(to_dot(graph))
+    if fmt == "html":
+        from gradpipe.render.html import render_html
+
+        return render_html(graph, layout_limit=layout_limit)
+    if fmt not in LAYOUT_FORMATS:
+        raise RenderError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+    from gradpipe.render.layout import lay_out
+
+    return lay_out(graph, fmt, layout_limit=layout_limit)
