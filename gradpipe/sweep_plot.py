@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import io
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gradpipe.errors import GradpipeError
-from gradpipe.sweep import Sweep
+
+if TYPE_CHECKING:  # only annotations: gradpipe.sweep imports this module (no circle)
+    from gradpipe.sweep import Sweep
 
 _STYLE: dict[str, Any] = {
     "svg.hashsalt": "gradpipe",
