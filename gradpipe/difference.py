@@ -113,15 +113,16 @@ class Verdict:
             )
         if self.result is Result.UNCHECKED:
             return f"not checked ({e.note})"
-        words = str(self.result.value)
+        notes = []
         if self.result is Result.UNCERTAIN:
             if math.isinf(e.error):
-                words += " (the difference quotients do not converge)"
+                notes.append("the difference quotients do not converge")
             else:
-                words += f" (numeric error ±{e.error:.1e})"
+                notes.append(f"numeric error ±{e.error:.1e}")
         if e.method in ("forward", "backward"):
-            words += f" (one-sided, {e.method}: {e.note})"
-        return words
+            notes.append(f"one-sided, {e.method}: {e.note}")
+        words = str(self.result.value)
+        return f"{words} ({'; '.join(notes)})" if notes else words
 
 
 def _g(x: float | None) -> str:
