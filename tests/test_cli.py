@@ -446,7 +446,15 @@ def test_every_command_has_help_with_an_example() -> None:
 
 
 def test_the_commands_are_those_of_the_spec() -> None:
-    assert set(main.commands) == {"forward", "backward", "render", "check", "validate", "schema"}
+    assert set(main.commands) == {
+        "forward",
+        "backward",
+        "render",
+        "check",
+        "validate",
+        "schema",
+        "sweep",
+    }
 
 
 def test_an_unknown_option_is_wrong_usage(neuron: Path) -> None:

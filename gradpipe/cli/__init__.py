@@ -5,7 +5,7 @@ here. ``batch`` runs a stage over the inputs, ``report`` writes every diagnostic
 decides the exit status, ``output`` writes results atomically, ``signals`` ends quietly.
 """
 
-from gradpipe.cli import check, render, schema, stages
+from gradpipe.cli import check, render, schema, stages, sweep
 from gradpipe.cli.app import main
 
 for _command in (
@@ -15,6 +15,7 @@ for _command in (
     check.check_command,
     stages.validate_command,
     schema.schema_command,
+    sweep.sweep_command,
 ):
     main.add_command(_command)
 

@@ -59,6 +59,21 @@ class Outcome:
 
     data: bytes | None
     error: str | None
+    warning: str | None = None
+
+
+class Warned(bytes):
+    """A stage's output with a warning for standard error (a sweep's failed points)."""
+
+    warning: str
+
+    def __new__(cls, data: bytes, warning: str) -> Warned:
+        out = super().__new__(cls, data)
+        out.warning = warning
+        return out
+
+    def __reduce__(self) -> tuple[type[Warned], tuple[bytes, str]]:
+        return (Warned, (bytes(self), self.warning))
 
 
 def expand_inputs(arguments: Sequence[str]) -> list[Input]:
@@ -147,6 +162,9 @@ def process_input(stage: Stage, item: Input) -> Outcome:
         raw = item.raw if item.raw is not None else read_input(item.path)
         with paused_gc():  # graphs hold no cycles: a collection would only rescan their nodes
             data = stage(raw, item.path)
+        if isinstance(data, Warned):
+            warning = _located(GradpipeError(data.warning), item.path).format()
+            return Outcome(bytes(data), None, warning.replace(": error: ", ": warning: ", 1))
         return Outcome(data, None)
     except StageFailure as failure:
         return Outcome(failure.report, _located(failure, item.path).format())
@@ -275,6 +293,8 @@ def run_batch(
                     raise  # the reader has gone: not this input's failure
                 except OSError as error:
                     reporter.report(f"cannot write: {describe_os_error(error)}", destination)
+            if outcome.warning is not None:
+                reporter.warn(outcome.warning)
             if outcome.error is not None:
                 reporter.report(outcome.error)
             reporter.advance()

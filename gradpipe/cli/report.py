@@ -47,6 +47,10 @@ class Reporter:
         text = format_error(message, path)
         click.echo(text if self.bar is None else _CLEAR_LINE + text, err=True)
 
+    def warn(self, text: str) -> None:
+        """A formatted warning line (``PATH: warning: MESSAGE``); the status stays 0."""
+        click.echo(text if self.bar is None else _CLEAR_LINE + text, err=True)
+
     def advance(self) -> None:
         """One more input done."""
         if self.bar is not None:
