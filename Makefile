@@ -28,7 +28,7 @@ help:
 	@echo "make lint         ruff check, ruff format --check, mypy and the import rules"
 	@echo "make diagrams     render the examples that changed to build/diagrams/<name>.svg"
 	@echo "make views        render the examples' interactive HTML views to build/views/<name>.html"
-	@echo "make docs         regenerate docs/neuron.svg, the README's picture"
+	@echo "make docs         regenerate docs/*.svg, the README's pictures"
 	@echo "make schemas      regenerate schemas/*.schema.json from the models"
 	@echo "make bench        run the benchmarks (bench-quick: a short run)"
 	@echo "make clean        remove build/, .venv and the tools' caches"
@@ -75,11 +75,19 @@ build/views/%.html: examples/%.yaml $(SOURCES) $(VIEW_ASSETS) | $(STAMP)
 	@mkdir -p $(@D)
 	$(BIN)/gradpipe render -f html $< -o $@
 
-docs: docs/neuron.svg
+docs: docs/neuron.svg docs/sweep_parabola.svg docs/sweep_neuron.svg
 
 docs/neuron.svg: examples/neuron.yaml $(SOURCES) | $(STAMP)
 	@mkdir -p $(@D)
 	$(BIN)/gradpipe forward $< | $(BIN)/gradpipe backward | $(BIN)/gradpipe render -f svg -o $@
+
+# The README's sweeps: the notes' parabola with its slope, and a neuron's two-leaf heatmap.
+docs/sweep_parabola.svg: examples/parabola.yaml $(SOURCES) | $(STAMP)
+	$(BIN)/gradpipe sweep $< --vary x=-5:5:0.25 -o $@
+
+docs/sweep_neuron.svg: examples/neuron.yaml $(SOURCES) | $(STAMP)
+	$(BIN)/gradpipe sweep $< --vary x1=-2:2/81 --vary w1=-2:2/81 \
+	    --set b=0.5 --set x1=1 --set w1=-0.5 -o $@
 
 # Through a temporary file, so a failed run leaves the committed schema untouched.
 schemas: $(STAMP)

@@ -75,10 +75,9 @@ class Replay:
     def focus(self, moving: Iterable[str]) -> None:
         """Let ``moving`` be the leaves that change: only the nodes they reach are recomputed.
 
-        The other leaves go back to their values in the graph.
+        Every node goes back to its value in the graph.
         """
-        for k in self.moving:
-            self.values[k] = self.base[k]
+        self.values[:] = self.base  # the nodes the previous leaves moved, too
         self.moving = [self.position[name] for name in moving if name in self.position]
         depends = [False] * len(self.order)
         for k in self.moving:

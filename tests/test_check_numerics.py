@@ -117,6 +117,14 @@ def test_uncertain_is_no_mismatch_and_says_how_uncertain() -> None:
         assert "numeric error ±" in check.verdict.explain()
 
 
+def test_each_leaf_is_checked_at_the_others_values() -> None:
+    # Checking w1 first must leave no trace of its perturbed points in x2's check.
+    graph = load_document((EXAMPLES / "neuron.yaml").read_bytes(), "neuron.yaml")
+    checks = {c.leaf: c for c in check_graph(graph, Tolerances())}
+    for leaf in ("x2", "b"):
+        assert checks[leaf].numeric == pytest.approx(0.5, rel=1e-8)
+
+
 def test_the_step_is_relative_to_x() -> None:
     # With eps 0.5 at x = 3 the first step is 1.5: x**2 is quadratic, exact at any step.
     check = checked("values:\n  x: 3\nnodes:\n  y: x**2\n", eps=0.5)["x"]

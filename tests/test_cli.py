@@ -323,22 +323,54 @@ def test_check_prints_a_table_and_passes(neuron: Path) -> None:
     assert lines[7] == "  all 5 gradients match"
 
 
-def test_check_fails_where_the_derivative_has_a_kink(tmp_path: Path) -> None:
-    # relu'(0) is 0 by convention, the central difference says 0.5.
+def test_check_says_a_kink_is_not_differentiable_and_passes(tmp_path: Path) -> None:
+    # relu'(0) is 0 by convention; the slopes are 0 on the left and 1 on the right.
     path = write(tmp_path, "relu.yaml", RELU_AT_ZERO)
+    result = invoke("check", str(path))
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    row = result.stdout.splitlines()[2]
+    assert row.split()[:5] == ["x", "0", "0", "-", "-"]
+    assert row.endswith(
+        "not differentiable here (node 'y' (relu) at its kink; slopes 0 left, 1 right)"
+    )
+    assert result.stdout.splitlines()[-1] == (
+        "  0 of 1 gradients match, no mismatch; 1 not differentiable here"
+    )
+
+
+@pytest.fixture
+def wrong_backprop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Backprop that gives every leaf 1.5 times its gradient: a broken engine."""
+    from gradpipe.engine import Value, topological_order
+
+    right = Value.backward
+
+    def backward(self: Value) -> None:
+        right(self)
+        for v in topological_order((self,)):
+            if not v._prev and v.grad:
+                v.grad *= 1.5
+
+    monkeypatch.setattr(Value, "backward", backward)
+
+
+@pytest.mark.usefixtures("wrong_backprop")
+def test_check_fails_on_a_wrong_gradient(tmp_path: Path) -> None:
+    path = write(tmp_path, "square.yaml", SQUARE)  # dy/dx = 6 at 3; the broken engine says 9
     result = invoke("check", str(path))
     assert result.exit_code == 1
     assert result.stderr == f"{path}: error: gradient check failed for 1 of 1 leaves: x\n"
-    row = result.stdout.splitlines()[2].split()
-    assert row == ["x", "0", "0", "0.5", "5.00e-01", "MISMATCH"]
+    assert result.stdout.splitlines()[2].split() == ["x", "3", "9", "6", "3.00e+00", "MISMATCH"]
     assert result.stdout.splitlines()[-1] == "  1 of 1 gradients differ"
 
 
+@pytest.mark.usefixtures("wrong_backprop")
 def test_check_tolerances_decide(tmp_path: Path) -> None:
-    path = write(tmp_path, "relu.yaml", RELU_AT_ZERO)
-    assert invoke("check", str(path), "--atol", "0.5").exit_code == 0
-    assert invoke("check", str(path), "--atol", "0.4", "--rtol", "0.2").exit_code == 0
-    assert invoke("check", str(path), "--atol", "0.4", "--rtol", "0.1").exit_code == 1
+    path = write(tmp_path, "square.yaml", SQUARE)
+    assert invoke("check", str(path), "--atol", "3.1").exit_code == 0
+    assert invoke("check", str(path), "--atol", "2", "--rtol", "0.2").exit_code == 0
+    assert invoke("check", str(path), "--atol", "2", "--rtol", "0.1").exit_code == 1
 
 
 def test_check_eps_is_the_step(tmp_path: Path) -> None:
@@ -348,14 +380,22 @@ def test_check_eps_is_the_step(tmp_path: Path) -> None:
     assert table.splitlines()[2].split()[:4] == ["x", "3", "6", "6"]
 
 
-def test_check_reports_a_step_that_leaves_the_domain(tmp_path: Path) -> None:
+def test_check_steps_clear_of_a_domain_edge(tmp_path: Path) -> None:
+    # log at 1e-7: x - 1e-6 < 0, so the steps shrink until they stay in the domain.
     path = write(tmp_path, "log.yaml", "values:\n  x: 1e-7\nnodes:\n  y: log(x)\n")
     result = invoke("check", str(path))
-    assert result.exit_code == 1
+    assert result.exit_code == 0
     row = result.stdout.splitlines()[2]
-    assert row.split()[:5] == ["x", "1e-07", "10000000", "-", "-"]
-    assert "MISMATCH (" in row
-    assert result.stderr == f"{path}: error: gradient check failed for 1 of 1 leaves: x\n"
+    assert row.split()[:3] == ["x", "1e-07", "10000000"]
+    assert row.endswith("ok")
+    assert result.stderr == ""
+
+
+def test_check_says_when_a_difference_is_one_sided(tmp_path: Path) -> None:
+    path = write(tmp_path, "pow.yaml", "values:\n  x: 1\nnodes:\n  y: (x - 1) ** 2.5 * 4\n")
+    result = invoke("check", str(path))
+    assert result.exit_code == 0
+    assert "ok (one-sided, forward: negative base" in result.stdout.splitlines()[2]
 
 
 def test_check_uses_set(tmp_path: Path) -> None:

@@ -92,7 +92,7 @@ def test_replay_recomputes_only_what_the_moving_leaves_reach() -> None:
     assert [replay.names[k] for k in replay.steps] == ["a", "f"]
     assert replay.evaluate({"x": 3.0}) == 6.0 + graph.node("b").data
     replay.focus(["y"])
-    assert replay.values[replay.position["x"]] == 1.0  # back to the graph's value
+    assert replay.values == replay.base  # every node back to the graph's value, a too
     assert {replay.names[k] for k in replay.steps} == {"a", "b", "f"}
 
 

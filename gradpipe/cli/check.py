@@ -1,4 +1,4 @@
-"""``gradpipe check``: each leaf's backprop gradient against a central difference, as a table."""
+"""``gradpipe check``: each leaf's backprop gradient against a numeric derivative, as a table."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def check(
     default=1e-6,
     show_default=True,
     metavar="H",
-    help="Step of the central difference (f(x+H) - f(x-H)) / 2H.",
+    help="Relative step: differences start at h = H·max(|x|, 1), then halve or double.",
 )
 @click.option(
     "--rtol",
@@ -72,12 +72,15 @@ def check_command(
     atol: float,
     jobs: int,
 ) -> None:
-    """Compare backprop with central differences.
+    """Compare backprop with numeric derivatives.
 
-    Checks each leaf's backprop gradient against (f(x+H) - f(x-H)) / 2H.
+    Checks each leaf's backprop gradient against central differences (one-sided
+    next to a domain edge), with steps that never cross a kink or a pole and an
+    estimate of their own error.
 
     As torch.autograd.gradcheck: a gradient passes when
-    |analytic - numeric| <= atol + rtol * |numeric|. Prints a table per input;
+    |analytic - numeric| <= atol + rtol * |numeric|. A point that is not
+    differentiable is said to be so, not failed. Prints a table per input;
     exits 1 when any gradient differs.
 
     \b
