@@ -91,7 +91,8 @@ class Sweep:
     rows: list[list[float | None]] = field(default_factory=list)
     failures: int = 0
     first_failure: str = ""
-    # The spec's own point: each moving leaf's value, the output and its gradients there.
+    # The spec's own point: each moving leaf's value, the output and its gradients there
+    # (empty where the spec's point is not known: the JSON's "point" is then null).
     current: list[float | None] = field(default_factory=list)
 
     @property
@@ -207,7 +208,7 @@ def to_json(sweep: Sweep) -> bytes:
             for a in sweep.axes
         ],
         "columns": sweep.columns,
-        "point": sweep.current,
+        "point": sweep.current or None,
         "failed": sweep.failures,
         "rows": sweep.rows,
     }

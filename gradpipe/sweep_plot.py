@@ -86,7 +86,7 @@ def _curves(figure: Any, sweep: Sweep) -> None:
             linewidth=1.8 if i == 0 else 1.2,
             label=f"d{out}/d{g}",
         )
-    x0, y0, slope = sweep.current[0], sweep.current[1], sweep.current[2]
+    x0, y0, slope = (sweep.current + [None] * 3)[:3]
     if x0 is not None and y0 is not None:
         finite = [y for y in ys if math.isfinite(y)]
         low, high = (min(finite), max(finite)) if finite else (y0, y0)
@@ -139,7 +139,7 @@ def _heatmap(figure: Any, sweep: Sweep) -> None:
     if len(xs) > 1 and len(ys) > 1 and finite.size and finite.min() < finite.max():
         lines = axes.contour(xs, ys, grid, levels=8, colors="white", linewidths=0.7)
         axes.clabel(lines, fontsize=7, fmt="%.3g")
-    x0, y0 = sweep.current[0], sweep.current[1]
+    x0, y0 = (sweep.current + [None] * 2)[:2]
     if x0 is not None and y0 is not None:
         axes.plot(
             [x0],

@@ -112,6 +112,10 @@ def test_the_spec_point_may_fail_where_the_sweep_does_not(tmp_path: Path) -> Non
     result = invoke("sweep", str(path), "--vary", "x=1:2/2")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[1] == "1.0,0.0,1.0"
+    table = json.loads(invoke("sweep", str(path), "--vary", "x=1:2/2", "-f", "json").stdout)
+    assert table["point"] is None
+    out = tmp_path / "log.svg"
+    assert invoke("sweep", str(path), "--vary", "x=1:2/2", "-o", str(out)).exit_code == 0
 
 
 def test_an_unknown_leaf_is_bad_input_with_a_hint(tmp_path: Path) -> None:

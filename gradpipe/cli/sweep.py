@@ -40,10 +40,12 @@ def sweep(
     strict: bool,
 ) -> bytes:
     """One input's sweep in ``fmt``; its gaps as a warning, an error when every point failed."""
-    graph = _load(raw, path, overrides, axes)
+    graph, at_spec_point = _load(raw, path, overrides, axes)
     if output is not None:
         known_node(graph, output, "--output")
     result = run_sweep(graph, axes, wrt, output)
+    if not at_spec_point:
+        result.current = []  # the spec's own point cannot be computed: nothing to mark
     if result.failures == len(result.rows):
         raise GradpipeError(f"every point failed: {result.failure_summary()}")
     if result.failures and strict:
@@ -52,19 +54,21 @@ def sweep(
     return Warned(data, result.failure_summary()) if result.failures else data
 
 
-def _load(raw: bytes, path: str, overrides: Mapping[str, float], axes: Sequence[Axis]) -> Any:
+def _load(
+    raw: bytes, path: str, overrides: Mapping[str, float], axes: Sequence[Axis]
+) -> tuple[Any, bool]:
     """The graph at the spec's point; where its math fails there, at the sweep's middle point.
 
     A sweep of log(x) from 1 to 2 works for a spec that says x: 0. The graph is only
     built once; its values at the chosen point are where the replay starts from.
     """
     try:
-        return load_document(raw, path, overrides)
+        return load_document(raw, path, overrides), True
     except MathError as error:
         for middle in (True, False):
             moved = {**overrides, **{a.name: _pick(a, middle) for a in axes}}
             try:
-                return load_document(raw, path, moved)
+                return load_document(raw, path, moved), False
             except GradpipeError:
                 continue
         raise error from None
