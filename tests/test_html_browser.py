@@ -329,3 +329,48 @@ def test_the_notebook_view_runs_in_its_sandboxed_iframe(browser: Any, tmp_path: 
     frame.locator("#gp-next").click()
     assert "Step 1 of 2" in frame.locator("#gp-panel").inner_text()
     assert errors == []
+
+
+def test_a_graph_with_no_backprop_step_opens_cleanly(browser: Any, tmp_path: Path) -> None:
+    graph = load_document(b"values: {x: 1.0}\nnodes:\n  y: 2*3\n", "c.yaml")
+    view = open_view(browser, tmp_path, "constant", render_html(graph))
+    assert view.page.evaluate("gradpipe.steps") == 0
+    view.page.keyboard.press("ArrowRight")
+    assert view.step() == 0
+    assert "No backprop steps" in view.page.inner_text("#gp-panel")
+    assert view.errors == []
+
+
+def test_tap_shows_the_tooltip_on_a_touch_screen(browser: Any, tmp_path: Path) -> None:
+    path = EXAMPLES / "neuron.yaml"
+    out = tmp_path / "neuron.html"
+    out.write_bytes(render_html(load_document(path.read_bytes(), str(path))))
+    context = browser.new_context(has_touch=True, viewport={"width": 900, "height": 600})
+    page = context.new_page()
+    page.set_default_timeout(5000)
+    page.goto(out.as_uri())
+    page.wait_for_function("window.gradpipe !== undefined")
+    page.evaluate("gradpipe.centerOn(8)")
+    page.locator('g.node[data-i="8"][data-k="v"]').tap()
+    assert page.locator("#gp-tip").is_visible()
+    assert "x1*w1 + x2*w2 + b" in page.inner_text("#gp-tip")
+    assert page.evaluate("document.body.dataset.selected") == "n"
+    context.close()
+
+
+def test_marks_colour_nodes_and_add_their_note(browser: Any, tmp_path: Path) -> None:
+    from gradpipe.render.html import NodeMark
+
+    path = EXAMPLES / "neuron.yaml"
+    graph = load_document(path.read_bytes(), str(path))
+    marks = {"w1": NodeMark("mismatch", "#e74c3c", "relative error 0.3 <b>")}
+    view = open_view(browser, tmp_path, "marked", render_html(graph, marks=marks))
+    assert view.ids_with("gp-marked") == {"w1"}
+    stroke = view.page.evaluate(
+        "getComputedStyle(document.querySelector('g.gp-marked polygon')).stroke"
+    )
+    assert stroke == "rgb(231, 76, 60)"
+    view.node("w1").hover()
+    assert "mismatch" in view.page.inner_text("#gp-tip")
+    assert "relative error 0.3 <b>" in view.page.inner_text("#gp-tip")
+    assert view.errors == []

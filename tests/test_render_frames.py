@@ -148,3 +148,13 @@ def test_png_frames_have_one_size(tmp_path: Path) -> None:
     assert len(sizes) == 1
     write_frames(str(tmp_path), frames)
     assert len(list(tmp_path.glob("step-*.png"))) == 6
+
+
+@pytest.mark.skipif(shutil.which("rsvg-convert") is None, reason="no rsvg-convert (librsvg2-bin)")
+def test_pdf_frames_are_deterministic() -> None:
+    path = EXAMPLES / "reuse.yaml"
+    first = render_frames(load_document(path.read_bytes(), str(path)), "pdf")
+    again = render_frames(load_document(path.read_bytes(), str(path)), "pdf")
+    assert [f.name for f in first] == ["step-000.pdf", "step-001.pdf"]
+    assert all(f.data.startswith(b"%PDF-") for f in first)
+    assert first == again

@@ -315,3 +315,11 @@ def test_value_show_is_the_interactive_view_and_changes_no_gradient() -> None:
     diagram = out.render_graph()
     assert hasattr(diagram, "_repr_image_svg_xml") and not hasattr(diagram, "_repr_html_")
     assert not hasattr(out, "_repr_html_")
+
+
+def test_the_graph_name_is_escaped_in_the_page_title() -> None:
+    graph = example("neuron")
+    graph.name = "</title><script>x()</script>"
+    text = render_html(graph).decode()
+    assert "<title>&lt;/title&gt;&lt;script&gt;x()&lt;/script&gt;: gradpipe</title>" in text
+    assert text.count("<script") == 2

@@ -22,6 +22,19 @@
   for (i = 0; i < N; i++) { groups.push([]); gradTexts.push([]); users.push([]); }
   svg.querySelectorAll("g.node[data-i]").forEach(function (g) { groups[+g.dataset.i].push(g); });
   svg.querySelectorAll("text.gp-grad").forEach(function (t) { gradTexts[+t.dataset.i].push(t); });
+  // The grad texts live in a layer of their own on top of the picture, drawn with the
+  // same transform: changing one then lays out that small layer, not the whole graph.
+  // The grad texts live in a layer of their own on top of the picture, drawn with the
+  // same transform: changing one lays out that layer of texts, not the whole graph.
+  var graphGroup = svg.querySelector("g.graph");
+  var overlay = document.createElementNS(svg.namespaceURI, "svg");
+  ["width", "height", "viewBox"].forEach(function (a) { if (svg.hasAttribute(a)) overlay.setAttribute(a, svg.getAttribute(a)); });
+  overlay.setAttribute("class", "gp-overlay");
+  var layer = document.createElementNS(svg.namespaceURI, "g");
+  if (graphGroup && graphGroup.hasAttribute("transform")) layer.setAttribute("transform", graphGroup.getAttribute("transform"));
+  overlay.appendChild(layer);
+  gradTexts.forEach(function (texts) { texts.forEach(function (t) { layer.appendChild(t); }); });
+  canvas.appendChild(overlay);
   var edges = [], edgesInto = [];
   for (i = 0; i < N; i++) edgesInto.push([]);
   svg.querySelectorAll("g.edge[data-h]").forEach(function (e) {
@@ -86,6 +99,7 @@
       if (state.partial[j] !== shownPartial[j]) {
         shownPartial[j] = state.partial[j];
         groups[j].forEach(function (g) { g.classList.toggle("gp-partial", state.partial[j]); });
+        gradTexts[j].forEach(function (t) { t.classList.toggle("gp-partial", state.partial[j]); });
       }
     }
     marked.forEach(function (el) { el.classList.remove("gp-current", "gp-recv", "gp-flow"); });
@@ -217,19 +231,23 @@
     lit.forEach(function (el) { el.classList.remove("gp-hl", "gp-selected"); });
     lit = [];
     selected = j;
-    if (j < 0) { svg.classList.remove("gp-focus"); document.body.dataset.selected = ""; return; }
+    if (j < 0) {
+      svg.classList.remove("gp-focus"); overlay.classList.remove("gp-focus");
+      document.body.dataset.selected = ""; return;
+    }
     var up = walk(j, function (v) { return nodes[v].args; });
     var down = walk(j, function (v) { return users[v]; });
     var on = function (v) { return up[v] || down[v]; };
     for (var v = 0; v < N; v++) {
       if (!on(v)) continue;
       groups[v].forEach(function (g) { g.classList.add("gp-hl"); lit.push(g); });
+      gradTexts[v].forEach(function (t) { t.classList.add("gp-hl"); lit.push(t); });
     }
     edges.forEach(function (e) {
       if ((up[e.t] && up[e.h]) || (down[e.t] && down[e.h])) { e.el.classList.add("gp-hl"); lit.push(e.el); }
     });
     groups[j].forEach(function (g) { g.classList.add("gp-selected"); });
-    svg.classList.add("gp-focus");
+    svg.classList.add("gp-focus"); overlay.classList.add("gp-focus");
     document.body.dataset.selected = nodes[j].id;
   }
 
@@ -272,8 +290,8 @@
     y = Math.max(8, (h - height * scale) / 2);
     apply();
     // A big graph fitted whole is unreadable: start where its text reads, at the output.
-    if (!whole && scale < 0.3 && N > 200) {
-      scale = 0.6;
+    if (!whole && scale < 0.45) {
+      scale = N > 200 ? 0.6 : 0.8;
       canvas.style.transform = "translate(" + x + "px," + y + "px) scale(" + scale + ")";
       centerOn(data.output);
       x = Math.min(x + view.clientWidth * 0.3, 8 + view.clientWidth * 0.5);
@@ -300,24 +318,31 @@
     return boxes[j];
   }
 
+  // The view's size, read once and on resize: reading it after a change would make the
+  // browser lay the whole picture out again.
+  var viewW = view.clientWidth, viewH = view.clientHeight, viewRect = view.getBoundingClientRect();
+  window.addEventListener("resize", function () {
+    viewW = view.clientWidth; viewH = view.clientHeight; viewRect = view.getBoundingClientRect();
+  });
+
   function centerOn(j) {
     var b = box(j);
     if (!b) return;
-    x = view.clientWidth / 2 - (b.x + b.w / 2) * scale;
-    y = view.clientHeight / 2 - (b.y + b.h / 2) * scale;
+    x = viewW / 2 - (b.x + b.w / 2) * scale;
+    y = viewH / 2 - (b.y + b.h / 2) * scale;
     canvas.style.transform = "translate(" + x + "px," + y + "px) scale(" + scale + ")";
   }
 
   function ensureVisible(j) {
     var b = box(j);
     if (!b) return;
-    var left = x + b.x * scale, top = y + b.y * scale, w = view.clientWidth, h = view.clientHeight;
+    var left = x + b.x * scale, top = y + b.y * scale, w = viewW, h = viewH;
     if (left + b.w * scale < 20 || left > w - 20 || top + b.h * scale < 20 || top > h - 20) centerOn(j);
   }
 
   view.addEventListener("wheel", function (e) {
     e.preventDefault();
-    var v = view.getBoundingClientRect();
+    var v = viewRect;
     zoomAt(Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015)), e.clientX - v.left, e.clientY - v.top);
   }, { passive: false });
 
@@ -331,7 +356,7 @@
     if (!pointers.has(e.pointerId)) return;
     pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
     if (pointers.size === 2 && pinch) {
-      var d = distance(), v = view.getBoundingClientRect(), c = middle();
+      var d = distance(), v = viewRect, c = middle();
       zoomAt(d / pinch, c.x - v.left, c.y - v.top);
       pinch = d; dragging = true;
       return;
@@ -398,7 +423,7 @@
       centerOn(j);
       select(j);
       found.textContent = (matchAt + 1) + " of " + matches.length;
-      var b = box(j), v = view.getBoundingClientRect();
+      var b = box(j), v = viewRect;
       if (b) showTip(j, v.left + x + (b.x + b.w) * scale, v.top + y + (b.y + b.h) * scale);
     } else if (e.key === "Escape") {
       search.value = ""; runSearch(); search.blur(); hideTip();
@@ -437,8 +462,8 @@
       case "Home": stop(); setStep(0); break;
       case "End": stop(); setStep(S); break;
       case " ": play(); break;
-      case "+": case "=": zoomAt(1.25, view.clientWidth / 2, view.clientHeight / 2); break;
-      case "-": case "_": zoomAt(0.8, view.clientWidth / 2, view.clientHeight / 2); break;
+      case "+": case "=": zoomAt(1.25, viewW / 2, viewH / 2); break;
+      case "-": case "_": zoomAt(0.8, viewW / 2, viewH / 2); break;
       case "0": fit(true); break;
       case "/": search.focus(); break;
       case "Escape": select(-1); hideTip(); break;

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -270,7 +271,8 @@ def _rule(rules: tuple[str, ...], position: int, names: list[str], out: str, op:
 
 
 def _paren(name: str) -> str:
-    return name if name.replace("_", "").isalnum() else f"({name})"
+    """A name or number as it reads inside a rule: ``w1``, ``2.0``, ``(x1*w1)``."""
+    return name if re.fullmatch(r"[\w.]+", name) else f"({name})"
 
 
 def _asset(name: str) -> str:
