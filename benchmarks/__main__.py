@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from time import perf_counter
 
-from benchmarks import batch, command_line, engine, loading, pictures, startup, sweeps
+from benchmarks import batch, command_line, engine, loading, makefile, pictures, startup, sweeps
 from benchmarks.measure import BUILD, Config, Row, not_available, seconds
 
 FIGURES: dict[str, Callable[[Config], list[Row]]] = {
@@ -23,6 +23,7 @@ FIGURES: dict[str, Callable[[Config], list[Row]]] = {
     "pictures": pictures.rows,
     "batch": batch.rows,
     "sweep": sweeps.rows,
+    "make": makefile.rows,
 }
 
 

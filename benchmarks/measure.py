@@ -132,6 +132,8 @@ def environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONPATH"] = str(ROOT)
     env.pop("PYTHONTRACEMALLOC", None)
+    # As installed, Python caches bytecode: without it every run would compile gradpipe anew.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import compress, count, repeat
+from operator import contains, itemgetter, not_
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gradpipe.documents.formula import parse_formula
 from gradpipe.documents.graph import paused_gc
+from gradpipe.documents.json_codec import read_object
 from gradpipe.documents.locating import KEY, WHOLE, Loc, Where, located_error
 from gradpipe.documents.names import FUNCTION_NAMES, did_you_mean
 from gradpipe.documents.numbers import number_text
 from gradpipe.documents.parsing import parse_data
 from gradpipe.documents.refusals import validate_with_models
-from gradpipe.documents.structure import conforms
+from gradpipe.documents.structure import conforms, key_count
 from gradpipe.engine.ops import CONST, LEAF, OP_ARITY
 from gradpipe.errors import FormulaError, GradpipeError
 
@@ -85,18 +88,45 @@ class Plan:
 def read_plan(raw: bytes, path: str) -> Plan:
     """Validate a spec or graph document without computing it; raises located errors."""
     with paused_gc():
-        data = parse_data(raw, path)  # a mapping, or a located error
-        # A graph document lists its nodes; a spec maps names to them (and may have values).
-        graph = isinstance(data.get("nodes"), list) and "values" not in data
-        kind = "graph" if graph else "spec"
-        # The lean check passes valid input as it is: pydantic would only copy it.
-        validated = data if conforms(data, kind) else validate_with_models(data, kind, path, raw)
-        del data  # a validated copy replaces it: half the memory of a big graph
+        validated, kind = _read_fast(raw) or _read(raw, path)
         default_name = "stdin" if path == "<stdin>" else PurePath(path).stem
         plan = Plan(path, raw, kind, validated.get("name", default_name))
         roots = (_plan_spec if kind == "spec" else _plan_graph)(plan, validated)
         plan.order = _topological_order(plan, roots)
         return plan
+
+
+def _kind(data: dict[str, Any]) -> str:
+    """A graph document lists its nodes; a spec maps names to them (and may have values)."""
+    return "graph" if isinstance(data.get("nodes"), list) and "values" not in data else "spec"
+
+
+def _read(raw: bytes, path: str) -> tuple[dict[str, Any], str]:
+    """The document's data, validated, and its kind; or the located error of its first problem."""
+    data = parse_data(raw, path)  # a mapping, or a located error
+    kind = _kind(data)
+    # The lean check passes valid input as it is: pydantic would only copy it.
+    return (data if conforms(data, kind) else validate_with_models(data, kind, path, raw)), kind
+
+
+def _read_fast(raw: bytes) -> tuple[dict[str, Any], str] | None:
+    """What ``_read`` gives, through orjson, where that is provably the same; else None.
+
+    orjson's data is used only when it passes the lean check (so every error, and every
+    document pydantic would have to judge, goes the standard library's way) and when its
+    mappings hold as many keys as the file has ``:`` outside strings: a conforming
+    document's keys are names and field names, which hold no ``:``, and a repeated key,
+    which orjson merges, would leave a ``:`` over. A ``:`` inside a label or formula also
+    sends the file the standard library's way: slower, never wrong.
+    """
+    fast = read_object(raw)
+    if fast is None:
+        return None
+    data, colons = fast
+    kind = _kind(data)
+    if conforms(data, kind) and key_count(data, kind) == colons:
+        return data, kind
+    return None
 
 
 def _plan_spec(plan: Plan, spec: Mapping[str, Any]) -> list[int]:
@@ -126,32 +156,75 @@ def _plan_spec(plan: Plan, spec: Mapping[str, Any]) -> list[int]:
     for k, entry in enumerate(values.values()):
         if type(entry) is dict and "label" in entry:
             labels[k] = entry["label"]
-    ops, args = plan.ops, plan.args
-    lookup = index.__getitem__
-    for k, (name, entry) in enumerate(nodes.items(), count):
-        kind = type(entry)
-        if kind is dict:
-            if "label" in entry:
-                labels[k] = entry["label"]
-            op = entry.get("op")
-            if op is None:
-                _plan_formula(plan, index, name, k, entry["expr"], ("nodes", name, "expr"))
-                continue
-            arguments = entry["args"]
-            arity = OP_ARITY[op]
-            wrong_count = not arguments if arity is None else len(arguments) != arity
-            if wrong_count:
-                _check_arity(plan, op, len(arguments), Where(("nodes", name, "args"), WHOLE))
-            ops[k] = op
-            try:
-                args[k] = tuple(map(lookup, arguments))
-            except KeyError:  # a number, or an unknown name
-                args[k] = _op_arguments(plan, index, name, arguments)
-        elif kind is str:
-            _plan_formula(plan, index, name, k, entry, ("nodes", name))
-        else:  # a number: a named constant
-            plan.values[k] = entry
+    entries = list(nodes.values())
+    node_names = names[count:]
+    for i in _plan_op_objects(plan, index, entries, count):
+        _plan_node(plan, index, node_names[i], count + i, entries[i])
     return _roots(plan, spec.get("output"), index, len(names))
+
+
+def _plan_op_objects(
+    plan: Plan, index: Mapping[str, int], entries: list[Any], first: int
+) -> Sequence[int]:
+    """Plan the op objects whose names all resolve, a column at a time; returns the others.
+
+    The nodes returned (positions in ``entries``, in order) are planned one by one by
+    ``_plan_node``: formulas, numbers, literal or unknown arguments, wrong counts. Nodes
+    planned here can have no error, so errors are raised in the order of the file.
+    """
+    everything = range(len(entries))
+    if not entries or {type(e) for e in entries} != {dict}:
+        return everything
+    if any(map(contains, entries, repeat("expr"))):
+        return everything
+    try:
+        ops = list(map(itemgetter("op"), entries))
+        arguments = list(map(itemgetter("args"), entries))
+    except KeyError:
+        return everything
+    resolved: list[Any] = list(map(tuple, map(map, repeat(index.get), arguments)))
+    others = set(compress(count(), map(contains, resolved, repeat(None))))
+    lengths = list(map(len, arguments))
+    for op, length in set(zip(ops, lengths, strict=False)):
+        arity = OP_ARITY[op]
+        if length == 0 if arity is None else length != arity:
+            others.update(
+                i for i, pair in enumerate(zip(ops, lengths, strict=False)) if pair == (op, length)
+            )
+    plan.ops[first:] = ops
+    plan.args[first:] = resolved
+    for i in compress(count(), map(contains, entries, repeat("label"))):
+        plan.labels[first + i] = entries[i]["label"]
+    for i in others:  # as _plan_node finds them
+        plan.ops[first + i] = CONST
+        plan.args[first + i] = ()
+    return sorted(others)
+
+
+def _plan_node(plan: Plan, index: Mapping[str, int], name: str, k: int, entry: Any) -> None:
+    """Plan node ``k`` of a spec, ``name: entry``: a formula, an op or expr object, a number."""
+    kind = type(entry)
+    if kind is dict:
+        if "label" in entry:
+            plan.labels[k] = entry["label"]
+        op = entry.get("op")
+        if op is None:
+            _plan_formula(plan, index, name, k, entry["expr"], ("nodes", name, "expr"))
+            return
+        arguments = entry["args"]
+        arity = OP_ARITY[op]
+        wrong_count = not arguments if arity is None else len(arguments) != arity
+        if wrong_count:
+            _check_arity(plan, op, len(arguments), Where(("nodes", name, "args"), WHOLE))
+        plan.ops[k] = op
+        try:
+            plan.args[k] = tuple(map(index.__getitem__, arguments))
+        except KeyError:  # a number, or an unknown name
+            plan.args[k] = _op_arguments(plan, index, name, arguments)
+    elif kind is str:
+        _plan_formula(plan, index, name, k, entry, ("nodes", name))
+    else:  # a number: a named constant
+        plan.values[k] = entry
 
 
 def _roots(plan: Plan, output: Any, index: Mapping[str, int], count: int) -> list[int]:
@@ -294,24 +367,66 @@ def _shorten(text: str, start: int, end: int) -> str:
 def _plan_graph(plan: Plan, graph: Mapping[str, Any]) -> list[int]:
     """Add every node of a graph document to the plan; returns the roots of the order."""
     nodes: list[dict[str, Any]] = graph["nodes"]
-    ids: list[str] = [node["id"] for node in nodes]
-    index = {node_id: i for i, node_id in enumerate(ids)}
+    ids: list[str] = list(map(itemgetter("id"), nodes))
+    index = dict(zip(ids, range(len(ids)), strict=False))
     if len(index) < len(ids):
         seen: set[str] = set()
         for i, node_id in enumerate(ids):
             if node_id in seen:
                 raise plan.error(f"duplicate id '{node_id}'", Where(("nodes", i, "id"), WHOLE))
             seen.add(node_id)
-    for i, node_id in enumerate(ids):
+    for i, node_id in enumerate(ids if not FUNCTION_NAMES.isdisjoint(index) else ()):
         if node_id in FUNCTION_NAMES:
             raise plan.error(
                 f"'{node_id}' is an op's function name and cannot be an id",
                 Where(("nodes", i, "id"), WHOLE),
             )
     plan.ids = list(ids)
-    plan.labels = [node.get("label", node["id"]) for node in nodes]
-    plan.gradients = any(node.get("grad") is not None for node in nodes)
-    ops = plan.ops = [node["op"] for node in nodes]
+    plan.labels = list(map(dict.get, nodes, repeat("label"), ids))
+    grads = list(map(dict.get, nodes, repeat("grad")))
+    plan.gradients = grads.count(None) != len(grads)
+    del grads
+    plan.ops = list(map(itemgetter("op"), nodes))
+    arguments: list[list[str]] = list(map(dict.get, nodes, repeat("args"), repeat(())))
+    numbers: list[Any] = list(map(dict.get, nodes, repeat("value")))
+    resolved: list[Any] = list(map(tuple, map(map, repeat(index.get), arguments)))
+    leaves = list(map(_LEAF_OR_CONST.__contains__, plan.ops))
+    if _graph_nodes_plain(plan.ops, arguments, numbers, resolved, leaves):
+        plan.args = [() if leaf else r for leaf, r in zip(leaves, resolved, strict=True)]
+        plan.values = [x if leaf else 0.0 for leaf, x in zip(leaves, numbers, strict=True)]
+    else:  # one of them is wrong: find the first, as the file orders them
+        _plan_graph_nodes(plan, nodes, index)
+    return _roots(plan, graph.get("output"), index, len(nodes))
+
+
+_LEAF_OR_CONST = frozenset((LEAF, CONST))
+
+
+def _graph_nodes_plain(
+    ops: list[str],
+    arguments: list[list[str]],
+    numbers: list[Any],
+    resolved: list[tuple[int | None, ...]],
+    leaves: list[bool],
+) -> bool:
+    """Whether every node of a graph document is right as it stands, seen column by column."""
+    if any(map(len, compress(arguments, leaves))) or None in compress(numbers, leaves):
+        return False  # a leaf with args, or without a value
+    computed = list(map(not_, leaves))
+    if any(map(contains, compress(resolved, computed), repeat(None))):
+        return False  # an unknown id
+    for op, length in set(
+        zip(compress(ops, computed), map(len, compress(arguments, computed)), strict=False)
+    ):
+        arity = OP_ARITY[op]
+        if length == 0 if arity is None else length != arity:
+            return False
+    return True
+
+
+def _plan_graph_nodes(plan: Plan, nodes: list[dict[str, Any]], index: Mapping[str, int]) -> None:
+    """Plan a graph document's nodes one by one: raises the first node's error."""
+    ids, ops = plan.ids, plan.ops
     args = plan.args = [()] * len(nodes)
     values = plan.values = [0.0] * len(nodes)
     lookup = index.__getitem__
@@ -340,7 +455,6 @@ def _plan_graph(plan: Plan, graph: Mapping[str, Any]) -> list[int]:
                         f"unknown id '{arg}' in node '{ids[i]}'{did_you_mean(arg, index)}",
                         Where(("nodes", i, "args", j), WHOLE),
                     ) from None
-    return _roots(plan, graph.get("output"), index, len(nodes))
 
 
 def _topological_order(plan: Plan, roots: Sequence[int]) -> list[int]:

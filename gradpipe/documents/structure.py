@@ -8,6 +8,11 @@ CLI. Valid input is recognised here without them, so only a refused document (or
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Iterable
+from itertools import chain, compress, repeat
+from operator import contains, itemgetter
 from typing import Any
 
 from gradpipe.documents.graph import DOCUMENT_VERSION
@@ -77,8 +82,30 @@ def _is_number(x: Any) -> bool:
     return kind is int and -_LARGEST_EXACT <= x <= _LARGEST_EXACT
 
 
-def _names_conform(entries: dict[Any, Any]) -> bool:
-    return all(type(name) is str and _NAME_MATCH(name) for name in entries)
+def _names_conform(entries: Iterable[Any]) -> bool:
+    names = list(entries)
+    if names and _types(names) == {str}:  # all at once: one scan of the names' characters
+        joined = "\n".join(names)
+        if (
+            joined.count("\n") == len(names) - 1
+            and _NAME_CHARACTERS(joined)
+            and joined[:1] in _NAME_STARTS
+            and not joined.endswith("\n")
+            and _NAME_BAD_START(joined) is None
+        ):
+            return True
+    return all(type(name) is str and _NAME_MATCH(name) for name in names)
+
+
+def _types(items: Iterable[Any]) -> set[type]:
+    return set(map(type, items))
+
+
+# Names joined by newlines, read at once: only name characters, none starting with a
+# digit, none empty (a newline at either end, or two together).
+_NAME_CHARACTERS = re.compile(r"[A-Za-z0-9_\n]*").fullmatch
+_NAME_BAD_START = re.compile(r"\n[0-9\n]").search
+_NAME_STARTS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 
 
 def _values_conform(values: dict[str, Any]) -> bool:
@@ -120,6 +147,43 @@ def _nodes_conform(nodes: dict[str, Any]) -> bool:
 
 
 def _graph_nodes_conform(nodes: list[Any]) -> bool:
+    return _graph_columns_conform(nodes) or _each_graph_node_conforms(nodes)
+
+
+def _graph_columns_conform(nodes: list[Any]) -> bool:
+    """True when every node of a graph document conforms, checked a column at a time.
+
+    Only a fast way to a True of ``_each_graph_node_conforms``; False says nothing.
+    """
+    if _types(nodes) != {dict} or not all(map(_GRAPH_NODE_FIELDS.issuperset, nodes)):
+        return False
+    ids = list(map(dict.get, nodes, repeat("id")))
+    if _types(ids) != {str} or not _names_conform(ids):
+        return False
+    if not set(map(dict.get, nodes, repeat("op"))) <= _GRAPH_OPS:
+        return False
+    labelled = list(compress(nodes, map(contains, nodes, repeat("label"))))
+    if not _types(map(itemgetter("label"), labelled)) <= {str}:
+        return False
+    # A node without args has the default (); parsed data has lists, never tuples.
+    arguments = list(map(dict.get, nodes, repeat("args"), repeat(())))
+    if not _types(arguments) <= {list, tuple}:
+        return False
+    if not _types(chain.from_iterable(arguments)) <= {str}:
+        return False
+    for key in ("value", "grad"):
+        column = list(map(dict.get, nodes, repeat(key)))
+        kinds = _types(column)
+        if not kinds <= {float, int, type(None)}:
+            return False
+        if float in kinds and not all(map(math.isfinite, [x for x in column if type(x) is float])):
+            return False
+        if int in kinds and not all(map(_is_number, [x for x in column if type(x) is int])):
+            return False
+    return True
+
+
+def _each_graph_node_conforms(nodes: list[Any]) -> bool:
     for node in nodes:
         if type(node) is not dict or not node.keys() <= _GRAPH_NODE_FIELDS:
             return False
@@ -141,3 +205,18 @@ def _graph_nodes_conform(nodes: list[Any]) -> bool:
             if x is not None and not _is_number(x):
                 return False
     return True
+
+
+def key_count(data: dict[str, Any], kind: str) -> int:
+    """How many keys the mappings of ``data``, a document that ``conforms``, hold in all.
+
+    Such a document has mappings only where its structure puts them (the top level, the
+    values and nodes, their objects), so this counts without walking every value.
+    """
+    if kind == "graph":
+        return len(data) + sum(map(len, data["nodes"]))
+    values: dict[str, Any] = data.get("values", {})
+    nodes: dict[str, Any] = data["nodes"]
+    objects = [e for e in values.values() if type(e) is dict]
+    objects += [e for e in nodes.values() if type(e) is dict]
+    return len(data) + len(values) + len(nodes) + sum(map(len, objects))
