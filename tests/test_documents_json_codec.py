@@ -11,6 +11,7 @@ import json
 import math
 import random
 import struct
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,7 +51,7 @@ def stdlib_numbers(numbers: list[float | None]) -> list[str]:
 def awkward_floats(count: int, seed: int) -> list[float]:
     """Floats of every magnitude: random bit patterns, powers of ten, small and tiny ones."""
     rng = random.Random(seed)
-    floats = []
+    floats: list[float] = []
     while len(floats) < count:
         x = struct.unpack("<d", struct.pack("<Q", rng.getrandbits(64)))[0]
         if math.isfinite(x):
@@ -210,15 +211,14 @@ def test_big_json_goes_through_orjson_where_it_is_installed(
         pytest.skip("orjson is not installed here")
     calls: list[int] = []
 
-    class Counting:
-        JSONDecodeError = module.JSONDecodeError
+    def loads(raw: bytes) -> object:
+        calls.append(len(raw))
+        return module.loads(raw)
 
-        @staticmethod
-        def loads(raw: bytes) -> object:
-            calls.append(len(raw))
-            return module.loads(raw)
-
-    monkeypatch.setattr(json_codec, "_orjson", Counting)
+    counting = types.ModuleType("counting_orjson")
+    counting.JSONDecodeError = module.JSONDecodeError
+    counting.loads = loads
+    monkeypatch.setattr(json_codec, "_orjson", counting)
     graph = build.load_document(padded(json.dumps(SPEC)), "spec.json")
     assert calls and graph.output == "o"
     assert json_codec.read_object(json.dumps(SPEC).encode()) is None  # small: the stdlib's

@@ -52,7 +52,7 @@ def _build_graph(plan: Plan, overrides: Mapping[str, float] | None) -> Graph:
             v.label = labels[k]
         built[k] = v
         nodes.append(v)
-    taken = {node_id for node_id in ids if node_id is not None}
+    taken = set(filter(None, ids))  # the named ones
     fresh = anonymous_ids(taken)
     graph_ids = [ids[k] or next(fresh) for k in plan.order]
     output = str(ids[plan.output])  # always a named node

@@ -8,6 +8,7 @@ that includes nodes the output does not depend on, and the output's id.
 from __future__ import annotations
 
 import gc
+import io
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,11 +40,18 @@ class Graph:
         default=None, repr=False, compare=False
     )
     _index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    _looked_up: bool = field(default=False, repr=False, compare=False)
 
     def index(self, node_id: str) -> int:
         """Position of ``node_id`` in the topological order (KeyError when unknown)."""
         if not self._index:
-            self._index = {node_id: i for i, node_id in enumerate(self.ids)}
+            if not self._looked_up:  # one look-up (the output's) needs no index
+                self._looked_up = True
+                try:
+                    return self.ids.index(node_id)
+                except ValueError:
+                    raise KeyError(node_id) from None
+            self._index = dict(zip(self.ids, range(len(self.ids)), strict=True))
         return self._index[node_id]
 
     def node(self, node_id: str) -> Value:
@@ -121,12 +129,15 @@ def encode_document(graph: Graph, chunk: int = 5_000) -> bytes:
     """
     quoted_ids = string_texts(graph.ids)
     quoted_id_of = dict(zip(graph.nodes, quoted_ids, strict=True)).__getitem__
-    parts = [(_json(graph._head())[:-1] + _HEAD_END).encode()]
+    # A BytesIO grows in place and hands over its buffer uncopied: the text is in memory
+    # once, where joining the chunks would hold it twice.
+    out = io.BytesIO()
+    out.write((_json(graph._head())[:-1] + _HEAD_END).encode())
     for start in range(0, len(graph.nodes), chunk):
         text = _node_lines(graph, start, start + chunk, quoted_ids, quoted_id_of)
-        parts.append((",\n " + text if start else text).encode())
-    parts.append(_NODES_END.encode())
-    return b"".join(parts)
+        out.write((",\n " + text if start else text).encode())
+    out.write(_NODES_END.encode())
+    return out.getvalue()
 
 
 _data = attrgetter("data")

@@ -134,7 +134,7 @@ def _plan_spec(plan: Plan, spec: Mapping[str, Any]) -> list[int]:
     values: dict[str, Any] = spec.get("values", {})
     nodes: dict[str, Any] = spec["nodes"]
     names: list[str] = [*values, *nodes]
-    index = {name: k for k, name in enumerate(names)}
+    index = dict(zip(names, range(len(names)), strict=True))
     count = plan.value_count = len(values)
     if len(index) < len(names):
         name = next(n for n in nodes if n in values)
