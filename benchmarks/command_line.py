@@ -16,8 +16,8 @@ from benchmarks.measure import (
 )
 from benchmarks.specs import spec_file, spec_nodes
 
-TIME_TARGET = 2.0  # at most this many times the floor
-RSS_TARGET = 1536  # bytes of peak resident memory per node
+TIME_TARGET = 1.0  # at most this many times the floor
+RSS_TARGET = 1200  # bytes of peak resident memory per node (1.2 KB)
 
 
 def rows(config: Config) -> list[Row]:

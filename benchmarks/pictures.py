@@ -29,7 +29,7 @@ SVG_TARGETS = (("chain", 100, 1.0), ("mlp-sum", 1000, 10.0))
 SVG_TIMEOUT = 60.0
 REFUSE_NODES = 100_000
 REFUSE_TARGET = 5.0  # seconds to refuse a graph too big to lay out
-TEXT_TARGET = 2.0  # at most this many times json.loads + json.dumps of the document
+TEXT_TARGET = 1.0  # at most this many times json.loads + json.dumps of the document
 TEXT_FORMATS = ("dot", "json", "mermaid")
 
 
