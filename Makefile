@@ -75,7 +75,7 @@ build/views/%.html: examples/%.yaml $(SOURCES) $(VIEW_ASSETS) | $(STAMP)
 	@mkdir -p $(@D)
 	$(BIN)/gradpipe render -f html $< -o $@
 
-docs: docs/neuron.svg docs/sweep_parabola.svg docs/sweep_neuron.svg
+docs: docs/neuron.svg docs/sweep_parabola.svg docs/sweep_neuron.svg docs/check_relu_kink.svg
 
 docs/neuron.svg: examples/neuron.yaml $(SOURCES) | $(STAMP)
 	@mkdir -p $(@D)
@@ -84,6 +84,10 @@ docs/neuron.svg: examples/neuron.yaml $(SOURCES) | $(STAMP)
 # The README's sweeps: the notes' parabola with its slope, and a neuron's two-leaf heatmap.
 docs/sweep_parabola.svg: examples/parabola.yaml $(SOURCES) | $(STAMP)
 	$(BIN)/gradpipe sweep $< --vary x=-5:5:0.25 -o $@
+
+# The README's check picture: each leaf coloured by its result (the kink's leaves orange).
+docs/check_relu_kink.svg: examples/relu_kink.yaml $(SOURCES) | $(STAMP)
+	$(BIN)/gradpipe check $< --render -o $@
 
 docs/sweep_neuron.svg: examples/neuron.yaml $(SOURCES) | $(STAMP)
 	$(BIN)/gradpipe sweep $< --vary x1=-2:2/81 --vary w1=-2:2/81 \

@@ -10,7 +10,7 @@ estimate too uncertain to tell, is reported and does not fail the check.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gradpipe.checking import (
     DEFAULT_ATOL,
@@ -21,8 +21,20 @@ from gradpipe.checking import (
     check_graph,
     format_table,
 )
+from gradpipe.difference import Result
 from gradpipe.documents.build import build_graph
+from gradpipe.documents.graph import Graph
 from gradpipe.documents.plan import Plan
+from gradpipe.render.labels import NodeMark
+
+# How a picture colours a leaf by its result (the README's check picture).
+COLOURS = {
+    Result.OK: "#abebc6",
+    Result.MISMATCH: "#f5b7b1",
+    Result.KINK: "#fad7a0",
+    Result.UNCERTAIN: "#fad7a0",
+    Result.UNCHECKED: "#e5e7e9",
+}
 
 
 @dataclass(frozen=True)
@@ -35,6 +47,7 @@ class GradientCheck:
     eps: float
     rtol: float
     atol: float
+    graph: Graph | None = field(default=None, repr=False, compare=False)
 
     @property
     def wrong(self) -> list[str]:
@@ -53,6 +66,22 @@ class GradientCheck:
             return f"all {len(self.checks)} gradients match"
         listed = ", ".join(wrong)
         return f"gradient check failed for {len(wrong)} of {len(self.checks)} leaves: {listed}"
+
+    def marks(self) -> dict[str, NodeMark]:
+        """Each leaf's mark for a picture: coloured by its result, its relative error noted."""
+        marks = {}
+        for c in self.checks:
+            relative = c.verdict.relative_error
+            words = c.result.value
+            estimate = c.verdict.estimate
+            if c.failed and c.numeric is not None:
+                words += f": numeric {c.numeric:.6g}"
+            elif estimate.left is not None and estimate.right is not None:
+                words += f": slopes {estimate.left:.4g} left, {estimate.right:.4g} right"
+            if relative is not None:
+                words += f", rel. error {relative:.1e}"
+            marks[c.leaf] = NodeMark(c.result.name.lower(), COLOURS[c.result], f"check {words}")
+        return marks
 
     def report(self) -> str:
         """The table: a title naming the input and tolerances, one row per leaf, a verdict."""
@@ -77,4 +106,4 @@ def check_plan(
     """
     graph = build_graph(plan, dict(overrides or {}))
     checks = check_graph(graph, Tolerances(eps, rtol, atol))
-    return GradientCheck(plan.path, graph.output, checks, eps, rtol, atol)
+    return GradientCheck(plan.path, graph.output, checks, eps, rtol, atol, graph)

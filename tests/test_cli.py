@@ -373,6 +373,45 @@ def test_check_tolerances_decide(tmp_path: Path) -> None:
     assert invoke("check", str(path), "--atol", "2", "--rtol", "0.1").exit_code == 1
 
 
+def test_check_render_colours_each_leaf_by_its_result(tmp_path: Path) -> None:
+    path = ROOT / "examples" / "relu_kink.yaml"
+    dot = invoke("check", str(path), "--render", "-f", "dot")
+    assert dot.exit_code == 0, dot.output
+    lines = {line.split(" [")[0].strip(): line for line in dot.stdout.splitlines()}
+    assert 'fillcolor="#abebc6"' in lines['"c"']  # ok: green
+    assert "check ok, rel. error " in lines['"c"']
+    assert 'fillcolor="#fad7a0"' in lines['"x"']  # not differentiable: orange
+    assert "check not differentiable here: slopes -5.5 left, 0.5 right" in lines['"x"']
+    svg = tmp_path / "kink.svg"
+    assert invoke("check", str(path), "--render", "-o", str(svg)).exit_code == 0
+    assert svg.read_bytes().lstrip().startswith((b"<?xml", b"<svg", b"<!--"))
+    page = tmp_path / "kink.html"
+    assert invoke("check", str(path), "-o", str(page)).exit_code == 0  # format from -o
+    assert '"mark":{"status":"kink","colour":"#fad7a0"' in page.read_text(encoding="utf-8")
+
+
+def test_check_render_format_must_agree_with_the_extension(tmp_path: Path) -> None:
+    path = write(tmp_path, "square.yaml", SQUARE)
+    result = invoke("check", str(path), "-f", "dot", "-o", str(tmp_path / "x.svg"))
+    assert result.exit_code == 2
+    assert not (tmp_path / "x.svg").exists()
+    table = tmp_path / "x.txt"
+    assert invoke("check", str(path), "-o", str(table)).exit_code == 0
+    assert table.read_text(encoding="utf-8").startswith(f"{path}: gradients of 'y'")
+
+
+@pytest.mark.usefixtures("wrong_backprop")
+def test_check_render_shows_a_mismatch_in_red_and_fails(tmp_path: Path) -> None:
+    path = write(tmp_path, "square.yaml", SQUARE)
+    out = tmp_path / "square.dot"
+    result = invoke("check", str(path), "--render", "-o", str(out))
+    assert result.exit_code == 1
+    assert result.stderr == f"{path}: error: gradient check failed for 1 of 1 leaves: x\n"
+    x = next(line for line in out.read_text().splitlines() if line.startswith('\t"x" ['))
+    assert 'fillcolor="#f5b7b1"' in x
+    assert "check MISMATCH: numeric 6, rel. error 3.3e-01" in x
+
+
 def test_check_eps_is_the_step(tmp_path: Path) -> None:
     path = write(tmp_path, "square.yaml", SQUARE)
     table = invoke("check", str(path), "--eps", "0.5").stdout

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Mapping
 from functools import partial
 
@@ -12,12 +14,18 @@ from gradpipe.cli.batch import run_batch
 from gradpipe.cli.options import (
     INPUT_HELP,
     FiniteFloatRange,
+    destination_options,
     inputs_argument,
     jobs_option,
     set_option,
 )
 from gradpipe.documents.plan import read_plan
 from gradpipe.errors import StageFailure
+from gradpipe.render import DEFAULT_LAYOUT_LIMIT, FORMATS, render
+
+# What check writes: its table, or the diagram with each leaf coloured by its result.
+PICTURES = tuple(fmt for fmt in FORMATS if fmt not in ("json", "mermaid"))
+CHECK_FORMATS = {"text": ".txt", **{fmt: FORMATS[fmt] for fmt in PICTURES}}
 
 
 def check(
@@ -27,13 +35,30 @@ def check(
     eps: float,
     rtol: float,
     atol: float,
+    fmt: str = "text",
 ) -> bytes:
-    """The table for one input; a StageFailure carrying it when any gradient disagrees."""
+    """The table (or picture) of one input; a StageFailure carrying it on any mismatch."""
     result = check_plan(read_plan(raw, path), overrides, eps=eps, rtol=rtol, atol=atol)
-    report = result.report().encode()
+    if fmt == "text":
+        report = result.report().encode()
+    else:
+        assert result.graph is not None
+        report = render(result.graph, fmt, layout_limit=DEFAULT_LAYOUT_LIMIT, marks=result.marks())
     if not result.passed:
         raise StageFailure(result.summary(), report)
     return report
+
+
+def choose_format(fmt: str | None, picture: bool, out_file: str | None) -> str:
+    """``-f``, else ``--render``'s svg, else ``-o``'s extension, else the text table."""
+    suffix = os.path.splitext(out_file)[1].lower() if out_file else ""
+    implied = next((f for f, s in CHECK_FORMATS.items() if s == suffix and f != "text"), None)
+    if fmt is not None and implied is not None and fmt != implied:
+        raise click.UsageError(f"-f {fmt} contradicts -o {out_file} (a {suffix} file)")
+    chosen = fmt or implied or ("svg" if picture else "text")
+    if chosen == "png" and out_file in (None, "-") and sys.stdout.isatty():
+        raise click.UsageError("-f png is binary: write it with -o FILE or into a pipe")
+    return chosen
 
 
 @click.command("check", epilog=INPUT_HELP)
@@ -63,6 +88,21 @@ def check(
     metavar="A",
     help="Absolute tolerance.",
 )
+@click.option(
+    "--render",
+    "picture",
+    is_flag=True,
+    help="Draw the diagram, each leaf coloured by its result with its relative error"
+    " (svg, or -f/-o's format), instead of the table.",
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(list(CHECK_FORMATS)),
+    help="text (the table, the default) or a picture: " + ", ".join(PICTURES) + ".",
+)
+@destination_options
 @jobs_option
 def check_command(
     inputs: tuple[str, ...],
@@ -70,6 +110,10 @@ def check_command(
     eps: float,
     rtol: float,
     atol: float,
+    picture: bool,
+    fmt: str | None,
+    out_file: str | None,
+    out_dir: str | None,
     jobs: int,
 ) -> None:
     """Compare backprop with numeric derivatives.
@@ -83,9 +127,18 @@ def check_command(
     differentiable is said to be so, not failed. Prints a table per input;
     exits 1 when any gradient differs.
 
+    With --render (or -f svg|png|dot|html) the result is the diagram instead,
+    each leaf coloured by its result (green ok, red MISMATCH, orange not
+    differentiable or uncertain) with its relative error in its record.
+
     \b
     Example:
       gradpipe check neuron.yaml --set x1=0.5 --eps 1e-7
+      gradpipe check neuron.yaml --render -o neuron-check.svg
     """
-    stage = partial(check, overrides=overrides, eps=eps, rtol=rtol, atol=atol)
-    run_batch(stage, inputs, jobs)
+    chosen = choose_format(fmt, picture, out_file)
+    stage = partial(check, overrides=overrides, eps=eps, rtol=rtol, atol=atol, fmt=chosen)
+    if out_file is None and out_dir is None:
+        run_batch(stage, inputs, jobs)  # tables (or pictures) one after another, in order
+    suffix = CHECK_FORMATS[chosen]
+    run_batch(stage, inputs, jobs, out_file=out_file, out_dir=out_dir, suffix=suffix)

@@ -16,7 +16,9 @@ from gradpipe.engine.ops import OP_SYMBOLS
 from gradpipe.render.labels import CONTROL, kind, records
 
 if TYPE_CHECKING:
-    pass
+    from collections.abc import Mapping
+
+    from gradpipe.render.labels import NodeMark
 
 # A leaf or constant used more often than this is drawn once per use (marked as shared):
 # its long edges to far-apart users are what makes Graphviz's layout slow. In graphs past
@@ -43,12 +45,16 @@ SHARED_FILLS = ("#fcf3cf", "#d5f5e3", "#e8daef", "#fadbd8", "#d1f2eb", "#fae5d3"
 _STYLES = {"output": OUTPUT_ATTRS, "leaf": LEAF_ATTRS, "const": CONST_ATTRS, "": ""}
 
 
-def to_dot(graph: Graph) -> str:
-    """Deterministic DOT source drawn like micrograd's ``draw_dot`` (node names from ids)."""
-    return "".join(dot_lines(graph))
+def to_dot(graph: Graph, marks: Mapping[str, NodeMark] | None = None) -> str:
+    """Deterministic DOT source drawn like micrograd's ``draw_dot`` (node names from ids).
+
+    ``marks`` (by node id) fill a node with the mark's colour and add its note as one
+    more field of the record (a gradient check's verdict, say).
+    """
+    return "".join(dot_lines(graph, marks))
 
 
-def dot_lines(graph: Graph) -> list[str]:
+def dot_lines(graph: Graph, marks: Mapping[str, NodeMark] | None = None) -> list[str]:
     """The DOT source: a head line, a line per statement or per value node, the tail line."""
     nodes = graph.nodes
     names = {id(v): dot_id(node_id) for node_id, v in graph}
@@ -68,11 +74,15 @@ def dot_lines(graph: Graph) -> list[str]:
     }
     # Leaves drawn once per use -> how many of their copies are drawn so far.
     split: dict[int, int] = {}
-    for v, fields in zip(nodes, records(graph, _escape), strict=True):
+    for (node_id, v), fields in zip(graph, records(graph, _escape), strict=True):
         key = id(v)
         name = names[key]
         prev = v._prev
         style = _STYLES[kind(v, output)]
+        mark = marks.get(node_id) if marks else None
+        if mark is not None:
+            fields, style = _marked(fields, style, mark)
+            uses[key] = 0  # a marked leaf is drawn once, with its mark
         if not prev:
             n_uses = uses[key]
             if n_uses > split_uses and v is not output:
@@ -92,6 +102,17 @@ def dot_lines(graph: Graph) -> list[str]:
         )
     append("}\n")
     return lines
+
+
+def _marked(fields: str, style: str, mark: NodeMark) -> tuple[str, str]:
+    """A record's fields and style with a mark: its note as a last field, its fill colour."""
+    if mark.note:
+        fields = f"{fields} | {_escape(mark.note)}"
+    if mark.colour:
+        bold = style is OUTPUT_ATTRS
+        style = f' style="{"filled,bold" if bold else "filled"}" fillcolor="{_escape(mark.colour)}"'
+        style += " penwidth=2" if bold else ""
+    return fields, style
 
 
 def _copies(name: str, fields: str, uses: int, nth: int, constant: bool) -> str:

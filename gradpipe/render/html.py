@@ -14,13 +14,12 @@ import html
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 from gradpipe.documents.graph import Graph
 from gradpipe.engine.ops import CONST, LEAF, OP_SYMBOLS
-from gradpipe.render.labels import micrograd_number
+from gradpipe.render.labels import NodeMark, micrograd_number
 from gradpipe.render.steps import final_state, slot_values, stepped_svg
 from gradpipe.render.trace import BackpropTrace, trace_backward
 
@@ -44,19 +43,6 @@ DERIVATIVE_RULES: dict[str, tuple[str, ...]] = {
 # Binding strength of each op in a formula (atoms and calls bind tightest).
 _PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
 _ATOM = 5
-
-
-@dataclass(frozen=True)
-class NodeMark:
-    """How the HTML view marks one node: a status word, a colour and a note (tooltip).
-
-    Filled by whoever knows something about the node, e.g. a gradient check:
-    ``NodeMark("mismatch", "#e74c3c", "relative error 0.3")``.
-    """
-
-    status: str
-    colour: str = ""
-    note: str = ""
 
 
 def render_html(

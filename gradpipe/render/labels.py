@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gradpipe.engine.ops import LEAF
@@ -37,6 +38,20 @@ def records(graph: Graph, escape: Callable[[str], str]) -> Iterator[str]:
             yield f"{text} | data {micrograd_number(v.data)}"
         else:
             yield f"{text} | data {micrograd_number(v.data)} | grad {micrograd_number(grad)}"
+
+
+@dataclass(frozen=True)
+class NodeMark:
+    """How a picture marks one node: a status word, a fill colour and a note.
+
+    Filled by whoever knows something about the node, e.g. a gradient check:
+    ``NodeMark("mismatch", "#f5b7b1", "MISMATCH: relative error 0.3")``. The HTML view
+    shows the note as a tooltip, DOT (and so SVG and PNG) as one more field of the record.
+    """
+
+    status: str
+    colour: str = ""
+    note: str = ""
 
 
 def micrograd_number(x: float) -> str:

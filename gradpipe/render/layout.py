@@ -19,7 +19,10 @@ from gradpipe.render.formats import DEFAULT_LAYOUT_LIMIT
 from gradpipe.render.labels import encode
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from gradpipe.documents.graph import Graph
+    from gradpipe.render.labels import NodeMark
 
 GRAPHVIZ_ENV = "GRADPIPE_GRAPHVIZ"
 CHOICES = ("auto", "native", "embedded")
@@ -31,7 +34,13 @@ INSTALL_HINT = (
 )
 
 
-def lay_out(graph: Graph, fmt: str, *, layout_limit: int = DEFAULT_LAYOUT_LIMIT) -> bytes:
+def lay_out(
+    graph: Graph,
+    fmt: str,
+    *,
+    layout_limit: int = DEFAULT_LAYOUT_LIMIT,
+    marks: Mapping[str, NodeMark] | None = None,
+) -> bytes:
     """The picture of ``graph`` in ``fmt`` (svg or png), refused past ``layout_limit`` nodes."""
     if len(graph) > layout_limit:
         raise RenderError(
@@ -40,7 +49,7 @@ def lay_out(graph: Graph, fmt: str, *, layout_limit: int = DEFAULT_LAYOUT_LIMIT)
         )
     from gradpipe.render.dot import to_dot
 
-    return layout(encode(to_dot(graph)), fmt)
+    return layout(encode(to_dot(graph, marks)), fmt)
 
 
 def layout(dot: bytes, fmt: str) -> bytes:
