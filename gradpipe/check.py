@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from gradpipe.checking import (
     DEFAULT_ATOL,
@@ -25,7 +26,9 @@ from gradpipe.difference import Result
 from gradpipe.documents.build import build_graph
 from gradpipe.documents.graph import Graph
 from gradpipe.documents.plan import Plan
-from gradpipe.render.labels import NodeMark
+
+if TYPE_CHECKING:
+    from gradpipe.render.labels import NodeMark
 
 # How a picture colours a leaf by its result (the README's check picture).
 COLOURS = {
@@ -69,6 +72,8 @@ class GradientCheck:
 
     def marks(self) -> dict[str, NodeMark]:
         """Each leaf's mark for a picture: coloured by its result, its relative error noted."""
+        from gradpipe.render.labels import NodeMark  # pictures load only when drawn
+
         marks = {}
         for c in self.checks:
             relative = c.verdict.relative_error
