@@ -8,21 +8,9 @@ check`` runs), and the error types. The command line is ``gradpipe.cli``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from gradpipe.check import GradientCheck, check_plan
-from gradpipe.checking import gradcheck, gradcheck_report
-from gradpipe.documents import (
-    Graph,
-    Plan,
-    build_graph,
-    dump_document,
-    encode_document,
-    graph_from_value,
-    load_document,
-    read_plan,
-)
-from gradpipe.engine import Value
 from gradpipe.errors import (
     FormulaError,
     GradcheckError,
@@ -35,6 +23,53 @@ from gradpipe.errors import (
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from gradpipe.check import GradientCheck, check_plan
+    from gradpipe.checking import gradcheck, gradcheck_report
+    from gradpipe.documents import (
+        Graph,
+        Plan,
+        build_graph,
+        dump_document,
+        encode_document,
+        graph_from_value,
+        load_document,
+        read_plan,
+    )
+    from gradpipe.engine import Value
+
+# Where each name of the API lives: imported on first use, so that a command (which
+# imports ``gradpipe.cli``, and so this package) loads only the modules it runs.
+_HOMES = {
+    "GradientCheck": "gradpipe.check",
+    "check_plan": "gradpipe.check",
+    "gradcheck": "gradpipe.checking",
+    "gradcheck_report": "gradpipe.checking",
+    "Graph": "gradpipe.documents",
+    "Plan": "gradpipe.documents",
+    "build_graph": "gradpipe.documents",
+    "dump_document": "gradpipe.documents",
+    "encode_document": "gradpipe.documents",
+    "graph_from_value": "gradpipe.documents",
+    "load_document": "gradpipe.documents",
+    "read_plan": "gradpipe.documents",
+    "Value": "gradpipe.engine",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """An API name, imported from its module the first time it is asked for."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'gradpipe' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES})
+
 
 __all__ = [
     "FormulaError",
@@ -65,6 +100,8 @@ __version__ = "0.1.0"
 
 def load_file(path: str, overrides: Mapping[str, float] | None = None) -> Graph:
     """The Graph of the spec or graph document in the file ``path``."""
+    from gradpipe.documents import load_document
+
     with open(path, "rb") as stream:
         return load_document(stream.read(), path, overrides)
 

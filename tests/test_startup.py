@@ -98,3 +98,28 @@ def test_refused_input_loads_the_models_to_explain(tmp_path: Path) -> None:
 def test_lean_fields_are_the_models_fields(kind: str, model: type) -> None:
     """The plain-Python field lists (for the lean check and hints) follow the models."""
     assert FIELDS[kind] == tuple(model.__annotations__)
+
+
+def test_rendering_a_small_file_loads_neither_the_checker_nor_orjson(tmp_path: Path) -> None:
+    """``gradpipe render tiny.yaml`` in a Makefile loads what it draws with, not the rest:
+    the gradient checker and sweeps' library load with their commands, did-you-mean's
+    difflib on a refusal, orjson only for big documents (importing it costs more than it
+    saves on a small one)."""
+    code, modules = modules_after(
+        "render", "-f", "dot", str(CASES / "valid" / "neuron.yaml"), "-o", str(tmp_path / "n.dot")
+    )
+    assert code == 0
+    unwanted = ("gradpipe.check", "gradpipe.checking", "gradpipe.difference", "orjson")
+    assert sorted(m for m in modules if m.startswith(unwanted)) == []
+
+
+def test_the_api_loads_each_part_when_first_used() -> None:
+    """``import gradpipe`` is cheap; every name of its API is there when asked for."""
+    probe = (
+        "import sys, gradpipe\n"
+        "before = 'gradpipe.check' in sys.modules or 'gradpipe.documents' in sys.modules\n"
+        "names = [getattr(gradpipe, name) for name in gradpipe.__all__]\n"
+        "print(before, all(n is not None for n in names), 'gradpipe.check' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, check=True, text=True)
+    assert done.stdout.split() == ["False", "True", "True"]

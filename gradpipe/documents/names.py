@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 
@@ -32,5 +31,7 @@ def did_you_mean(
     pool = [c for c in candidates if isinstance(c, str)]
     if slack is not None:
         pool = [c for c in pool if abs(len(c) - len(word)) <= slack][:HINT_POOL]
+    import difflib  # only a refusal needs it
+
     close = difflib.get_close_matches(word, pool, n=1, cutoff=cutoff)
     return f" (did you mean '{close[0]}'?)" if close else ""
