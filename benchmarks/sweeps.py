@@ -1,4 +1,4 @@
-"""Figure 5 of issue 16: a sweep against loading the spec again for every point.
+"""Figure 8 (issue 16, target 5): a sweep against loading the spec again for every point.
 
 ``gradpipe sweep`` builds the graph once and re-evaluates it in place; the baseline is
 what a script would do without it: for each point, load the spec through the API with
@@ -23,7 +23,7 @@ NODES = 1_000
 def rows(config: Config) -> list[Row]:
     points = 2_000 if config.quick else 10_000
     sample = 100 if config.quick else 400
-    figure = f"5 sweep {points} points of {WORKLOAD} {NODES} nodes vs {points} loads+backward"
+    figure = f"8 sweep {points} points of {WORKLOAD} {NODES} nodes vs {points} loads+backward"
     target = f">= {TARGET:g}x faster"
     try:
         from gradpipe.documents import load_document

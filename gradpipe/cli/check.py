@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Mapping
 from functools import partial
 
@@ -16,6 +14,7 @@ from gradpipe.cli.options import (
     destination_options,
     inputs_argument,
     jobs_option,
+    output_format,
     set_option,
 )
 from gradpipe.documents.plan import read_plan
@@ -48,18 +47,6 @@ def check(
     if not result.passed:
         raise StageFailure(result.summary(), report)
     return report
-
-
-def choose_format(fmt: str | None, picture: bool, out_file: str | None) -> str:
-    """``-f``, else ``--render``'s svg, else ``-o``'s extension, else the text table."""
-    suffix = os.path.splitext(out_file)[1].lower() if out_file else ""
-    implied = next((f for f, s in CHECK_FORMATS.items() if s == suffix and f != "text"), None)
-    if fmt is not None and implied is not None and fmt != implied:
-        raise click.UsageError(f"-f {fmt} contradicts -o {out_file} (a {suffix} file)")
-    chosen = fmt or implied or ("svg" if picture else "text")
-    if chosen == "png" and out_file in (None, "-") and sys.stdout.isatty():
-        raise click.UsageError("-f png is binary: write it with -o FILE or into a pipe")
-    return chosen
 
 
 @click.command("check", epilog=INPUT_HELP)
@@ -137,7 +124,8 @@ def check_command(
       gradpipe check neuron.yaml --set x1=0.5 --eps 1e-7
       gradpipe check neuron.yaml --render -o neuron-check.svg
     """
-    chosen = choose_format(fmt, picture, out_file)
+    # -f, else -o's extension (a .txt is the table), else --render's svg, else the table.
+    chosen = output_format(fmt, out_file, CHECK_FORMATS, "svg" if picture else "text")
     stage = partial(check, overrides=overrides, eps=eps, rtol=rtol, atol=atol, fmt=chosen)
     if out_file is None and out_dir is None:
         run_batch(stage, inputs, jobs)  # tables (or pictures) one after another, in order

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import os
+import sys
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import click
@@ -100,3 +102,25 @@ def jobs_option(function: Callable[..., Any]) -> Callable[..., Any]:
         show_default=True,
         help="Process inputs in N parallel processes (0: one per CPU).",
     )(function)
+
+
+# Formats whose bytes are never written to a terminal.
+BINARY_FORMATS = frozenset({"png", "pdf"})
+
+
+def output_format(
+    fmt: str | None, out_file: str | None, suffixes: Mapping[str, str], default: str
+) -> str:
+    """``-f``, else the format whose suffix ``-o`` has, else ``default``.
+
+    ``-f`` contradicting ``-o``'s extension is wrong usage, as is a binary format bound
+    for a terminal.
+    """
+    suffix = os.path.splitext(out_file)[1].lower() if out_file else ""
+    implied = next((f for f, s in suffixes.items() if suffix and s == suffix), None)
+    if fmt is not None and implied is not None and fmt != implied:
+        raise click.UsageError(f"-f {fmt} contradicts -o {out_file} (a {suffix} file)")
+    chosen = fmt or implied or default
+    if chosen in BINARY_FORMATS and out_file in (None, "-") and sys.stdout.isatty():
+        raise click.UsageError(f"-f {chosen} is binary: write it with -o FILE or into a pipe")
+    return chosen

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
-import sys
 from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -17,6 +15,7 @@ from gradpipe.cli.options import (
     destination_options,
     inputs_argument,
     jobs_option,
+    output_format,
     parse_number,
     set_option,
 )
@@ -116,18 +115,6 @@ def parse_vary(ctx: click.Context, param: click.Parameter, texts: tuple[str, ...
     return axes
 
 
-def choose_format(fmt: str | None, out_file: str | None) -> str:
-    """``-f``, else ``-o``'s extension, else csv; the two disagreeing is wrong usage."""
-    suffix = os.path.splitext(out_file)[1][1:].lower() if out_file else ""
-    implied = suffix if suffix in FORMATS else None
-    if fmt is not None and implied is not None and fmt != implied:
-        raise click.UsageError(f"-f {fmt} contradicts -o {out_file} (a .{implied} file)")
-    chosen = fmt or implied or DEFAULT_FORMAT
-    if chosen in ("png", "pdf") and out_file in (None, "-") and sys.stdout.isatty():
-        raise click.UsageError(f"-f {chosen} is binary: write it with -o FILE or into a pipe")
-    return chosen
-
-
 @click.command("sweep", epilog=INPUT_HELP)
 @inputs_argument
 @destination_options
@@ -178,7 +165,7 @@ def sweep_command(
       gradpipe sweep parabola.yaml --vary x=-5:5:0.25 -o parabola.svg
       gradpipe sweep neuron.yaml --vary x1=-3:3/61 --vary w1=-3:3/61 -o grid.png
     """
-    chosen = choose_format(fmt, out_file)
+    chosen = output_format(fmt, out_file, {f: f".{f}" for f in FORMATS}, DEFAULT_FORMAT)
     if chosen in PLOT_FORMATS:
         import gradpipe.sweep_plot  # noqa: F401  (loaded once, before any worker forks)
     stage = partial(
