@@ -10,10 +10,11 @@ out to the whole sweep; the sweep itself runs every point.
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
-from benchmarks.measure import Config, Row, not_available, ratio_row, timed
-from benchmarks.specs import spec_file
+from benchmarks.measure import Config, Row, Unavailable, not_available, ratio_row, run, timed
+from benchmarks.specs import spec_file, tiny_file
 
 TARGET = 10.0  # at least this many times faster than a load and backward per point
 WORKLOAD = "mlp-sum"
@@ -48,4 +49,37 @@ def rows(config: Config) -> list[Row]:
     per_point = min(timed(loads) for _ in range(2)) / len(values[:: points // sample])
     row = ratio_row(figure, ours, per_point * points, at_least=TARGET, names=("sweep", "loads"))
     row.details.update({"points": points, "sampled loads": sample, "leaf": leaf})
-    return [row]
+    return [row, imports_row()]
+
+
+# A csv sweep through the CLI in process, then what it loaded; the last line is JSON.
+IMPORTS_PROBE = """
+import json, sys
+from gradpipe.cli import main
+args = ["sweep", sys.argv[1], "--vary", "x1=0:1/5", "-o", sys.argv[2]]
+try:
+    code = main(args, standalone_mode=False)
+except SystemExit as stop:
+    code = stop.code
+heavy = sorted(m for m in sys.modules if m.startswith(("matplotlib", "numpy")))
+print(json.dumps({"code": code, "matplotlib": heavy}))
+"""
+
+
+def imports_row() -> Row:
+    """Whether a csv sweep stays clear of matplotlib (and numpy): plots alone load them."""
+    figure = "8 sweep -f csv imports no matplotlib"
+    target = "none imported"
+    tiny = tiny_file()
+    try:
+        probe = run(
+            [sys.executable, "-c", IMPORTS_PROBE, str(tiny), str(tiny.with_suffix(".sweep.csv"))]
+        ).check("probe")
+    except Unavailable as error:
+        return not_available(figure, target, str(error))
+    found = json.loads(probe.stdout.decode().strip().splitlines()[-1])
+    modules = found["matplotlib"]
+    measured = f"{len(modules)} modules imported" if modules else "none imported"
+    if found["code"] not in (0, None):
+        measured += f" (sweep exited {found['code']})"
+    return Row(figure, measured, target, not modules and found["code"] in (0, None), None, found)
