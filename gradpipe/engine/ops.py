@@ -43,6 +43,9 @@ class Op:
     value: ValueFunction
     derivative: Derivative
     method: str | None = None  # the Value method that computes it fast (built-ins only)
+    # The local derivatives as a student writes them, in terms of the arguments {a}, {b}
+    # and the result {out} (the HTML view's tooltips); one rule serves every term of sum.
+    rule: tuple[str, ...] = ()
 
 
 def power(x: float, y: float) -> float:
@@ -104,9 +107,36 @@ def _pow_derivative(out: float, a: float, b: float) -> tuple[float, float]:
 
 OPS: tuple[Op, ...] = (
     # name, arity, symbol, function, value, local derivatives, fast Value method
-    Op("add", 2, "+", None, lambda a, b: a + b, lambda out, a, b: (1.0, 1.0), "__add__"),
-    Op("sub", 2, "-", None, lambda a, b: a - b, lambda out, a, b: (1.0, -1.0), "__sub__"),
-    Op("mul", 2, "*", None, lambda a, b: a * b, lambda out, a, b: (b, a), "__mul__"),
+    Op(
+        "add",
+        2,
+        "+",
+        None,
+        lambda a, b: a + b,
+        lambda out, a, b: (1.0, 1.0),
+        "__add__",
+        rule=("1", "1"),
+    ),
+    Op(
+        "sub",
+        2,
+        "-",
+        None,
+        lambda a, b: a - b,
+        lambda out, a, b: (1.0, -1.0),
+        "__sub__",
+        rule=("1", "-1"),
+    ),
+    Op(
+        "mul",
+        2,
+        "*",
+        None,
+        lambda a, b: a * b,
+        lambda out, a, b: (b, a),
+        "__mul__",
+        rule=("{b}", "{a}"),
+    ),
     Op(
         "div",
         2,
@@ -115,15 +145,61 @@ OPS: tuple[Op, ...] = (
         lambda a, b: a / b,
         lambda out, a, b: (1 / b, -(a / b) / b),
         "__truediv__",
+        rule=("1/{b}", "-{a}/{b}²"),
     ),
-    Op("neg", 1, "-", None, lambda a: -a, lambda out, a: (-1.0,), "__neg__"),
-    Op("pow", 2, "**", None, _pow, _pow_derivative, "__pow__"),
-    Op("exp", 1, "exp", "exp", _exp, lambda out, a: (out,), "exp"),
-    Op("log", 1, "log", "log", _log, lambda out, a: (1.0 / a,), "log"),
-    Op("tanh", 1, "tanh", "tanh", hyperbolic_tangent, lambda out, a: (1.0 - out * out,), "tanh"),
-    Op("relu", 1, "relu", "relu", lambda a: max(a, 0.0), lambda out, a: (float(a > 0.0),), "relu"),
-    Op("sigmoid", 1, "sigmoid", "sigmoid", sigmoid, lambda out, a: ((1.0 - out) * out,), "sigmoid"),
-    Op("sum", None, "sum", "sum", _left_to_right, lambda out, *t: (1.0,) * len(t), "sum"),
+    Op("neg", 1, "-", None, lambda a: -a, lambda out, a: (-1.0,), "__neg__", rule=("-1",)),
+    Op(
+        "pow",
+        2,
+        "**",
+        None,
+        _pow,
+        _pow_derivative,
+        "__pow__",
+        rule=("{b}·{a}^({b}-1)", "{a}^{b}·ln {a}"),
+    ),
+    Op("exp", 1, "exp", "exp", _exp, lambda out, a: (out,), "exp", rule=("exp({a}) = {out}",)),
+    Op("log", 1, "log", "log", _log, lambda out, a: (1.0 / a,), "log", rule=("1/{a}",)),
+    Op(
+        "tanh",
+        1,
+        "tanh",
+        "tanh",
+        hyperbolic_tangent,
+        lambda out, a: (1.0 - out * out,),
+        "tanh",
+        rule=("1 - {out}²",),
+    ),
+    Op(
+        "relu",
+        1,
+        "relu",
+        "relu",
+        lambda a: max(a, 0.0),
+        lambda out, a: (float(a > 0.0),),
+        "relu",
+        rule=("1 if {a} > 0 else 0",),
+    ),
+    Op(
+        "sigmoid",
+        1,
+        "sigmoid",
+        "sigmoid",
+        sigmoid,
+        lambda out, a: ((1.0 - out) * out,),
+        "sigmoid",
+        rule=("{out}·(1 - {out})",),
+    ),
+    Op(
+        "sum",
+        None,
+        "sum",
+        "sum",
+        _left_to_right,
+        lambda out, *t: (1.0,) * len(t),
+        "sum",
+        rule=("1",),
+    ),
 )
 
 # Derived lists: nothing below names an op.

@@ -18,28 +18,15 @@ from importlib import resources
 from typing import Any
 
 from gradpipe.documents.graph import Graph
-from gradpipe.engine.ops import CONST, LEAF, OP_SYMBOLS
+from gradpipe.engine.ops import CONST, LEAF, OP_ARITY, OP_SYMBOLS, OPS
 from gradpipe.render.labels import NodeMark, micrograd_number
 from gradpipe.render.steps import final_state, slot_values, stepped_svg
 from gradpipe.render.trace import BackpropTrace, trace_backward
 
 # Longest formula shown in a tooltip; longer ones fall back to their arguments' names.
 FORMULA_LIMIT = 120
-# The local derivative of each op, by argument, in terms of its arguments a, b and its
-# result out (the rules of SPEC's op table).
-DERIVATIVE_RULES: dict[str, tuple[str, ...]] = {
-    "add": ("1", "1"),
-    "sub": ("1", "-1"),
-    "mul": ("{b}", "{a}"),
-    "div": ("1/{b}", "-{a}/{b}²"),
-    "neg": ("-1",),
-    "pow": ("{b}·{a}^({b}-1)", "{a}^{b}·ln {a}"),
-    "exp": ("exp({a}) = {out}",),
-    "log": ("1/{a}",),
-    "tanh": ("1 - {out}²",),
-    "relu": ("1 if {a} > 0 else 0",),
-    "sigmoid": ("{out}·(1 - {out})",),
-}
+# The local derivative of each op, by argument: the op table's rules.
+DERIVATIVE_RULES: dict[str, tuple[str, ...]] = {op.name: op.rule for op in OPS}
 # Binding strength of each op in a formula (atoms and calls bind tightest).
 _PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
 _ATOM = 5
@@ -247,8 +234,8 @@ def _short(node_id: str, label: str) -> str:
 
 
 def _rule(rules: tuple[str, ...], position: int, names: list[str], out: str, op: str) -> str:
-    if op == "sum":
-        return "1"
+    if rules and OP_ARITY.get(op, 0) is None:  # one rule for every term
+        position = 0
     if position >= len(rules):
         return ""
     a = names[0]
