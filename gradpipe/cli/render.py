@@ -125,16 +125,7 @@ def render_command(
         from gradpipe.cli import watch as watching
 
         watching.render_steps_or_watch(
-            inputs,
-            out_file,
-            out_dir,
-            fmt,
-            overrides,
-            layout_limit,
-            frames,
-            watch,
-            jobs,
-            stages=(render, frames_stage),
+            click.get_current_context().params, stages=(render, frames_stage)
         )
     stage = partial(render, overrides=overrides, fmt=fmt, layout_limit=layout_limit)
     run_batch(stage, inputs, jobs, out_file=out_file, out_dir=out_dir, suffix=FORMATS[fmt])

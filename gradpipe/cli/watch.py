@@ -12,9 +12,9 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -34,23 +34,17 @@ WATCH_SUFFIX = ".watch.js"
 
 
 def render_steps_or_watch(
-    inputs: tuple[str, ...],
-    out_file: str | None,
-    out_dir: str | None,
-    fmt: str,
-    overrides: dict[str, float],
-    layout_limit: int | None,
-    frames: bool,
-    watch: bool,
-    jobs: int,
-    stages: tuple[Callable[..., bytes], Callable[..., bytes]],
+    params: Mapping[str, Any], stages: tuple[Callable[..., bytes], Callable[..., bytes]]
 ) -> NoReturn:
     """Run ``render --frames`` and/or ``--watch``, after checking their usage.
 
-    ``stages`` are render's stage functions, (picture, frames): gradpipe.cli.render's.
+    ``params`` are the render command's options (click's), ``stages`` its stage
+    functions, (picture, frames): gradpipe.cli.render's.
     """
     from gradpipe.render.frames import FRAME_FORMATS
 
+    inputs, out_file, out_dir = params["inputs"], params["out_file"], params["out_dir"]
+    fmt, frames, watch = params["fmt"], params["frames"], params["watch"]
     if frames:
         if fmt not in FRAME_FORMATS:
             raise click.UsageError(f"--frames draws svg, png or pdf, not {fmt}")
@@ -58,13 +52,19 @@ def render_steps_or_watch(
             raise click.UsageError("--frames writes a folder of pictures: give --out-dir DIR")
     stage = partial(
         stages[1] if frames else stages[0],
-        overrides=overrides,
+        overrides=params["overrides"],
         fmt=fmt,
-        layout_limit=layout_limit,
+        layout_limit=params["layout_limit"],
     )
     if not watch:
         run_batch(
-            stage, inputs, jobs, out_dir=out_dir, suffix="", write=write_packed_frames, folders=True
+            stage,
+            inputs,
+            params["jobs"],
+            out_dir=out_dir,
+            suffix="",
+            write=write_packed_frames,
+            folders=True,
         )
     if len(inputs) != 1 or inputs[0] == STDIN or is_batch(inputs):
         raise click.UsageError("--watch takes one input file")

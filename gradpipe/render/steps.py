@@ -78,26 +78,33 @@ def stepped_svg(svg: str, graph: Graph) -> SteppedSvg:
     buf: list[str] = []
     pos = 0
     matches = list(_GROUP.finditer(svg))
+
+    def cut(at: int, opening: str, slot: Slot) -> None:
+        """End the current piece at ``at`` with ``opening``; ``slot`` comes next."""
+        buf.append(svg[pos:at])
+        buf.append(opening)
+        parts.append("".join(buf))
+        slots.append(slot)
+
     for k, m in enumerate(matches):
         title = html.unescape(m["title"])
+        opening = f'<g id="{m["gid"]}" class="'
         if m["kind"] == "node":
             found = _node_of(title, names)
             if found is None:
                 continue
             i, is_op = found
-            buf.append(svg[pos : m.start()])
-            buf.append(f'<g id="{m["gid"]}" class="')
-            parts.append("".join(buf))
-            slots.append(Slot("node", i, op=is_op))
+            cut(m.start(), opening, Slot("node", i, op=is_op))
             buf = [f'" data-i="{i}" data-k="{"o" if is_op else "v"}">\n']
             pos = m.end()
             end = matches[k + 1].start() if k + 1 < len(matches) else len(svg)
             grad = None if is_op else _last_grad_text(svg, pos, end)
             if grad is not None:
-                buf.append(svg[pos : grad.start()])
-                buf.append(f'<text{grad["attrs"]} class="gp-grad" data-i="{i}">')
-                parts.append("".join(buf))
-                slots.append(Slot("grad", i))
+                cut(
+                    grad.start(),
+                    f'<text{grad["attrs"]} class="gp-grad" data-i="{i}">',
+                    Slot("grad", i),
+                )
                 buf = ["</text>"]
                 pos = grad.end()
         else:
@@ -105,10 +112,7 @@ def stepped_svg(svg: str, graph: Graph) -> SteppedSvg:
             if edge is None:
                 continue
             tail, head = edge
-            buf.append(svg[pos : m.start()])
-            buf.append(f'<g id="{m["gid"]}" class="')
-            parts.append("".join(buf))
-            slots.append(Slot("edge", head, tail))
+            cut(m.start(), opening, Slot("edge", head, tail))
             buf = [f'" data-t="{tail}" data-h="{head}">\n']
             pos = m.end()
     buf.append(svg[pos:])
