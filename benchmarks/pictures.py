@@ -31,6 +31,10 @@ REFUSE_NODES = 100_000
 REFUSE_TARGET = 5.0  # seconds to refuse a graph too big to lay out
 TEXT_TARGET = 1.0  # at most this many times json.loads + json.dumps of the document
 TEXT_FORMATS = ("dot", "json", "mermaid")
+# The interactive page of the 1,000-node MLP: its trace, JSON and script cost at most this
+# much on top of the SVG it holds (measured 1.5x: the trace, the JSON, cutting the SVG).
+HTML_NODES = 1000
+HTML_TARGET = 2.0
 
 
 def layout_paths(config: Config) -> list[tuple[str, dict[str, str]]]:
@@ -61,9 +65,29 @@ def rows(config: Config) -> list[Row]:
         count = spec_nodes(spec)
         for path, env in layout_paths(config):
             table.append(svg_row(workload, spec, count, limit, path, env, 1 if config.quick else 3))
+    table.append(html_row(config))
     table.append(refuse_row())
     table.extend(text_rows(config))
     return table
+
+
+def html_row(config: Config) -> Row:
+    """``render -f html`` against ``render -f svg`` of the same backward document."""
+    spec = spec_file("mlp-sum", HTML_NODES)
+    figure = f"5 render html mlp-sum {spec_nodes(spec):,} nodes vs svg"
+    try:
+        document = backward_document(spec)
+        times = []
+        for fmt in ("html", "svg"):
+            out = BUILD / "out" / f"{spec.stem}.{fmt}"
+            command = [*gradpipe_command(), "render", "-f", fmt, document, "-o", out]
+            repeat = 1 if config.quick else 3
+            times.append(best_run(command, repeat, "gradpipe render", timeout=SVG_TIMEOUT).seconds)
+    except TimedOut:
+        return Row(figure, f"> {SVG_TIMEOUT:.0f} s (timed out)", f"<= {HTML_TARGET:g}x", False)
+    except Unavailable as error:
+        return not_available(figure, f"<= {HTML_TARGET:g}x", str(error))
+    return ratio_row(figure, times[0], times[1], at_most=HTML_TARGET, names=("html", "svg"))
 
 
 def svg_row(

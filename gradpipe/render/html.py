@@ -68,15 +68,17 @@ def page(
     inline_svg = picture.fill(slot_values(picture, final_state(trace)))
     data = graph_data(graph, trace, marks or {})
     blob = script_json(data)
-    body = (
-        _asset("page.html")
-        .replace("{{title}}", html.escape(f"{graph.name}: gradpipe"))
-        .replace("{{name}}", html.escape(graph.name))
-        .replace("{{css}}", _asset("page.css"))
-        .replace("{{svg}}", inline_svg)
-        .replace("{{data}}", blob)
-        .replace("{{js}}", _asset("page.js"))
-    )
+    fills = {
+        "title": html.escape(f"{graph.name}: gradpipe"),
+        "name": html.escape(graph.name),
+        "css": _asset("page.css"),
+        "svg": inline_svg,
+        "data": blob,
+        "js": _asset("page.js"),
+    }
+    # The template cut at its {{...}} places, filled in one join: no pass over the SVG.
+    pieces = re.split(r"\{\{(\w+)\}\}", _asset("page.html"))
+    body = "".join(fills.get(p, "{{" + p + "}}") if k % 2 else p for k, p in enumerate(pieces))
     token = hashlib.sha256(body.encode("utf-8", "replace")).hexdigest()[:16]
     watching = ""
     if watch is not None:

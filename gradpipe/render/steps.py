@@ -87,7 +87,9 @@ def stepped_svg(svg: str, graph: Graph) -> SteppedSvg:
         slots.append(slot)
 
     for k, m in enumerate(matches):
-        title = html.unescape(m["title"])
+        title = m["title"]
+        if "&" in title:  # every edge's "->" is written &#45;&gt;
+            title = html.unescape(title.replace("&#45;&gt;", "->"))
         opening = f'<g id="{m["gid"]}" class="'
         if m["kind"] == "node":
             found = _node_of(title, names)
