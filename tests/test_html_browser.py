@@ -359,17 +359,17 @@ def test_tap_shows_the_tooltip_on_a_touch_screen(browser: Any, tmp_path: Path) -
 
 
 def test_marks_colour_nodes_and_add_their_note(browser: Any, tmp_path: Path) -> None:
-    from gradpipe.render.html import NodeMark
+    from gradpipe.render.labels import NodeMark
 
     path = EXAMPLES / "neuron.yaml"
     graph = load_document(path.read_bytes(), str(path))
     marks = {"w1": NodeMark("mismatch", "#e74c3c", "relative error 0.3 <b>")}
     view = open_view(browser, tmp_path, "marked", render_html(graph, marks=marks))
     assert view.ids_with("gp-marked") == {"w1"}
-    stroke = view.page.evaluate(
-        "getComputedStyle(document.querySelector('g.gp-marked polygon')).stroke"
+    fill = view.page.evaluate(
+        "getComputedStyle(document.querySelector('g.gp-marked polygon')).fill"
     )
-    assert stroke == "rgb(231, 76, 60)"
+    assert fill == "rgb(231, 76, 60)"
     view.node("w1").hover()
     assert "mismatch" in view.page.inner_text("#gp-tip")
     assert "relative error 0.3 <b>" in view.page.inner_text("#gp-tip")

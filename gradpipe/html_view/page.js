@@ -43,12 +43,15 @@
     edgesInto[edge.h].push(edge);
   });
   nodes.forEach(function (n, j) { n.args.forEach(function (a) { users[a].push(j); }); });
-  // Node marks (for instance a gradient check's result), drawn as a coloured outline.
+  // Node marks (for instance a gradient check's result): the record filled with the
+  // mark's colour, as DOT draws a mark, and the note in the tooltip.
   nodes.forEach(function (n, j) {
     if (!n.mark || !n.mark.colour) return;
     groups[j].forEach(function (g) {
+      if (g.dataset.k !== "v") return;
       g.classList.add("gp-marked");
-      g.querySelectorAll("polygon, ellipse").forEach(function (p) { p.style.stroke = n.mark.colour; });
+      var shape = g.querySelector("polygon");
+      if (shape) shape.style.fill = n.mark.colour;
     });
   });
 
