@@ -62,11 +62,12 @@ lint: $(STAMP)
 
 diagrams: $(DIAGRAMS)
 
-# A diagram is stale when its example or the code that draws it changed. render -o writes
-# atomically and pipefail fails the rule when backward fails, so no half-written target.
+# A diagram is stale when its example or the code that draws it changed. One process
+# computes the gradients and draws them; render -o writes atomically, so a failed run
+# leaves no half-written target (and .DELETE_ON_ERROR removes one a careless tool left).
 build/diagrams/%.svg: examples/%.yaml $(SOURCES) | $(STAMP)
 	@mkdir -p $(@D)
-	$(BIN)/gradpipe backward $< | $(BIN)/gradpipe render -f svg -o $@
+	$(BIN)/gradpipe render --backward $< -o $@
 
 # The interactive pages (render -f html computes the gradients itself).
 views: $(VIEWS)
@@ -75,7 +76,18 @@ build/views/%.html: examples/%.yaml $(SOURCES) $(VIEW_ASSETS) | $(STAMP)
 	@mkdir -p $(@D)
 	$(BIN)/gradpipe render -f html $< -o $@
 
-docs: docs/neuron.svg docs/sweep_parabola.svg docs/sweep_neuron.svg docs/check_relu_kink.svg
+docs: docs/neuron.svg docs/sweep_parabola.svg docs/sweep_neuron.svg docs/check_relu_kink.svg \
+	docs/micrograd_readme.svg docs/mlp_named.svg
+
+docs/micrograd_readme.svg: examples/micrograd_readme.yaml $(SOURCES) | $(STAMP)
+	@mkdir -p $(@D)
+	$(BIN)/gradpipe render --backward $< -o $@
+
+# A 10^5-node MLP loss, drawn as its spec names it: 337 parameters and three sums.
+docs/mlp_named.svg: benchmarks/specs.py benchmarks/workloads.py $(SOURCES) | $(STAMP)
+	@mkdir -p build $(@D)
+	$(BIN)/python -m benchmarks.specs named-mlp 100000 0 build/mlp_named.json
+	$(BIN)/gradpipe render --backward --view named build/mlp_named.json -o $@
 
 docs/neuron.svg: examples/neuron.yaml $(SOURCES) | $(STAMP)
 	@mkdir -p $(@D)

@@ -81,6 +81,52 @@ def spec_nodes(path: Path) -> int:
     return len(spec["values"]) + len(spec["nodes"]) + literals
 
 
+def named_mlp_spec(samples: int, seed: int = 0) -> dict[str, Any]:
+    """micrograd's MLP 2-16-16-1 loss as a person writes it: its parameters named, the rest
+    formulas (inputs as literals), so the named nodes are the 337 parameters and three sums.
+
+    About 2,400 nodes a sample: each hidden neuron's formula repeats the first layer's.
+    """
+    data = workloads._mlp_batch(samples, seed)
+    values: dict[str, float] = {}
+    (rows1, biases1), (rows2, biases2), (rows3, biases3) = data.layers
+    for j, row in enumerate(rows1):
+        values.update({f"w1_{j}_{i}": w for i, w in enumerate(row)})
+        values[f"b1_{j}"] = biases1[j]
+    for k, row in enumerate(rows2):
+        values.update({f"w2_{k}_{j}": w for j, w in enumerate(row)})
+        values[f"b2_{k}"] = biases2[k]
+    values.update({f"v_{k}": w for k, w in enumerate(rows3[0])})
+    values["c"] = biases3[0]
+    terms = []
+    for (x0, x1), y in zip(data.inputs, data.labels, strict=True):
+        hidden1 = [f"tanh(w1_{j}_0*{x0!r} + w1_{j}_1*{x1!r} + b1_{j})" for j in range(len(rows1))]
+        hidden2 = [
+            "tanh(" + " + ".join(f"w2_{k}_{j}*{h}" for j, h in enumerate(hidden1)) + f" + b2_{k})"
+            for k in range(len(rows2))
+        ]
+        out = " + ".join(f"v_{k}*{h}" for k, h in enumerate(hidden2)) + " + c"
+        terms.append(f"relu(1 {'-' if y > 0 else '+'} ({out}))")
+    nodes = {
+        "data_loss": f"({' + '.join(terms)}) / {len(terms)}",
+        "reg_loss": "0.0001*(" + " + ".join(f"{name}**2" for name in values) + ")",
+        "loss": "data_loss + reg_loss",
+    }
+    return {"version": 1, "name": "mlp_named", "values": values, "nodes": nodes, "output": "loss"}
+
+
+def named_mlp_file(nodes: int, seed: int = 0) -> Path:
+    """``named_mlp_spec`` of about ``nodes`` nodes as a JSON spec file."""
+    path = cache_dir() / f"mlp-named-{nodes}-{seed}.json"
+    if not path.exists():
+        samples = max(1, round(nodes / NAMED_MLP_NODES_PER_SAMPLE))
+        write_atomically(path, json.dumps(named_mlp_spec(samples, seed)) + "\n")
+    return path
+
+
+NAMED_MLP_NODES_PER_SAMPLE = 2_400
+
+
 def tiny_file() -> Path:
     """The neuron spec, a few nodes."""
     path = BUILD / "tiny.yaml"
@@ -98,10 +144,17 @@ def document_file(workload: str, nodes: int, seed: int = 0) -> Path:
 
 
 def main() -> None:
-    """``python -m benchmarks.specs WORKLOAD NODES SEED OUT``: write a graph document."""
+    """``python -m benchmarks.specs WORKLOAD NODES SEED OUT``: write a graph document.
+
+    ``named-mlp`` as WORKLOAD writes ``named_mlp_spec`` of about NODES nodes, a spec.
+    """
     from gradpipe.documents.graph import dump_document, graph_from_value
 
     workload, nodes, seed, out = sys.argv[1:5]
+    if workload == "named-mlp":
+        samples = max(1, round(int(nodes) / NAMED_MLP_NODES_PER_SAMPLE))
+        write_atomically(Path(out), json.dumps(named_mlp_spec(samples, int(seed))) + "\n")
+        return
     root = workloads.build(workload, workloads.gradpipe_engine(), int(nodes), int(seed))
     root.backward()
     document = graph_from_value(root, workload.replace("-", "_")).to_document()

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         read_plan,
     )
     from gradpipe.engine import Value
+    from gradpipe.render.dot import Style
 
 # Where each name of the API lives: imported on first use, so that a command (which
 # imports ``gradpipe.cli``, and so this package) loads only the modules it runs.
@@ -106,9 +107,15 @@ def load_file(path: str, overrides: Mapping[str, float] | None = None) -> Graph:
         return load_document(stream.read(), path, overrides)
 
 
-def draw(graph: Graph, fmt: str = "svg", *, layout_limit: int | None = None) -> bytes:
-    """The picture of ``graph`` in ``fmt`` (svg, dot, png, json, mermaid), as file bytes."""
+def draw(
+    graph: Graph, fmt: str = "svg", *, layout_limit: int | None = None, style: Style | None = None
+) -> bytes:
+    """The picture of ``graph`` in ``fmt`` (svg, png, pdf, dot, json, mermaid), as file bytes.
+
+    ``style`` (``gradpipe.render.dot.Style``): direction, compact records, edge
+    derivatives, and the part to draw (``view="named"``, ``focus=NODE``).
+    """
     from gradpipe.render import DEFAULT_LAYOUT_LIMIT, render  # drawing loads when asked for
 
     limit = DEFAULT_LAYOUT_LIMIT if layout_limit is None else layout_limit
-    return render(graph, fmt, layout_limit=limit)
+    return render(graph, fmt, layout_limit=limit, style=style)

@@ -20,18 +20,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
 
-# backward copies its input (and fails on one that says so, after writing part of it);
-# render copies standard input to the file after -o, in place, as a careless tool would.
+# render --backward copies its input to the file after -o, in place, as a careless tool
+# would (and fails on one that says so, after writing part of it).
 FAKE_GRADPIPE = """#!/usr/bin/env bash
 set -e
 case "$1" in
-backward)
-    head -c 10 "$2"
-    if grep -q FAIL "$2"; then echo "$2: error: bad input" >&2; exit 1; fi
-    tail -c +11 "$2" ;;
 render)
-    while [ "$1" != -o ]; do shift; done
-    cat > "$2" ;;
+    shift
+    while [ $# -gt 0 ]; do
+        case "$1" in -o) out=$2; shift 2 ;; --backward) shift ;; *) input=$1; shift ;; esac
+    done
+    head -c 10 "$input" > "$out"
+    if grep -q FAIL "$input"; then echo "$input: error: bad input" >&2; exit 1; fi
+    tail -c +11 "$input" >> "$out" ;;
 *)
     exit 2 ;;
 esac
@@ -97,12 +98,12 @@ def test_diagrams_rebuilds_only_what_changed(tmp_path: Path) -> None:
     changed.write_text("name: example2  # changed since the last run\n")
     os.utime(changed, (3e9, 3e9))
     dry_run = make(root, "-n", "diagrams").stdout
-    assert re.findall(r"gradpipe backward (\S+)", dry_run) == ["examples/example2.yaml"]
+    assert re.findall(r"gradpipe render --backward (\S+)", dry_run) == ["examples/example2.yaml"]
     assert make(root, "diagrams").returncode == 0
     assert diagrams(root)["example2.svg"] == changed.read_bytes()
 
 
-def test_failed_backward_fails_the_rule_and_leaves_no_target(tmp_path: Path) -> None:
+def test_failed_render_fails_the_rule_and_leaves_no_target(tmp_path: Path) -> None:
     examples = {**EXAMPLES, "broken": "name: broken  # FAIL here\n"}
     root = make_project(tmp_path / "p", examples)
     result = make(root, "-k", "diagrams")

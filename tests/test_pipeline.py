@@ -335,11 +335,25 @@ def test_render_svg_through_either_graphviz(tmp_path: Path, graphviz: str) -> No
 
 
 @pytest.mark.slow
-def test_render_png_without_dot_says_how_to_get_it(tmp_path: Path) -> None:
+def test_render_png_without_dot_comes_from_the_embedded_graphviz(tmp_path: Path) -> None:
     (tmp_path / "small.yaml").write_text(SMALL)
-    (tmp_path / "old.png").write_bytes(b"old")
     result = subprocess.run(
-        [*GRADPIPE, "render", "small.yaml", "-f", "png", "-o", "old.png"],
+        [*GRADPIPE, "render", "small.yaml", "-o", "small.png"],
+        cwd=tmp_path,
+        env={**os.environ, "PATH": str(tmp_path)},
+        capture_output=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "small.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+@pytest.mark.slow
+def test_render_pdf_without_graphviz_or_librsvg_says_how_to_get_it(tmp_path: Path) -> None:
+    (tmp_path / "small.yaml").write_text(SMALL)
+    (tmp_path / "old.pdf").write_bytes(b"old")
+    result = subprocess.run(
+        [*GRADPIPE, "render", "small.yaml", "-f", "pdf", "-o", "old.pdf"],
         cwd=tmp_path,
         env={**os.environ, "PATH": str(tmp_path)},
         capture_output=True,
@@ -347,9 +361,11 @@ def test_render_png_without_dot_says_how_to_get_it(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert result.stdout == b""
-    assert result.stderr.startswith(b"small.yaml: error: png needs Graphviz's dot program")
+    assert result.stderr.startswith(
+        b"small.yaml: error: pdf needs Graphviz's dot program or librsvg's rsvg-convert"
+    )
     assert result.stderr.count(b"\n") == 1
-    assert (tmp_path / "old.png").read_bytes() == b"old"
+    assert (tmp_path / "old.pdf").read_bytes() == b"old"
 
 
 @pytest.mark.slow

@@ -15,18 +15,20 @@ from pathlib import Path
 import pytest
 
 from gradpipe import Value
+from gradpipe.documents import load_document
 from gradpipe.documents.graph import Graph, dump_document, graph_from_value
 from gradpipe.engine import topological_order
 from gradpipe.engine.ops import OP_SYMBOLS
 from gradpipe.render import RenderError, render
-from gradpipe.render.dot import FAST_LAYOUT_ATTRS, FAST_LAYOUT_NODES, SPLIT_USES, to_dot
+from gradpipe.render.dot import FAST_LAYOUT_ATTRS, to_dot
 from gradpipe.render.layout import embedded_program
 from gradpipe.render.mermaid import to_mermaid
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 REGENERATE = os.environ.get("GRADPIPE_REGENERATE_GOLDENS") == "1"
 NODE_LINE = re.compile(r'^\t("(?:[^"\\]|\\.)*") \[(.*)\]$', re.MULTILINE)
-EDGE_LINE = re.compile(r'^\t("(?:[^"\\]|\\.)*") -> ("(?:[^"\\]|\\.)*")$', re.MULTILINE)
+EDGE_LINE = re.compile(r'^\t("(?:[^"\\]|\\.)*") -> ("(?:[^"\\]|\\.)*")(?: \[.*\])?$', re.MULTILINE)
 
 
 def neuron() -> Value:
@@ -134,7 +136,7 @@ def test_leaves_constants_and_output_are_told_apart_by_style() -> None:
     constant = next(attrs for attrs in nodes.values() if "data 2.0000" in attrs)
     middle = next(attrs for attrs in nodes.values() if "data 6.0000" in attrs)
     assert 'style=filled fillcolor="#d6eaf8"' in nodes['"x"']
-    assert "style=dashed" in constant
+    assert 'style="filled,dashed"' in constant
     assert 'style="filled,bold"' in nodes['"y"']
     assert "penwidth=2" in nodes['"y"']
     assert "style" not in middle
@@ -151,10 +153,10 @@ def test_ops_on_literals_only_are_styled_as_constants() -> None:
     dot = to_dot(graph_from_value(y))
     nodes = nodes_of(dot)
     assert eight.grad is None
-    assert nodes['"eight"'].startswith('label="{ eight | data 8.0000 }" style=dashed')
-    assert nodes['"two"'].startswith('label="{ two | data 2.0000 }" style=dashed')
+    assert nodes['"eight"'].startswith('label="{ eight | data 8.0000 }" style="filled,dashed"')
+    assert nodes['"two"'].startswith('label="{ two | data 2.0000 }" style="filled,dashed"')
     assert ('"eight.op"', '"eight"') in edges_of(dot)
-    assert '\tn3["eight | data 8.0000"]:::const\n' in to_mermaid(graph_from_value(y))
+    assert '\tn3["eight<br>data\u00a08.0000"]:::const\n' in to_mermaid(graph_from_value(y))
 
 
 def test_shared_node_is_drawn_once_with_an_edge_per_use() -> None:
@@ -193,42 +195,58 @@ def parsed(dot: str) -> tuple[dict[str, dict[str, str]], list[tuple[str, str]]]:
 
 
 def test_widely_shared_leaf_is_drawn_once_per_use_and_marked() -> None:
-    steps = SPLIT_USES + 2
+    # 150 steps: w and b each have 150 edges across up to 600 ranks, past the budget.
+    steps = 150
     nodes, edges = parsed(to_dot(graph_from_value(chain(steps))))
-    assert "w" not in nodes
-    copies = [f"w#{k}" for k in range(1, steps + 1)]
-    assert [name for name in nodes if name.startswith("w#")] == copies
-    assert {nodes[copy]["fillcolor"] for copy in copies} == {nodes["w#1"]["fillcolor"]}
-    assert nodes["w#1"]["fillcolor"] != nodes["b#1"]["fillcolor"]
-    for k, copy in enumerate(copies):
-        assert nodes[copy]["label"].startswith("{ w | data 0.9000 | grad ")
-        assert nodes[copy]["label"].endswith(f" | shared ×{steps} }}")
-        assert nodes[copy]["label"] == nodes["w#1"]["label"]
-        # One edge each, to the k-th product, in order.
-        assert [head for tail, head in edges if tail == copy] == [f"_{3 * k + 1}.op"]
+    copies = [name for name in nodes if name.startswith("w#")]
+    assert copies, "w should be drawn once per use"
+    assert len(copies) == steps - 1  # the node itself serves its nearest use
+    drawn = ["w", *copies]
+    assert {nodes[name]["fillcolor"] for name in drawn} == {nodes["w"]["fillcolor"]}
+    assert {nodes[name]["label"] for name in drawn} == {nodes["w"]["label"]}
+    assert nodes["w"]["label"].startswith("{ w | data 0.9000 | grad ")
+    assert nodes["w"]["label"].endswith(f" | shared ×{steps} }}")
+    for name in drawn:  # one edge each
+        assert len([head for tail, head in edges if tail == name]) == 1
     # x is used once: drawn once, as a plain leaf.
     assert nodes["x"]["fillcolor"] == "#d6eaf8"
 
 
-def test_leaf_used_up_to_the_threshold_is_drawn_once() -> None:
-    dot = to_dot(graph_from_value(chain(SPLIT_USES)))
+def test_small_graphs_draw_every_shared_node_once() -> None:
+    # 50 steps: w and b used 50 times each, 200 ranks apart at most; still fast to lay out.
+    dot = to_dot(graph_from_value(chain(50)))
     nodes = nodes_of(dot)
     assert '"w"' in nodes
     assert "shared" not in dot
+    assert "#" not in "".join(nodes)
+    assert edges_of(dot).count(('"w"', '"_1.op"')) == 1
+    assert len([e for e in edges_of(dot) if e[0] == '"w"']) == 50
 
 
-def test_big_graphs_draw_every_leaf_used_twice_once_per_use() -> None:
-    x, w = Value(0.5, label="x"), Value(0.9, label="w")
-    h = x
-    for _ in range(FAST_LAYOUT_NODES):
-        h = h * w
-    out = h + w.tanh() + x
-    out.backward()
-    nodes, _ = parsed(to_dot(graph_from_value(out)))
-    assert "x" not in nodes
-    assert [nodes[f"x#{k}"]["label"] for k in (1, 2)] == [
-        f"{{ x | data 0.5000 | grad {x.grad:.4f} | shared ×2 }}"
-    ] * 2
+def test_micrograd_readme_draws_a_and_b_once() -> None:
+    graph = load_document((EXAMPLES / "micrograd_readme.yaml").read_bytes(), "readme.yaml")
+    graph.backward()
+    graph.has_gradients = True
+    dot = to_dot(graph)
+    nodes = nodes_of(dot)
+    assert "shared" not in dot
+    assert 'label="{ a | data -4.0000 | grad 138.8338 }"' in nodes['"a"']
+    assert len([tail for tail, _ in edges_of(dot) if tail == '"a"']) == 5
+
+
+def test_split_is_chosen_from_the_layout_estimate_not_a_use_count() -> None:
+    from gradpipe.render.plan import LAYOUT_BUDGET, plan
+
+    # Used by every step of a chain: fine at 50 steps, too costly at 150.
+    small, big = plan(graph_from_value(chain(50))), plan(graph_from_value(chain(150)))
+    assert not small.split
+    assert small.estimate <= LAYOUT_BUDGET
+    assert big.split
+    assert big.estimate <= LAYOUT_BUDGET
+    # A wide sum of 500 leaves used twice each, side by side: short edges, never split.
+    leaves = [Value(float(i), label=f"a{i}") for i in range(500)]
+    wide = Value.sum([a * a for a in leaves])
+    assert not plan(graph_from_value(wide)).split
 
 
 def test_node_names_come_from_ids_never_from_object_ids() -> None:
@@ -291,9 +309,9 @@ def test_numbers_show_four_decimals_or_an_exponent(value: float, shown: str) -> 
 
 def test_big_graphs_get_the_fast_layout_settings() -> None:
     small = to_dot(graph_from_value(chain(3)))
-    big = to_dot(graph_from_value(chain(FAST_LAYOUT_NODES // 3 + 1)))
+    big = to_dot(graph_from_value(chain(150)))
     assert FAST_LAYOUT_ATTRS not in small
-    assert f"\tgraph [rankdir=LR fontname=Helvetica {FAST_LAYOUT_ATTRS}]\n" in big
+    assert FAST_LAYOUT_ATTRS in big.splitlines()[1]
 
 
 HOSTILE = [
@@ -360,9 +378,10 @@ def test_mermaid_styles_and_shared_node_once() -> None:
     b.label = "b"
     b.backward()
     text = to_mermaid(graph_from_value(b))
-    assert '\tn0["a | data 3.0000 | grad 3.0000"]:::leaf\n' in text
-    assert '\tn1["_1 | data 2.0000"]:::const\n' in text
-    assert '\tn3["b | data 9.0000 | grad 1.0000"]:::output\n' in text
+    # One field per line, never wrapped inside: a no-break space within each field.
+    assert '\tn0["a<br>data\u00a03.0000<br>grad\u00a03.0000"]:::leaf\n' in text
+    assert '\tn1["_1<br>data\u00a02.0000"]:::const\n' in text
+    assert '\tn3["b<br>data\u00a09.0000<br>grad\u00a01.0000"]:::output\n' in text
     assert '\tn3op(("+")):::op\n' in text
     assert text.count("\tn0 --> ") == 2
     assert text.count('\tn0["') == 1
@@ -371,10 +390,11 @@ def test_mermaid_styles_and_shared_node_once() -> None:
 def test_mermaid_escapes_hostile_labels() -> None:
     text = to_mermaid(hostile_graph())
     labels = re.findall(r'^\tn\d+\["(.*)"\]', text, re.MULTILINE)
-    assert labels[0].startswith("{a}|#lt;b#gt; | data")
-    assert labels[1].startswith("q#quot;u\\o\\#quot;te\\ | data")
-    assert labels[2].startswith("two<br>lines | data")
-    assert labels[3].startswith("#amp;amp; #amp;lt;x#amp;gt; #lt;b#gt;bold#lt;/b#gt; | data")
+    labels = [label.replace("\u00a0", " ") for label in labels]
+    assert labels[0].startswith("{a}|#lt;b#gt;<br>data")
+    assert labels[1].startswith("q#quot;u\\o\\#quot;te\\<br>data")
+    assert labels[2].startswith("two<br>lines<br>data")
+    assert labels[3].startswith("#amp;amp; #amp;lt;x#amp;gt; #lt;b#gt;bold#lt;/b#gt;<br>data")
     for label in labels:
         assert '"' not in label
         assert "<" not in label.replace("<br>", "")

@@ -118,24 +118,36 @@ def test_dot_keywords_as_ids_lay_out() -> None:
 
 
 @pytest.mark.usefixtures("no_path")
-def test_png_without_dot_says_how_to_get_it() -> None:
-    with pytest.raises(RenderError) as raised:
-        render(neuron(), "png")
-    assert raised.value.message == (
-        "png needs Graphviz's dot program, which is not on PATH: install Graphviz "
-        "(apt-get install graphviz, brew install graphviz, or https://graphviz.org/download/), "
-        "or use -f svg"
-    )
+def test_png_without_dot_comes_from_the_embedded_graphviz() -> None:
+    assert render(neuron(), "png").startswith(b"\x89PNG\r\n\x1a\n")
 
 
-def test_png_with_embedded_forced_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(GRAPHVIZ_ENV, "embedded")
+@pytest.mark.usefixtures("embedded")
+def test_png_with_embedded_forced() -> None:
+    assert render(neuron(), "png").startswith(b"\x89PNG\r\n\x1a\n")
+
+
+@needs_dot
+@pytest.mark.usefixtures("native")
+def test_pdf_through_native_dot() -> None:
+    assert render(neuron(), "pdf").startswith(b"%PDF-")
+
+
+@pytest.mark.skipif(shutil.which("rsvg-convert") is None, reason="rsvg-convert is not installed")
+@pytest.mark.usefixtures("embedded")
+def test_pdf_without_dot_is_the_embedded_svg_converted_by_librsvg() -> None:
+    assert render(neuron(), "pdf").startswith(b"%PDF-")
+
+
+@pytest.mark.usefixtures("no_path")
+def test_pdf_without_dot_or_librsvg_says_what_to_install() -> None:
     with pytest.raises(RenderError) as raised:
-        render(neuron(), "png")
-    assert raised.value.message == (
-        "png needs Graphviz's dot program, and GRADPIPE_GRAPHVIZ=embedded rules it out: "
-        "unset GRADPIPE_GRAPHVIZ, or use -f svg"
+        render(neuron(), "pdf")
+    assert raised.value.message.startswith(
+        "pdf needs Graphviz's dot program or librsvg's rsvg-convert, and neither is on PATH: "
+        "install Graphviz"
     )
+    assert raised.value.message.endswith("or use -f svg or -f png")
 
 
 @needs_dot
@@ -168,12 +180,12 @@ def test_too_big_a_graph_is_refused_before_any_layout(monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(subprocess, "run", no_subprocess)
     graph = neuron()
-    for fmt in ("svg", "png"):
+    for fmt in ("svg", "png", "pdf"):
         with pytest.raises(RenderError) as raised:
             render(graph, fmt, layout_limit=5)
         assert raised.value.message == (
-            "graph 'neuron' has 10 nodes, more than --layout-limit 5; "
-            "raise --layout-limit or use -f dot/json/mermaid"
+            "graph 'neuron' has 10 nodes, more than --layout-limit 5; raise --layout-limit, "
+            "draw a part (--view named, --focus NODE), or use -f dot/json/mermaid"
         )
     # Text formats need no layout: no limit.
     for fmt in ("dot", "json", "mermaid"):

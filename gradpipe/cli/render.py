@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Mapping
 from functools import partial
+from typing import TYPE_CHECKING
 
 import click
 
-from gradpipe.cli.batch import run_batch
+from gradpipe.cli.batch import Warned, run_batch
 from gradpipe.cli.options import (
     INPUT_HELP,
     destination_options,
@@ -18,7 +21,20 @@ from gradpipe.cli.options import (
 from gradpipe.documents.build import build_graph, load_document
 from gradpipe.documents.plan import read_plan
 from gradpipe.render import render as draw
-from gradpipe.render.formats import DEFAULT_LAYOUT_LIMIT, FORMATS, STEP_FORMATS
+from gradpipe.render.formats import (
+    BINARY_FORMATS,
+    DEFAULT_LAYOUT_LIMIT,
+    EXTENSIONS,
+    FORMATS,
+    STEP_FORMATS,
+)
+
+if TYPE_CHECKING:
+    from gradpipe.render.dot import Style
+
+
+# Mermaid refuses to draw a flowchart of more edges than its maxEdges setting (default 500).
+MERMAID_MAX_EDGES = 500
 
 
 def render(
@@ -28,23 +44,36 @@ def render(
     fmt: str,
     layout_limit: int | None,
     watch: str | None = None,
+    style: Style | None = None,
+    backprop: bool = False,
 ) -> bytes:
     """The picture of what the document holds: values, and gradients when it carried them.
 
-    A spec or a forward document is drawn without gradients; a backward document with
-    them, recomputed (from its output) as every value is. The HTML view always has
-    them; ``watch`` names the side file its page polls under ``render --watch``.
+    A spec or a forward document is drawn without gradients unless ``backprop``
+    (``render --backward``); a backward document with them, recomputed (from its output)
+    as every value is. The HTML view always has them; ``watch`` names the side file its
+    page polls under ``render --watch``.
     """
     plan = read_plan(raw, path)
     graph = build_graph(plan, overrides)
-    if plan.gradients or fmt in STEP_FORMATS:
+    if plan.gradients or backprop or fmt in STEP_FORMATS:
         graph.backward()
     limit = DEFAULT_LAYOUT_LIMIT if layout_limit is None else layout_limit
     if fmt == "html" and watch is not None:
         from gradpipe.render.html import render_html
 
         return render_html(graph, layout_limit=limit, watch=watch)
-    return draw(graph, fmt, layout_limit=limit)
+    data = draw(graph, fmt, layout_limit=limit, style=style)
+    if fmt == "mermaid":
+        edges = data.count(b" -->")
+        if edges > MERMAID_MAX_EDGES:
+            return Warned(
+                data,
+                f"{edges} edges, more than Mermaid draws by default (its maxEdges setting, "
+                f"{MERMAID_MAX_EDGES}): raise maxEdges in the Mermaid config, or draw a part "
+                "with --view named or --focus NODE",
+            )
+    return data
 
 
 def frames_stage(
@@ -70,16 +99,47 @@ def frames_stage(
     "--format",
     "fmt",
     type=click.Choice(list(FORMATS)),
-    default="svg",
-    show_default=True,
-    help="What to draw: an SVG picture, Graphviz DOT, PNG, the graph document, or Mermaid.",
+    default=None,
+    help="What to draw: svg (the default), png, pdf, dot, json, mermaid or html; "
+    "without -f, -o's extension says.",
 )
 @set_option
+@click.option(
+    "--backward",
+    "backprop",
+    is_flag=True,
+    help="Compute the gradients first (of a spec or forward document), in this one process.",
+)
+@click.option(
+    "--rankdir",
+    type=click.Choice(["LR", "TB"], case_sensitive=False),
+    help="Left to right or top to bottom (default LR; big graphs: the one nearer a screen's).",
+)
+@click.option("--compact", is_flag=True, help="Put each op inside its result's record.")
+@click.option(
+    "--view",
+    type=click.Choice(["all", "named"]),
+    default="all",
+    show_default=True,
+    help="named: only the spec's named nodes, each showing the formula it stands for.",
+)
+@click.option("--focus", metavar="NODE", help="Draw NODE and its neighbourhood only.")
+@click.option(
+    "--depth",
+    type=click.IntRange(min=0),
+    metavar="K",
+    help="With --focus: the nodes within K edges of NODE (default 2).",
+)
+@click.option(
+    "--edge-grads",
+    is_flag=True,
+    help="Label each edge with its local derivative ∂result/∂argument.",
+)
 @click.option(
     "--layout-limit",
     type=click.IntRange(min=1),
     metavar="N",
-    help="Refuse to lay out graphs of more than N nodes (svg, png); raise it for big graphs.",
+    help="Refuse to lay out graphs of more than N nodes (svg, png, pdf); raise it for big graphs.",
 )
 @click.option(
     "--frames",
@@ -96,36 +156,93 @@ def render_command(
     inputs: tuple[str, ...],
     out_file: str | None,
     out_dir: str | None,
-    fmt: str,
+    fmt: str | None,
     overrides: dict[str, float],
+    backprop: bool,
+    rankdir: str | None,
+    compact: bool,
+    view: str,
+    focus: str | None,
+    depth: int | None,
+    edge_grads: bool,
     layout_limit: int | None,
     frames: bool,
     watch: bool,
     jobs: int,
 ) -> None:
-    """Draw the graph: svg, dot, png, json, mermaid, or html (interactive).
+    """Draw the graph: svg, png, pdf, dot, json, mermaid, or html (interactive).
 
     Drawn as micrograd's draw_dot draws it: values, and gradients when present.
 
-    A spec or a forward document is drawn without gradients; pipe it through
-    backward first to see them. Mermaid files get the extension .mmd. The html
-    page and --frames always show gradients: they replay backprop step by step.
+    A spec or a forward document is drawn without gradients unless --backward
+    (or it was piped through backward). Without -f the format is -o's extension
+    (svg when it has none); png and pdf are never written to a terminal. Mermaid
+    files get the extension .mmd. The html page and --frames always show
+    gradients: they replay backprop step by step.
 
     \b
     Example:
-      gradpipe backward neuron.yaml | gradpipe render -f svg -o neuron.svg
+      gradpipe render --backward neuron.yaml -o neuron.svg
+      gradpipe render --backward big.yaml --view named -o big.png
       gradpipe render examples/ -f png --out-dir build/
       gradpipe render -f html neuron.yaml -o neuron.html
       gradpipe render --frames neuron.yaml --out-dir slides/
       gradpipe render --watch neuron.yaml -o neuron.html
     """
     import gradpipe.render.dot  # noqa: F401  (loaded once, before any worker forks)
+    from gradpipe.render.dot import Style
 
+    fmt = picture_format(fmt, out_file)
+    if focus is None and depth is not None:
+        raise click.UsageError("--depth needs --focus NODE")
+    if focus is not None and view != "all":
+        raise click.UsageError("--focus and --view named draw different parts: give one")
+    to_terminal = out_file in (None, "-") and out_dir is None and sys.stdout.isatty()
+    if fmt in BINARY_FORMATS and to_terminal:
+        raise click.UsageError(
+            f"{fmt} is binary and standard output is a terminal: give -o FILE.{fmt} "
+            "or redirect the output"
+        )
+    style = Style(
+        rankdir=rankdir.upper() if rankdir else None,
+        compact=compact,
+        edge_grads=edge_grads,
+        view=view,
+        focus=focus,
+        depth=2 if depth is None else depth,
+    )
     if frames or watch:
         from gradpipe.cli import watch as watching
 
         watching.render_steps_or_watch(
             click.get_current_context().params, stages=(render, frames_stage)
         )
-    stage = partial(render, overrides=overrides, fmt=fmt, layout_limit=layout_limit)
+    stage = partial(
+        render,
+        overrides=overrides,
+        fmt=fmt,
+        layout_limit=layout_limit,
+        style=style,
+        backprop=backprop,
+    )
     run_batch(stage, inputs, jobs, out_file=out_file, out_dir=out_dir, suffix=FORMATS[fmt])
+
+
+def picture_format(fmt: str | None, out_file: str | None) -> str:
+    """``-f``, or the format that ``-o``'s extension names; a mismatch is wrong usage."""
+    named = None
+    if out_file is not None and out_file != "-":
+        extension = os.path.splitext(out_file)[1].lower()
+        named = EXTENSIONS.get(extension)
+        if fmt is None and extension and named is None:
+            known = ", ".join(sorted(EXTENSIONS))
+            raise click.UsageError(
+                f"-o {out_file}: cannot tell the format from '{extension}' ({known}); give -f"
+            )
+    if fmt is None:
+        return named or "svg"
+    if named is not None and named != fmt:
+        raise click.UsageError(
+            f"-f {fmt} but -o {out_file} names {named}: give one, or make them agree"
+        )
+    return fmt

@@ -1,4 +1,7 @@
-"""Pictures of a graph: DOT (``dot``), SVG and PNG (``layout``), Mermaid, JSON, HTML.
+"""Pictures of a graph: DOT (``dot``), SVG, PNG and PDF (``layout``), Mermaid, JSON, HTML.
+
+``plan`` decides what Graphviz is given (which shared nodes to split, the direction);
+``views`` draws a part of a graph (``--view named``, ``--focus``) and local derivatives.
 
 ``render(graph, fmt)`` is the one entry point; ``formats.FORMATS`` the one table of
 formats. The drawing modules load only when a picture is asked for, so importing this
@@ -16,7 +19,9 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from gradpipe.documents.graph import Graph
+    from gradpipe.render.dot import Style
     from gradpipe.render.labels import NodeMark
+    from gradpipe.render.views import View
 
 __all__ = [
     "DEFAULT_LAYOUT_LIMIT",
@@ -33,32 +38,56 @@ def render(
     fmt: str,
     *,
     layout_limit: int = DEFAULT_LAYOUT_LIMIT,
+    style: Style | None = None,
     marks: Mapping[str, NodeMark] | None = None,
 ) -> bytes:
     """The graph in ``fmt`` (one of FORMATS), as the bytes of the file to write.
 
-    ``marks`` (node id -> NodeMark) colour and annotate nodes in DOT, SVG, PNG and HTML.
+    ``style`` picks the direction, the compact records, edge labels, and a view
+    (``named``, or a focus on one node) to draw instead of the whole graph. ``marks``
+    (node id -> NodeMark) colour and annotate nodes in DOT, SVG, PNG, PDF and HTML.
     """
+    from gradpipe.render.dot import Style
     from gradpipe.render.labels import encode
 
-    if fmt == "json":
-        from gradpipe.documents.graph import encode_document
-
-        return encode_document(graph)  # dump_document(graph.to_document()), faster
-    if fmt == "mermaid":
-        from gradpipe.render.mermaid import to_mermaid
-
-        return encode(to_mermaid(graph))
-    from gradpipe.render.dot import to_dot
-
-    if fmt == "dot":
-        return encode(to_dot(graph, marks))
+    style = style or Style()
     if fmt == "html":
         from gradpipe.render.html import render_html
 
         return render_html(graph, layout_limit=layout_limit, marks=marks)
+    view = picture_view(graph, style)
+    drawn = graph if view is None else view.graph
+    if fmt == "json":
+        from gradpipe.documents.graph import encode_document
+
+        return encode_document(drawn)  # dump_document(drawn.to_document()), faster
+    if fmt == "mermaid":
+        from gradpipe.render.mermaid import to_mermaid
+
+        return encode(to_mermaid(drawn, style, view))
+    from gradpipe.render.dot import to_dot
+
+    if fmt == "dot":
+        return encode(to_dot(drawn, style, view, marks=marks))
     if fmt not in LAYOUT_FORMATS:
         raise RenderError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
     from gradpipe.render.layout import lay_out
 
-    return lay_out(graph, fmt, layout_limit=layout_limit, marks=marks)
+    return lay_out(drawn, fmt, layout_limit=layout_limit, style=style, view=view, marks=marks)
+
+
+def picture_view(graph: Graph, style: Style) -> View | None:
+    """The part of ``graph`` that ``style`` asks for, or None for the whole graph."""
+    from gradpipe.render.views import focus_view, named_view
+
+    if style.focus is not None:
+        if style.focus not in graph.ids:
+            import difflib
+
+            close = difflib.get_close_matches(style.focus, graph.ids, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise RenderError(f"--focus: no node '{style.focus}' in the graph{hint}")
+        return focus_view(graph, style.focus, style.depth)
+    if style.view == "named":
+        return named_view(graph, labelled=style.labelled, derivatives=style.edge_grads)
+    return None

@@ -17,7 +17,7 @@ CONTROL: dict[int | str, str] = {c: chr(0x2400 + c) for c in range(0x20) if c !=
 CONTROL[0x7F] = "\u2421"
 
 
-def kind(v: Value, output: Value) -> str:
+def kind(v: Value, output: Value | None) -> str:
     """What tells a node apart in a drawing: "output", "leaf", "const", or "" (computed)."""
     if v is output:
         return "output"

@@ -2,7 +2,12 @@
 
 ``GRADPIPE_GRAPHVIZ`` chooses the program: ``auto`` (the default) uses Graphviz's ``dot``
 when it is on PATH and the ``graphviz-pure`` binary installed with gradpipe otherwise;
-``native`` and ``embedded`` force one. PNG always needs the native ``dot``.
+``native`` and ``embedded`` force one. Both write svg and png. PDF is the native ``dot``'s
+(``-Tpdf``); without it, the embedded program's SVG is converted by librsvg's
+``rsvg-convert`` when that is on PATH, else the error says what to install.
+
+``lay_out(graph, fmt)`` is the laid-out picture of a graph: the HTML view and --frames
+build on it (one layout, frozen, per graph).
 """
 
 from __future__ import annotations
@@ -22,7 +27,9 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from gradpipe.documents.graph import Graph
+    from gradpipe.render.dot import Style
     from gradpipe.render.labels import NodeMark
+    from gradpipe.render.views import View
 
 GRAPHVIZ_ENV = "GRADPIPE_GRAPHVIZ"
 CHOICES = ("auto", "native", "embedded")
@@ -34,29 +41,46 @@ INSTALL_HINT = (
 )
 
 
+CONVERTER = "rsvg-convert"
+
+
 def lay_out(
     graph: Graph,
     fmt: str,
     *,
     layout_limit: int = DEFAULT_LAYOUT_LIMIT,
+    style: Style | None = None,
+    view: View | None = None,
     marks: Mapping[str, NodeMark] | None = None,
 ) -> bytes:
-    """The picture of ``graph`` in ``fmt`` (svg or png), refused past ``layout_limit`` nodes."""
+    """The picture of ``graph`` in ``fmt`` (svg, png or pdf), refused past ``layout_limit``.
+
+    ``graph`` is what is drawn (a view's graph, with ``view``); ``style`` and ``marks`` as
+    ``to_dot``'s.
+    """
     if len(graph) > layout_limit:
         raise RenderError(
             f"graph {graph.name!r} has {len(graph)} nodes, more than --layout-limit "
-            f"{layout_limit}; raise --layout-limit or use -f dot/json/mermaid"
+            f"{layout_limit}; raise --layout-limit, draw a part (--view named, --focus NODE), "
+            "or use -f dot/json/mermaid"
         )
     from gradpipe.render.dot import to_dot
 
-    return layout(encode(to_dot(graph, marks)), fmt)
+    return layout(encode(to_dot(graph, style, view, marks=marks)), fmt)
 
 
 def layout(dot: bytes, fmt: str) -> bytes:
     """``dot -T{fmt}`` over the DOT source on standard input; any failure is a RenderError."""
     program = layout_program(fmt)
+    if fmt == "pdf" and Path(program).stem != NATIVE:
+        return _svg_to_pdf(_run([program, "-Tsvg"], dot, program))
+    return _run([program, f"-T{fmt}"], dot, program)
+
+
+def _run(command: list[str], data: bytes, program: str) -> bytes:
+    """The standard output of ``command`` fed ``data``; a RenderError when it fails."""
     try:
-        done = subprocess.run([program, f"-T{fmt}"], input=dot, capture_output=True, check=False)
+        done = subprocess.run(command, input=data, capture_output=True, check=False)
     except OSError as error:
         raise RenderError(f"cannot run {program}: {error.strerror}") from None
     if done.returncode != 0 or not done.stdout:
@@ -65,24 +89,28 @@ def layout(dot: bytes, fmt: str) -> bytes:
     return done.stdout
 
 
+def _svg_to_pdf(svg: bytes) -> bytes:
+    """The embedded layout's SVG as PDF, by librsvg's converter."""
+    converter = shutil.which(CONVERTER)
+    if converter is None:  # checked by layout_program a moment ago
+        raise RenderError(_pdf_needs())
+    return _run([converter, "-f", "pdf"], svg, converter)
+
+
+def _pdf_needs() -> str:
+    return (
+        f"pdf needs Graphviz's dot program or librsvg's {CONVERTER}, and neither is on PATH: "
+        f"{INSTALL_HINT} (or apt-get install librsvg2-bin, brew install librsvg), "
+        "or use -f svg or -f png"
+    )
+
+
 def layout_program(fmt: str) -> str:
     """The path of the program to lay out ``fmt`` with, as GRADPIPE_GRAPHVIZ chooses."""
     choice = os.environ.get(GRAPHVIZ_ENV, "auto").strip().lower() or "auto"
     if choice not in CHOICES:
         raise RenderError(f"{GRAPHVIZ_ENV}={choice!r} is not one of {', '.join(CHOICES)}")
     native = shutil.which(NATIVE)
-    if fmt == "png":
-        if choice == "embedded":
-            raise RenderError(
-                f"png needs Graphviz's dot program, and {GRAPHVIZ_ENV}=embedded rules it out: "
-                f"unset {GRAPHVIZ_ENV}, or use -f svg"
-            )
-        if native is None:
-            raise RenderError(
-                "png needs Graphviz's dot program, which is not on PATH: "
-                f"{INSTALL_HINT}, or use -f svg"
-            )
-        return native
     if choice == "native" or (choice == "auto" and native is not None):
         if native is None:
             raise RenderError(
@@ -90,6 +118,8 @@ def layout_program(fmt: str) -> str:
                 f"{INSTALL_HINT}, or unset {GRAPHVIZ_ENV}"
             )
         return native
+    if fmt == "pdf" and shutil.which(CONVERTER) is None:
+        raise RenderError(_pdf_needs())
     embedded = embedded_program()
     if embedded is None:
         raise RenderError(

@@ -1,15 +1,19 @@
-"""Mermaid: the same drawing as DOT's, as a ``flowchart LR`` GitHub renders in Markdown."""
+"""Mermaid: the same drawing as DOT's, as a ``flowchart`` GitHub renders in Markdown."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from gradpipe.engine.ops import OP_SYMBOLS
-from gradpipe.render.labels import CONTROL, kind, records
+from gradpipe.render.labels import CONTROL, kind, micrograd_number
+from gradpipe.render.views import local_derivatives
 
 if TYPE_CHECKING:
     from gradpipe.documents.graph import Graph
+    from gradpipe.render.dot import Style
+    from gradpipe.render.views import View
 
 # Mermaid's styles of the same drawing (GitHub renders them in Markdown).
 MERMAID_CLASSES = (
@@ -33,30 +37,66 @@ _MERMAID_ESCAPES = str.maketrans(
 _MERMAID_SPECIAL = re.compile(r'[#"&<>`\x00-\x1f\x7f]')
 
 
-def to_mermaid(graph: Graph) -> str:
-    """A Mermaid ``flowchart LR`` of the same drawing, which GitHub renders in Markdown.
+def to_mermaid(graph: Graph, style: Style | None = None, view: View | None = None) -> str:
+    """A Mermaid ``flowchart`` of the same drawing, which GitHub renders in Markdown.
 
     Node ids are positions (``n0``, ``n0op``): graph ids may be Mermaid keywords (``end``).
     Shared nodes are drawn once; the browser's layout has no long-edge problem to avoid.
+    Each field of a record is one line, its spaces unbreakable, so Mermaid never wraps
+    ``grad -1.5000`` in two.
     """
+    from gradpipe.render.dot import Style, derivative_at
+
+    style = style or Style()
     nodes = graph.nodes
     names = {id(v): f"n{i}" for i, v in enumerate(nodes)}
-    output = graph.node(graph.output)
+    output = graph.node(graph.output) if view is None or view.output_shown else None
     kinds = {"output": ":::output", "leaf": ":::leaf", "const": ":::const", "": ""}
     op_shapes = {op: f'op(("{_mermaid_text(symbol)}")):::op\n' for op, symbol in OP_SYMBOLS.items()}
-    lines = ["flowchart LR\n", MERMAID_CLASSES]
+    bubbles = view.bubbles if view is not None else {}
+    lines = [f"flowchart {'TB' if style.rankdir == 'TB' else 'LR'}\n", MERMAID_CLASSES]
     append = lines.append
-    for v, fields in zip(nodes, records(graph, _mermaid_text), strict=True):
+    for v, fields in zip(nodes, _records(graph), strict=True):
         name = names[id(v)]
         shown = kinds[kind(v, output)]
         if not v._prev:
             append(f'\t{name}["{fields}"]{shown}\n')
             continue
-        edges = "".join([f"\t{names[id(c)]} --> {name}op\n" for c in v._prev])
-        append(
-            f'\t{name}["{fields}"]{shown}\n\t{name}{op_shapes[v._op]}{edges}\t{name}op --> {name}\n'
+        text = bubbles.get(id(v))
+        if text is not None:
+            shape = f'op(("{_mermaid_text(text)}")):::op\n'
+        else:
+            shape = op_shapes.get(v._op) or f'op(("{_mermaid_text(v._op)}")):::op\n'
+        grads = None
+        if style.edge_grads:
+            grads = view.derivatives.get(id(v)) if view is not None else local_derivatives(v)
+        edges = "".join(
+            [
+                f"\t{names[id(c)]} -->|∂ {micrograd_number(d)}| {name}op\n"
+                if (d := derivative_at(grads, k)) is not None
+                else f"\t{names[id(c)]} --> {name}op\n"
+                for k, c in enumerate(v._prev)
+            ]
         )
+        append(f'\t{name}["{fields}"]{shown}\n\t{name}{shape}{edges}\t{name}op --> {name}\n')
     return "".join(lines)
+
+
+# Mermaid breaks a line at a space; this one it keeps.
+_NO_BREAK = "\u00a0"
+
+
+def _records(graph: Graph) -> Iterator[str]:
+    """Each node's label, data and grad, one field per line, never wrapped within one."""
+    grads = graph.has_gradients
+    for node_id, v in graph:
+        text = _mermaid_text(v.label or node_id).replace(" ", _NO_BREAK)
+        data = f"data{_NO_BREAK}{micrograd_number(v.data)}"
+        grad = v.grad
+        if grad is None or not grads:
+            yield f"{text}<br>{data}"
+        else:
+            yield f"{text}<br>{data}<br>grad{_NO_BREAK}{micrograd_number(grad)}"
 
 
 def _mermaid_text(text: str) -> str:

@@ -1,0 +1,143 @@
+"""The shape of a picture before Graphviz sees it: what to split, which way, how to stack.
+
+Graphviz's ``dot`` puts every node on a rank and threads each edge through one virtual
+node per rank it crosses. Its cost follows the number of nodes it then places: the drawn
+nodes plus those rank crossings. Long edges to widely shared nodes (a weight used by every
+step of a chain) are what make that number, and the layout time, grow. So the plan
+estimates the ranks ``dot`` will choose, counts the crossings, and draws a shared node
+once per use only where the total would exceed LAYOUT_BUDGET, the widest savers first.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from gradpipe.documents.graph import Graph
+
+# Drawn nodes plus rank crossings that Graphviz lays out in under 2 s here (both programs;
+# README: the measurements). Up to this estimate every shared node is drawn once; past it,
+# shared nodes are split until the estimate is down to half of it (Graphviz 2.43's ranking
+# is slow on one long fan left among copies, so no fan is left half way).
+LAYOUT_BUDGET = 20_000
+# Past this many nodes nothing is estimated: every shared leaf is drawn per use (such graphs
+# are written as DOT for other tools; ``svg`` refuses them at --layout-limit anyway).
+ESTIMATE_NODES = 50_000
+# An op of more arguments than this has them stacked over several ranks (see ``stagger``).
+STAGGER_ARGS = 16
+# The aspect (width / height) that a big graph's default direction aims at: a screen's.
+SCREEN_ASPECT = 1.6
+# Sizes in points of a drawn rank and of one node across it, for the aspect estimate
+# (a record, a bubble and the space between them, averaged over the two ranks).
+LR_RANK, LR_NODE = 160.0, 54.0
+TB_RANK, TB_NODE = 72.0, 210.0
+# Stacking the arguments of wide ops: at most this many ranks, for ops of this many args.
+MAX_LEVELS = 8
+STAGGER_MIN = 3
+
+
+@dataclass
+class Plan:
+    """Positions (in the graph's order) of nodes drawn once per use, and the estimate."""
+
+    split: set[int]
+    ranks: list[int]
+    estimate: int
+    rank_count: int
+    widest: int
+
+
+def plan(graph: Graph, compact: bool = False, budget: int = LAYOUT_BUDGET) -> Plan:
+    """The split and rank estimate of ``graph`` drawn in full (``compact``: op in record)."""
+    nodes = graph.nodes
+    n = len(nodes)
+    if n > ESTIMATE_NODES:
+        leaves = {i for i, c in enumerate(_use_counts(graph)) if c > 1 and not nodes[i]._prev}
+        return Plan(leaves, [], 0, 0, 0)
+    step = 1 if compact else 2  # ranks per op: the op's bubble, then its result
+    position = {id(v): i for i, v in enumerate(nodes)}
+    ranks = [0] * n
+    args_of: list[list[int]] = [[] for _ in range(n)]
+    users: list[list[int]] = [[] for _ in range(n)]
+    for i, v in enumerate(nodes):
+        if v._prev:
+            args = [position[id(c)] for c in v._prev]
+            args_of[i] = args
+            for a in args:
+                users[a].append(i)
+            ranks[i] = max([ranks[a] for a in args]) + step
+    # A leaf sits just before its first user, where dot's ranking pulls it.
+    for i, v in enumerate(nodes):
+        if not v._prev and users[i]:
+            ranks[i] = min([ranks[u] for u in users[i]]) - step
+    drawn = n if compact else n + sum(1 for v in nodes if v._prev)
+    # What each shared node's long edges cost beyond its nearest use, and the total.
+    saving: list[tuple[int, int]] = []
+    crossings = 0
+    output = graph.index(graph.output)
+    for i in range(n):
+        spans = [ranks[u] - ranks[i] - step for u in users[i]]
+        if not spans:
+            continue
+        total = sum(spans)
+        crossings += total
+        if len(spans) > 1 and i != output:
+            saved = total - min(spans)
+            if saved > 0:
+                saving.append((saved, -i))
+    estimate = drawn + crossings
+    split: set[int] = set()
+    if estimate > budget:
+        for saved, minus_i in sorted(saving, reverse=True):
+            split.add(-minus_i)
+            estimate -= saved
+            if estimate <= budget // 2:
+                break
+    width: dict[int, int] = {}
+    for r in ranks:
+        width[r] = width.get(r, 0) + 1
+    rank_count = (max(ranks) - min(ranks) + 1) if ranks else 0
+    return Plan(split, ranks, estimate, rank_count, max(width.values(), default=0))
+
+
+def _use_counts(graph: Graph) -> list[int]:
+    """How many times each node is an argument."""
+    position = {id(v): i for i, v in enumerate(graph.nodes)}
+    counts = [0] * len(graph.nodes)
+    for v in graph.nodes:
+        for c in v._prev:
+            counts[position[id(c)]] += 1
+    return counts
+
+
+def choose_rankdir(layout: Plan, compact: bool = False) -> tuple[str, int]:
+    """The direction of a big picture, and over how many ranks to stack wide fan-ins.
+
+    Left to right stays (micrograd's way) while the picture is no wider than a screen's
+    aspect: one too tall is made squarer by stacking the arguments of many-argument ops
+    (``levels``). A deep graph (a long chain) is drawn top to bottom, which scrolls.
+    """
+    if not layout.rank_count:
+        return "LR", 1
+    ranks = layout.rank_count * (2 if compact else 1)  # a compact record: record and bubble
+    wide = max(1, layout.widest)
+    lr = ranks * LR_RANK / (wide * LR_NODE)
+    if lr >= SCREEN_ASPECT:
+        tb = wide * TB_NODE / (ranks * TB_RANK)
+        if abs(math.log(tb / SCREEN_ASPECT)) < abs(math.log(lr / SCREEN_ASPECT)):
+            return "TB", 1
+        return "LR", 1
+    return "LR", min(MAX_LEVELS, max(1, round(math.sqrt(SCREEN_ASPECT / lr))))
+
+
+def stagger(args: int, levels: int = 1) -> int:
+    """Over how many ranks an op's ``args`` arguments are stacked (1: not at all).
+
+    ``levels`` for a big picture (``choose_rankdir``), applied to ops of STAGGER_MIN or more
+    arguments; and a sum of 300 terms, which would stand them in one rank 300 records
+    tall, stacks them over about sqrt(args / 9) ranks: a block about as wide as high.
+    """
+    if args < STAGGER_MIN:
+        return 1
+    own = max(1, round(math.sqrt(args / 9))) if args > STAGGER_ARGS else 1
+    return min(args, max(levels, own))

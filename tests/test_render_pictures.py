@@ -1,0 +1,445 @@
+"""Pictures that teach at every size, held to their rules through the DOT they produce.
+
+Edges under nodes, op bubbles on their results' lines, the direction, the compact records,
+the named and focus views, local derivatives on edges, and the render command's formats
+(from -o's extension, binary never on a terminal), Mermaid's limits and --backward.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from gradpipe import Value
+from gradpipe.cli import main
+from gradpipe.documents import load_document
+from gradpipe.documents.graph import Graph, graph_from_value
+from gradpipe.render import render
+from gradpipe.render.dot import Style, to_dot
+from gradpipe.render.mermaid import to_mermaid
+from gradpipe.render.views import focus_view, local_derivatives, named_view
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+NODE_LINE = re.compile(r'^\t("(?:[^"\\]|\\.)*") \[(.*)\]$', re.MULTILINE)
+EDGE_LINE = re.compile(
+    r'^\t("(?:[^"\\]|\\.)*") -> ("(?:[^"\\]|\\.)*")(?: \[(.*)\])?$', re.MULTILINE
+)
+NEURON = """\
+values: {x1: 2.0, x2: 0.0, w1: -3.0, w2: 1.0, b: 6.8813735870195432}
+nodes:
+  n: x1*w1 + x2*w2 + b
+  o: tanh(n)
+"""
+
+
+def example(name: str) -> Graph:
+    """An example after backward."""
+    path = EXAMPLES / f"{name}.yaml"
+    graph = load_document(path.read_bytes(), str(path))
+    graph.backward()
+    return graph
+
+
+def nodes_of(dot: str) -> dict[str, str]:
+    """Node name -> attributes; a node stated twice fails."""
+    found: dict[str, str] = {}
+    for name, attrs in NODE_LINE.findall(dot):
+        assert name not in found, f"{name} drawn twice"
+        found[name] = attrs
+    return found
+
+
+def edges_of(dot: str) -> list[tuple[str, str, str]]:
+    """(tail, head, attributes) of every edge statement."""
+    return EDGE_LINE.findall(dot)
+
+
+def chain(steps: int) -> Value:
+    """x -> tanh(x*w + b) repeated, w and b shared by every step."""
+    x, w, b = Value(0.5, label="x"), Value(0.9, label="w"), Value(0.1, label="b")
+    h = x
+    for _ in range(steps):
+        h = (h * w + b).tanh()
+    h.backward()
+    return h
+
+
+def invoke(*args: str, stdin: str | bytes | None = None) -> Result:
+    return CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=False)
+
+
+# --- the picture rules ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["neuron", "micrograd_readme", "mlp"])
+def test_edges_are_drawn_under_filled_nodes(name: str) -> None:
+    dot = to_dot(example(name))
+    head = dot.splitlines()[1]
+    assert "outputorder=edgesfirst" in head
+    # Every node is filled, so an edge passing under it is hidden.
+    assert "style=filled fillcolor=white" in dot.splitlines()[2]
+    for attrs in nodes_of(dot).values():
+        style = re.search(r'style=("[^"]*"|\S+)', attrs)
+        assert style is None or "filled" in style.group(1)
+
+
+def test_each_op_bubble_is_tied_to_its_result() -> None:
+    graph = example("micrograd_readme")
+    dot = to_dot(graph)
+    bubbles = [name for name in nodes_of(dot) if name.endswith('.op"')]
+    assert len(bubbles) == sum(1 for v in graph.nodes if v._prev)
+    ties = {(t, h): a for t, h, a in edges_of(dot) if t.endswith('.op"')}
+    for bubble in bubbles:
+        result = bubble[:-4] + '"'
+        assert "weight=" in ties[(bubble, result)]
+        assert int(re.search(r"weight=(\d+)", ties[(bubble, result)]).group(1)) > 1
+
+
+def test_shared_node_has_one_statement_in_small_graphs() -> None:
+    dot = to_dot(example("micrograd_readme"))
+    nodes = nodes_of(dot)  # fails on a node stated twice
+    assert not [name for name in nodes if "#" in name]
+    assert "shared" not in dot
+    assert sum(1 for t, _, _ in edges_of(dot) if t == '"b"') == 5
+
+
+def test_direction_is_lr_for_small_graphs_and_chosen_for_big_ones() -> None:
+    assert "rankdir=LR" in to_dot(example("neuron")).splitlines()[1]
+    long_chain = graph_from_value(chain(150))  # 453 nodes, 900 ranks deep
+    assert "rankdir=TB" in to_dot(long_chain).splitlines()[1]
+    # A wide graph stays left to right.
+    leaves = [Value(float(i), label=f"a{i}") for i in range(400)]
+    wide = Value.sum([a * a for a in leaves])
+    wide.backward()
+    assert "rankdir=LR" in to_dot(graph_from_value(wide)).splitlines()[1]
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_rankdir_is_the_users_choice(rankdir: str) -> None:
+    for graph in (example("neuron"), graph_from_value(chain(150))):
+        assert f"rankdir={rankdir} " in to_dot(graph, Style(rankdir=rankdir)).splitlines()[1]
+
+
+def test_long_chains_run_straight_past_the_copies() -> None:
+    dot = to_dot(graph_from_value(chain(150)))
+    # Copies serve their users; the real argument's edge pulls harder, so no drift.
+    into_products = [a for t, h, a in edges_of(dot) if "#" not in t and h.endswith('.op"')]
+    assert any("weight=4" in a for a in into_products)
+
+
+def test_wide_sums_stand_their_terms_over_several_ranks() -> None:
+    leaves = [Value(float(i), label=f"a{i}") for i in range(300)]
+    total = Value.sum([a * a for a in leaves])
+    total.label = "total"
+    total.backward()
+    dot = to_dot(graph_from_value(total))
+    lengths = {
+        re.search(r"minlen=(\d+)", a).group(1)  # type: ignore[union-attr]
+        for t, h, a in edges_of(dot)
+        if h == '"total.op"'
+    }
+    assert len(lengths) > 1
+
+
+def test_compact_style_puts_the_op_in_the_record_and_halves_the_nodes() -> None:
+    graph = example("neuron")
+    full, compact = to_dot(graph), to_dot(graph, Style(compact=True))
+    assert len(nodes_of(compact)) == len(graph)
+    assert len(nodes_of(full)) == len(graph) + sum(1 for v in graph.nodes if v._prev)
+    assert ".op" not in compact
+    assert 'label="{ tanh | tanh(n) | data 0.7071 | grad 1.0000 }"' in nodes_of(compact)['"o"']
+    assert ('"n"', '"o"', "") in edges_of(compact)
+
+
+# --- views ---------------------------------------------------------------------------
+
+
+def test_named_view_keeps_named_nodes_and_shows_their_formulas() -> None:
+    graph = example("neuron")
+    view = named_view(graph)
+    assert view.graph.ids == ["x1", "w1", "x2", "w2", "b", "n", "o"]
+    dot = to_dot(view.graph, view=view)
+    nodes = nodes_of(dot)
+    assert nodes['"n.op"'].startswith('label="x1*w1 + x2*w2 + b"')
+    assert nodes['"o.op"'].startswith('label="tanh(n)"')
+    assert {t for t, h, _ in edges_of(dot) if h == '"n.op"'} == {
+        '"x1"',
+        '"w1"',
+        '"x2"',
+        '"w2"',
+        '"b"',
+    }
+    # The values and gradients are the original's.
+    assert "grad -1.5000" in nodes['"x1"']
+
+
+@pytest.mark.parametrize(
+    ("formula", "shown"),
+    [
+        ("(a + b)*c", "(a + b)*c"),
+        ("a - (b - c)", "a - (b - c)"),
+        ("a - b - c", "a - b - c"),
+        ("a/(b*c)", "a/(b*c)"),
+        ("-a**2", "-a**2"),
+        ("(-a)**2", "(-a)**2"),
+        ("a**b**c", "a**b**c"),
+        ("(a**b)**c", "(a**b)**c"),
+        ("exp(a*b) + 2", "exp(a*b) + 2"),
+        ("sum(a, b*c, 0.5)", "sum(a, b*c, 0.5)"),
+        ("relu(a) * -1", "relu(a)*-1"),
+    ],
+)
+def test_folded_formulas_read_as_written(formula: str, shown: str) -> None:
+    spec = f"values: {{a: 0.5, b: 1.5, c: 2.0}}\nnodes:\n  y: {formula}\n"
+    graph = load_document(spec.encode(), "f.yaml")
+    view = named_view(graph)
+    assert view.bubbles[id(view.graph.node("y"))] == shown
+
+
+def test_named_view_of_api_values_keeps_labelled_ones() -> None:
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    e = a * b
+    e.label = "e"
+    d = e + 10
+    d.backward()
+    view = named_view(graph_from_value(d), labelled=True)
+    assert [v.label for v in view.graph.nodes] == ["a", "b", "e", ""]
+    assert view.bubbles[id(view.graph.nodes[-1])] == "e + 10"
+
+
+def test_named_view_through_the_cli(tmp_path: Path) -> None:
+    spec = tmp_path / "neuron.yaml"
+    spec.write_text(NEURON)
+    result = invoke("render", "--backward", "--view", "named", str(spec), "-f", "dot")
+    assert result.exit_code == 0, result.output
+    assert '"n.op" [label="x1*w1 + x2*w2 + b"' in result.stdout
+    assert '"_1"' not in result.stdout
+
+
+def test_focus_draws_a_neighbourhood_and_marks_cut_edges() -> None:
+    graph = example("micrograd_readme")
+    view = focus_view(graph, "d2", depth=1)
+    assert set(view.graph.ids) == {"d1", "_14", "d2", "_16", "d3"}
+    dot = to_dot(view.graph, view=view)
+    nodes = nodes_of(dot)
+    assert 'color="#c0392b" penwidth=3' in nodes['"d2"']
+    assert nodes['"_16.in"'].startswith('label="1 more input"')
+    assert nodes['"d1.out"'].startswith('label="used by 1 more"')
+    assert ('"d1"', '"d1.out"', 'style=dashed color="#aaaaaa"') in edges_of(dot)
+    # A node whose inputs are all cut still shows its op, fed by the stub.
+    assert '"_14.op"' in nodes
+    assert ('"_14.in"', '"_14.op"', 'style=dashed color="#aaaaaa"') in edges_of(dot)
+    # The output is not in the view: nothing is styled as the output.
+    assert "penwidth=2" not in dot
+
+
+def test_focus_depth_zero_is_the_node_alone() -> None:
+    view = focus_view(example("neuron"), "n", depth=0)
+    assert view.graph.ids == ["n"]
+
+
+def test_focus_on_an_unknown_node_is_an_error(tmp_path: Path) -> None:
+    spec = tmp_path / "neuron.yaml"
+    spec.write_text(NEURON)
+    result = invoke("render", str(spec), "--focus", "nn", "-f", "dot")
+    assert result.exit_code == 1
+    assert "--focus: no node 'nn' in the graph (did you mean 'n'?)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--depth", "2"], ["--focus", "n", "--view", "named"]],
+)
+def test_focus_options_misused_are_wrong_usage(tmp_path: Path, args: list[str]) -> None:
+    spec = tmp_path / "neuron.yaml"
+    spec.write_text(NEURON)
+    assert invoke("render", str(spec), "-f", "dot", *args).exit_code == 2
+
+
+def test_view_limits_apply_to_what_is_drawn() -> None:
+    graph = example("micrograd_readme")
+    svg = render(graph, "svg", layout_limit=10, style=Style(focus="d2", depth=1))
+    assert svg.rstrip().endswith(b"</svg>")
+
+
+# --- derivatives on edges ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("formula", "expected"),
+    [
+        ("a*b", [1.5, 0.5]),
+        ("a + b", [1.0, 1.0]),
+        ("a - b", [1.0, -1.0]),
+        ("a/b", [1 / 1.5, -0.5 / 1.5**2]),
+        ("a**b", [1.5 * 0.5**0.5, 0.5**1.5 * -0.6931471805599453]),
+        ("tanh(a)", [1 - 0.46211715726000974**2]),
+        ("relu(a)", [1.0]),
+        ("exp(a)", [1.6487212707001282]),
+        ("log(a)", [2.0]),
+        ("-a", [-1.0]),
+    ],
+)
+def test_local_derivatives_follow_the_op_table(formula: str, expected: list[float]) -> None:
+    spec = f"values: {{a: 0.5, b: 1.5}}\nnodes:\n  y: {formula}\n"
+    graph = load_document(spec.encode(), "f.yaml")
+    assert local_derivatives(graph.node("y")) == pytest.approx(expected)
+
+
+def test_edge_grads_label_every_edge_with_its_local_derivative() -> None:
+    dot = to_dot(example("neuron"), Style(edge_grads=True))
+    labels = {(t, h): a for t, h, a in edges_of(dot)}
+    assert 'label="∂ -3.0000"' in labels[('"x1"', '"_1.op"')]
+    assert 'label="∂ 2.0000"' in labels[('"w1"', '"_1.op"')]
+    assert 'label="∂ 0.5000"' in labels[('"n"', '"o.op"')]
+    assert "\tn0 -->|∂ -3.0000| n2op\n" in to_mermaid(example("neuron"), Style(edge_grads=True))
+
+
+def test_edge_grads_in_the_named_view_go_through_the_folded_formula() -> None:
+    spec = "values: {a: 2.0, b: 3.0}\nnodes:\n  y: a*a*b + b\n"
+    graph = load_document(spec.encode(), "f.yaml")
+    graph.backward()
+    view = named_view(graph, derivatives=True)
+    y = view.graph.node("y")
+    assert view.derivatives[id(y)] == pytest.approx([2 * 2.0 * 3.0, 2.0**2 + 1])
+    dot = to_dot(view.graph, Style(edge_grads=True), view)
+    assert '"a" -> "y.op" [label="∂ 12.0000"' in dot
+
+
+# --- formats ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "magic"),
+    [
+        ("n.svg", b"<?xml"),
+        ("n.png", b"\x89PNG"),
+        ("n.dot", b"digraph"),
+        ("n.gv", b"digraph"),
+        ("n.json", b"{"),
+        ("n.mmd", b"flowchart"),
+        ("n", b"<?xml"),
+    ],
+)
+def test_format_comes_from_the_extension(tmp_path: Path, name: str, magic: bytes) -> None:
+    spec = tmp_path / "neuron.yaml"
+    spec.write_text(NEURON)
+    out = tmp_path / name
+    result = invoke("render", str(spec), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(magic)
+
+
+@pytest.mark.skipif(
+    shutil.which("dot") is None and shutil.which("rsvg-convert") is None,
+    reason="pdf needs Graphviz's dot or rsvg-convert",
+)
+def test_pdf_from_the_extension(tmp_path: Path) -> None:
+    spec = tmp_path / "neuron.yaml"
+    spec.write_text(NEURON)
+    assert invoke("render", str(spec), "-o", str(tmp_path / "n.pdf")).exit_code == 0
+    assert (tmp_path / "n.pdf").read_bytes().startswith(b"%PDF-")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-f", "svg", "-o", "n.png"], "-f svg but -o n.png names png"),
+        (["-f", "dot", "-o", "n.json"], "-f dot but -o n.json names json"),
+        (["-o", "n.txt"], "cannot tell the format from '.txt'"),
+    ],
+)
+def test_format_and_extension_at_odds_is_wrong_usage(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    spec = tmp_path / "neuron.yaml"
+    spec.write_text(NEURON)
+    os.chdir(tmp_path)
+    result = invoke("render", str(spec), *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert not list(tmp_path.glob("n.*"))
+
+
+def test_an_explicit_format_takes_any_unknown_extension(tmp_path: Path) -> None:
+    spec = tmp_path / "neuron.yaml"
+    spec.write_text(NEURON)
+    out = tmp_path / "n.txt"
+    assert invoke("render", str(spec), "-f", "dot", "-o", str(out)).exit_code == 0
+    assert out.read_bytes().startswith(b"digraph")
+
+
+@pytest.mark.parametrize("fmt", ["png", "pdf"])
+def test_binary_formats_are_refused_on_a_terminal(tmp_path: Path, fmt: str) -> None:
+    spec = tmp_path / "neuron.yaml"
+    spec.write_text(NEURON)
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "gradpipe", "render", str(spec), "-f", fmt],
+            stdout=follower,
+            stderr=subprocess.PIPE,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert done.returncode == 2
+    assert f"{fmt} is binary and standard output is a terminal: give -o".encode() in done.stderr
+
+
+def test_binary_formats_go_to_a_pipe(tmp_path: Path) -> None:
+    spec = tmp_path / "neuron.yaml"
+    spec.write_text(NEURON)
+    done = subprocess.run(
+        [sys.executable, "-m", "gradpipe", "render", str(spec), "-f", "png"],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(b"\x89PNG")
+
+
+def test_backward_computes_the_gradients_in_one_process(tmp_path: Path) -> None:
+    spec = tmp_path / "neuron.yaml"
+    spec.write_text(NEURON)
+    plain = invoke("render", str(spec), "-f", "json")
+    assert all(n["grad"] is None for n in json.loads(plain.stdout)["nodes"])
+    drawn = invoke("render", "--backward", str(spec), "-f", "dot")
+    assert '"x1" [label="{ x1 | data 2.0000 | grad -1.5000 }"' in drawn.stdout
+    piped = invoke("backward", str(spec))
+    assert invoke("render", "-f", "dot", stdin=piped.stdout).stdout == drawn.stdout
+
+
+# --- Mermaid ---------------------------------------------------------------------------
+
+
+def test_mermaid_has_one_field_per_line_unbroken() -> None:
+    text = to_mermaid(example("neuron"))
+    assert '\tn0["x1<br>data\u00a02.0000<br>grad\u00a0-1.5000"]:::leaf\n' in text
+
+
+def test_mermaid_warns_past_500_edges(tmp_path: Path) -> None:
+    terms = " + ".join(f"x*{i + 1}" for i in range(200))
+    big = tmp_path / "big.yaml"
+    big.write_text(f"values: {{x: 1.0}}\nnodes:\n  y: {terms}\n")
+    result = invoke("render", str(big), "-f", "mermaid")
+    assert result.exit_code == 0
+    assert "warning:" in result.stderr
+    assert "maxEdges" in result.stderr
+    assert "--view named or --focus NODE" in result.stderr
+    small = tmp_path / "small.yaml"
+    small.write_text(NEURON)
+    assert invoke("render", str(small), "-f", "mermaid").stderr == ""
