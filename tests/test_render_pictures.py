@@ -354,9 +354,9 @@ def test_pdf_from_the_extension(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["-f", "svg", "-o", "n.png"], "-f svg but -o n.png names png"),
-        (["-f", "dot", "-o", "n.json"], "-f dot but -o n.json names json"),
-        (["-o", "n.txt"], "cannot tell the format from '.txt'"),
+        (["-f", "svg", "-o", "n.png"], "-f svg contradicts -o n.png (a .png file)"),
+        (["-f", "dot", "-o", "n.json"], "-f dot contradicts -o n.json (a .json file)"),
+        (["-f", "json", "-o", "n.gv"], "-f json contradicts -o n.gv (a .gv file)"),
     ],
 )
 def test_format_and_extension_at_odds_is_wrong_usage(
@@ -371,22 +371,29 @@ def test_format_and_extension_at_odds_is_wrong_usage(
     assert not list(tmp_path.glob("n.*"))
 
 
-def test_an_explicit_format_takes_any_unknown_extension(tmp_path: Path) -> None:
+def test_an_extension_that_names_no_format_takes_f_or_svg(tmp_path: Path) -> None:
     spec = tmp_path / "neuron.yaml"
     spec.write_text(NEURON)
     out = tmp_path / "n.txt"
     assert invoke("render", str(spec), "-f", "dot", "-o", str(out)).exit_code == 0
     assert out.read_bytes().startswith(b"digraph")
+    assert invoke("render", str(spec), "-o", str(out)).exit_code == 0
+    assert out.read_bytes().startswith(b"<?xml")
 
 
-@pytest.mark.parametrize("fmt", ["png", "pdf"])
-def test_binary_formats_are_refused_on_a_terminal(tmp_path: Path, fmt: str) -> None:
+@pytest.mark.parametrize(
+    ("fmt", "args"),
+    [("png", ["-f", "png"]), ("pdf", ["-f", "pdf"]), ("png", ["-o", "-", "-f", "png"])],
+)
+def test_binary_formats_are_refused_on_a_terminal(
+    tmp_path: Path, fmt: str, args: list[str]
+) -> None:
     spec = tmp_path / "neuron.yaml"
     spec.write_text(NEURON)
     leader, follower = pty.openpty()
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "gradpipe", "render", str(spec), "-f", fmt],
+            [sys.executable, "-m", "gradpipe", "render", str(spec), *args],
             stdout=follower,
             stderr=subprocess.PIPE,
             timeout=60,
@@ -396,7 +403,7 @@ def test_binary_formats_are_refused_on_a_terminal(tmp_path: Path, fmt: str) -> N
         os.close(follower)
         os.close(leader)
     assert done.returncode == 2
-    assert f"{fmt} is binary and standard output is a terminal: give -o".encode() in done.stderr
+    assert f"-f {fmt} is binary: write it with -o FILE or into a pipe".encode() in done.stderr
 
 
 def test_binary_formats_go_to_a_pipe(tmp_path: Path) -> None:

@@ -125,7 +125,9 @@ def check_command(
       gradpipe check neuron.yaml --render -o neuron-check.svg
     """
     # -f, else -o's extension (a .txt is the table), else --render's svg, else the table.
-    chosen = output_format(fmt, out_file, CHECK_FORMATS, "svg" if picture else "text")
+    chosen = output_format(
+        fmt, out_file, CHECK_FORMATS, "svg" if picture else "text", out_dir=out_dir
+    )
     stage = partial(check, overrides=overrides, eps=eps, rtol=rtol, atol=atol, fmt=chosen)
     if out_file is None and out_dir is None:
         run_batch(stage, inputs, jobs)  # tables (or pictures) one after another, in order

@@ -109,18 +109,28 @@ BINARY_FORMATS = frozenset({"png", "pdf"})
 
 
 def output_format(
-    fmt: str | None, out_file: str | None, suffixes: Mapping[str, str], default: str
+    fmt: str | None,
+    out_file: str | None,
+    suffixes: Mapping[str, str],
+    default: str,
+    *,
+    out_dir: str | None = None,
+    aliases: Mapping[str, str] | None = None,
 ) -> str:
     """``-f``, else the format whose suffix ``-o`` has, else ``default``.
 
-    ``-f`` contradicting ``-o``'s extension is wrong usage, as is a binary format bound
-    for a terminal.
+    ``aliases`` are further suffixes (``.gv`` -> ``dot``). ``-f`` contradicting ``-o``'s
+    extension is wrong usage, as is a binary format bound for a terminal (not when
+    ``out_dir`` receives it).
     """
-    suffix = os.path.splitext(out_file)[1].lower() if out_file else ""
+    suffix = os.path.splitext(out_file)[1].lower() if out_file and out_file != "-" else ""
     implied = next((f for f, s in suffixes.items() if suffix and s == suffix), None)
+    if implied is None and aliases:
+        implied = aliases.get(suffix)
     if fmt is not None and implied is not None and fmt != implied:
         raise click.UsageError(f"-f {fmt} contradicts -o {out_file} (a {suffix} file)")
     chosen = fmt or implied or default
-    if chosen in BINARY_FORMATS and out_file in (None, "-") and sys.stdout.isatty():
+    to_terminal = out_file in (None, "-") and out_dir is None and sys.stdout.isatty()
+    if chosen in BINARY_FORMATS and to_terminal:
         raise click.UsageError(f"-f {chosen} is binary: write it with -o FILE or into a pipe")
     return chosen

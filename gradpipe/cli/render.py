@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Mapping
 from functools import partial
 from typing import TYPE_CHECKING
@@ -16,18 +14,13 @@ from gradpipe.cli.options import (
     destination_options,
     inputs_argument,
     jobs_option,
+    output_format,
     set_option,
 )
 from gradpipe.documents.build import build_graph, load_document
 from gradpipe.documents.plan import read_plan
 from gradpipe.render import render as draw
-from gradpipe.render.formats import (
-    BINARY_FORMATS,
-    DEFAULT_LAYOUT_LIMIT,
-    EXTENSIONS,
-    FORMATS,
-    STEP_FORMATS,
-)
+from gradpipe.render.formats import ALIASES, DEFAULT_LAYOUT_LIMIT, FORMATS, STEP_FORMATS
 
 if TYPE_CHECKING:
     from gradpipe.render.dot import Style
@@ -192,17 +185,11 @@ def render_command(
     import gradpipe.render.dot  # noqa: F401  (loaded once, before any worker forks)
     from gradpipe.render.dot import Style
 
-    fmt = picture_format(fmt, out_file)
+    fmt = output_format(fmt, out_file, FORMATS, "svg", out_dir=out_dir, aliases=ALIASES)
     if focus is None and depth is not None:
         raise click.UsageError("--depth needs --focus NODE")
     if focus is not None and view != "all":
         raise click.UsageError("--focus and --view named draw different parts: give one")
-    to_terminal = out_file in (None, "-") and out_dir is None and sys.stdout.isatty()
-    if fmt in BINARY_FORMATS and to_terminal:
-        raise click.UsageError(
-            f"{fmt} is binary and standard output is a terminal: give -o FILE.{fmt} "
-            "or redirect the output"
-        )
     style = Style(
         rankdir=rankdir.upper() if rankdir else None,
         compact=compact,
@@ -214,9 +201,8 @@ def render_command(
     if frames or watch:
         from gradpipe.cli import watch as watching
 
-        watching.render_steps_or_watch(
-            click.get_current_context().params, stages=(render, frames_stage)
-        )
+        params = {**click.get_current_context().params, "fmt": fmt}
+        watching.render_steps_or_watch(params, stages=(render, frames_stage))
     stage = partial(
         render,
         overrides=overrides,
@@ -226,23 +212,3 @@ def render_command(
         backprop=backprop,
     )
     run_batch(stage, inputs, jobs, out_file=out_file, out_dir=out_dir, suffix=FORMATS[fmt])
-
-
-def picture_format(fmt: str | None, out_file: str | None) -> str:
-    """``-f``, or the format that ``-o``'s extension names; a mismatch is wrong usage."""
-    named = None
-    if out_file is not None and out_file != "-":
-        extension = os.path.splitext(out_file)[1].lower()
-        named = EXTENSIONS.get(extension)
-        if fmt is None and extension and named is None:
-            known = ", ".join(sorted(EXTENSIONS))
-            raise click.UsageError(
-                f"-o {out_file}: cannot tell the format from '{extension}' ({known}); give -f"
-            )
-    if fmt is None:
-        return named or "svg"
-    if named is not None and named != fmt:
-        raise click.UsageError(
-            f"-f {fmt} but -o {out_file} names {named}: give one, or make them agree"
-        )
-    return fmt

@@ -165,7 +165,9 @@ def sweep_command(
       gradpipe sweep parabola.yaml --vary x=-5:5:0.25 -o parabola.svg
       gradpipe sweep neuron.yaml --vary x1=-3:3/61 --vary w1=-3:3/61 -o grid.png
     """
-    chosen = output_format(fmt, out_file, {f: f".{f}" for f in FORMATS}, DEFAULT_FORMAT)
+    chosen = output_format(
+        fmt, out_file, {f: f".{f}" for f in FORMATS}, DEFAULT_FORMAT, out_dir=out_dir
+    )
     if chosen in PLOT_FORMATS:
         import gradpipe.sweep_plot  # noqa: F401  (loaded once, before any worker forks)
     stage = partial(

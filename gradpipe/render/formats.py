@@ -12,17 +12,10 @@ FORMATS = {
     "html": ".html",
     "pdf": ".pdf",
 }
-# The format each -o extension names, when -f is not given.
-EXTENSIONS = {
-    **{suffix: fmt for fmt, suffix in FORMATS.items()},
-    ".gv": "dot",
-    ".mermaid": "mermaid",
-    ".htm": "html",
-}
+# Further -o extensions that name a format, when -f is not given.
+ALIASES = {".gv": "dot", ".mermaid": "mermaid", ".htm": "html"}
 # Formats that need a layout: the only ones the layout limit applies to.
 LAYOUT_FORMATS = ("svg", "png", "pdf", "html")
-# Formats that are not text: never written to a terminal.
-BINARY_FORMATS = ("png", "pdf")
 # Formats that show backprop step by step, so always computed with gradients.
 STEP_FORMATS = ("html",)
 # Graphviz lays out this many nodes in seconds with the settings of gradpipe.render.dot
