@@ -3,7 +3,8 @@
 The public API: ``Value`` (the engine), ``load_document``/``read_plan``/``build_graph``
 and ``Graph`` (documents), ``graph_from_value``, ``draw`` (pictures), ``gradcheck`` and
 ``gradcheck_report`` (PyTorch's signature, on Values), ``check_plan`` (what ``gradpipe
-check`` runs), and the error types. The command line is ``gradpipe.cli``.
+check`` runs), ``show`` (the interactive view in a notebook), and the error
+types. The command line is ``gradpipe.cli``.
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ __all__ = [
     "load_document",
     "load_file",
     "read_plan",
+    "show",
 ]
 __version__ = "0.1.0"
 
@@ -119,3 +121,16 @@ def draw(
 
     limit = DEFAULT_LAYOUT_LIMIT if layout_limit is None else layout_limit
     return render(graph, fmt, layout_limit=limit, style=style)
+
+
+def show(target: Value | Graph, *, height: int = 520) -> Any:
+    """The interactive HTML view of a Value's graph or of a Graph, inline in notebooks.
+
+    Hover, search, highlight and step through backprop; ``.save("page.html")`` writes
+    the page. Gradients of the Values are left as they were.
+    """
+    from gradpipe.documents import Graph, graph_from_value
+    from gradpipe.render.html import show as show_graph
+
+    graph = target if isinstance(target, Graph) else graph_from_value(target)
+    return show_graph(graph, height=height)

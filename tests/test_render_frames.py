@@ -48,7 +48,9 @@ def test_one_frame_per_step_from_forward_to_backwards_result() -> None:
         str(graph.ids.index("o")): "grad 1.0000",
         str(graph.ids.index("n")): "grad 0.5000",
     }
-    assert re.search(f'class="node gp-current" data-i="{graph.ids.index("o")}"', frames[1])
+    assert re.search(
+        f'class="node gp-current" data-i="{graph.ids.index("o")}" data-id="o"', frames[1]
+    )
     assert "step 1 of 5: o passes its gradient 1.0000 on to n" in frames[1]
     assert "backward&#x27;s result" in frames[-1] or "backward's result" in frames[-1]
 
@@ -81,7 +83,7 @@ def test_a_reused_node_shows_its_partial_sum() -> None:
             arrivals.setdefault(c.child, []).append(k)
     node, when = next((i, ks) for i, ks in arrivals.items() if len(set(ks)) > 1)
     text = frames[when[0]].data.decode()
-    assert re.search(rf'class="node gp-recv gp-partial" data-i="{node}"', text)
+    assert re.search(rf'class="node gp-recv gp-partial" data-i="{node}" ', text)
 
 
 def test_pack_and_unpack_keep_every_frame() -> None:

@@ -236,8 +236,11 @@ def test_page_is_self_contained_and_deterministic() -> None:
 def test_every_drawn_node_and_edge_is_tagged_with_its_graph_node() -> None:
     graph = example("neuron")
     page = render_html(graph).decode()
-    value_groups = re.findall(r'class="node[^"]*" data-i="(\d+)" data-k="v"', page)
-    op_groups = re.findall(r'class="node[^"]*" data-i="(\d+)" data-k="o"', page)
+    tagged = re.findall(r'class="node[^"]*" data-i="(\d+)" data-id="([^"]*)" data-k="v"', page)
+    value_groups = [i for i, _ in tagged]
+    # Each drawn node carries its graph node's id.
+    assert all(graph.ids[int(i)] == node_id for i, node_id in tagged)
+    op_groups = re.findall(r'class="node[^"]*" data-i="(\d+)" data-id="[^"]*" data-k="o"', page)
     assert sorted(map(int, value_groups)) == list(range(len(graph)))
     computed = [i for i, v in enumerate(graph.nodes) if v._prev]
     assert sorted(map(int, op_groups)) == computed
@@ -323,3 +326,13 @@ def test_the_graph_name_is_escaped_in_the_page_title() -> None:
     text = render_html(graph).decode()
     assert "<title>&lt;/title&gt;&lt;script&gt;x()&lt;/script&gt;: gradpipe</title>" in text
     assert text.count("<script") == 2
+
+
+def test_gradpipe_show_takes_a_value_or_a_graph() -> None:
+    import gradpipe
+
+    graph = example("reuse")
+    view = gradpipe.show(graph)
+    assert page_data(view.page)["nodes"][0]["id"] == "a"
+    a = Value(3.0, label="a")
+    assert "iframe" in gradpipe.show(a * a)._repr_html_()

@@ -65,14 +65,16 @@ class SteppedSvg:
 def stepped_svg(svg: str, graph: Graph) -> SteppedSvg:
     """Cut Graphviz's SVG of ``graph`` at its per-step places; nodes tagged ``data-i``.
 
-    Node groups become ``<g class="node …" data-i="I" data-k="v|o">`` (a value record or
-    an op bubble of node I), edges ``<g class="edge …" data-t="T" data-h="H">``, and a
-    record's grad text ``<text … class="gp-grad" data-i="I">``. Titles and comments go:
+    Node groups become ``<g class="node …" data-i="I" data-id="ID" data-k="v|o">`` (a
+    value record or an op bubble of node I, whose graph id is ID), edges
+    ``<g class="edge …" data-t="T" data-h="H">``, and a record's grad text
+    ``<text … class="gp-grad" data-i="I">``. Titles and comments go:
     the page shows its own tooltips. Groups whose title names no node are left as drawn.
     """
     start = svg.find("<svg")
     svg = _GRAPH_TITLE.sub(r"\1", _COMMENT.sub("", svg[start:] if start >= 0 else svg))
     names = {node_id: i for i, node_id in enumerate(graph.ids)}
+    ids = [html.escape(node_id, quote=True) for node_id in graph.ids]
     parts: list[str] = []
     slots: list[Slot] = []
     buf: list[str] = []
@@ -97,7 +99,8 @@ def stepped_svg(svg: str, graph: Graph) -> SteppedSvg:
                 continue
             i, is_op = found
             cut(m.start(), opening, Slot("node", i, op=is_op))
-            buf = [f'" data-i="{i}" data-k="{"o" if is_op else "v"}">\n']
+            kind = "o" if is_op else "v"
+            buf = [f'" data-i="{i}" data-id="{ids[i]}" data-k="{kind}">\n']
             pos = m.end()
             end = matches[k + 1].start() if k + 1 < len(matches) else len(svg)
             grad = None if is_op else _last_grad_text(svg, pos, end)
