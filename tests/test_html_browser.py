@@ -374,3 +374,15 @@ def test_marks_colour_nodes_and_add_their_note(browser: Any, tmp_path: Path) -> 
     assert "mismatch" in view.page.inner_text("#gp-tip")
     assert "relative error 0.3 <b>" in view.page.inner_text("#gp-tip")
     assert view.errors == []
+
+
+def test_space_on_a_focused_button_presses_it_once(browser: Any, tmp_path: Path) -> None:
+    view = open_view(browser, tmp_path, "neuron")
+    page = view.page
+    page.keyboard.press("Home")
+    page.focus("#gp-next")
+    page.keyboard.press(" ")
+    assert view.step() == 1
+    page.keyboard.press("ArrowRight")  # arrows still step with a button focused
+    assert view.step() == 2
+    assert view.errors == []

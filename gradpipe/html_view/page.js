@@ -458,6 +458,7 @@
       if (e.key === "ArrowLeft" || e.key === "ArrowRight") return; // the slider steps itself
     }
     if (e.altKey || e.ctrlKey || e.metaKey) return;
+    if (t && t.tagName === "BUTTON" && (e.key === " " || e.key === "Enter")) return; // its click
     var handled = true;
     switch (e.key) {
       case "ArrowRight": case "ArrowDown": stop(); setStep(step + 1); break;
