@@ -13,7 +13,6 @@ import html
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -135,11 +134,14 @@ def _name(graph: Graph, i: int) -> str:
 
 def _converter(fmt: str) -> Callable[[bytes], bytes]:
     """SVG bytes to ``fmt``: rsvg-convert where installed, else CairoSVG, else an error."""
+    from gradpipe.render.layout import CONVERTER, convert_svg
+
     if fmt == "svg":
         return lambda data: data
-    program = shutil.which("rsvg-convert")
+    program = shutil.which(CONVERTER)
     if program is not None:
-        return lambda data: _rsvg(program, data, fmt)
+        zoom = PNG_ZOOM if fmt == "png" else 1.0
+        return lambda data: convert_svg(program, data, fmt, zoom)
     try:
         import cairosvg  # type: ignore[import-not-found]
     except ImportError:
@@ -150,22 +152,6 @@ def _converter(fmt: str) -> Callable[[bytes], bytes]:
     if fmt == "png":
         return lambda data: bytes(cairosvg.svg2png(bytestring=data, scale=PNG_ZOOM))
     return lambda data: bytes(cairosvg.svg2pdf(bytestring=data))
-
-
-def _rsvg(program: str, data: bytes, fmt: str) -> bytes:
-    args = [program, "-f", fmt]
-    if fmt == "png":
-        args += ["-z", str(PNG_ZOOM)]
-    # A fixed date, so a PDF's bytes are the same from run to run.
-    env = {**os.environ, "SOURCE_DATE_EPOCH": "0"}
-    try:
-        done = subprocess.run(args, input=data, capture_output=True, check=False, env=env)
-    except OSError as error:
-        raise RenderError(f"cannot run {program}: {error.strerror}") from None
-    if done.returncode != 0 or not done.stdout:
-        detail = done.stderr.decode("utf-8", "replace").strip() or "no output"
-        raise RenderError(f"rsvg-convert failed (exit status {done.returncode}): {detail}")
-    return done.stdout
 
 
 FRAME_NAME = re.compile(r"step-\d{3,}\.(?:svg|png|pdf)\Z")

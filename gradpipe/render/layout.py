@@ -73,14 +73,15 @@ def layout(dot: bytes, fmt: str) -> bytes:
     """``dot -T{fmt}`` over the DOT source on standard input; any failure is a RenderError."""
     program = layout_program(fmt)
     if fmt == "pdf" and Path(program).stem != NATIVE:
-        return _svg_to_pdf(_run([program, "-Tsvg"], dot, program))
-    return _run([program, f"-T{fmt}"], dot, program)
+        return _svg_to_pdf(run_program([program, "-Tsvg"], dot))
+    return run_program([program, f"-T{fmt}"], dot)
 
 
-def _run(command: list[str], data: bytes, program: str) -> bytes:
+def run_program(command: list[str], data: bytes, env: dict[str, str] | None = None) -> bytes:
     """The standard output of ``command`` fed ``data``; a RenderError when it fails."""
+    program = command[0]
     try:
-        done = subprocess.run(command, input=data, capture_output=True, check=False)
+        done = subprocess.run(command, input=data, capture_output=True, check=False, env=env)
     except OSError as error:
         raise RenderError(f"cannot run {program}: {error.strerror}") from None
     if done.returncode != 0 or not done.stdout:
@@ -94,7 +95,16 @@ def _svg_to_pdf(svg: bytes) -> bytes:
     converter = shutil.which(CONVERTER)
     if converter is None:  # checked by layout_program a moment ago
         raise RenderError(_pdf_needs())
-    return _run([converter, "-f", "pdf"], svg, converter)
+    return convert_svg(converter, svg, "pdf")
+
+
+def convert_svg(converter: str, svg: bytes, fmt: str, zoom: float = 1.0) -> bytes:
+    """SVG as ``fmt`` (png or pdf) by librsvg's ``converter``, ``zoom`` times its size.
+
+    The date is fixed (SOURCE_DATE_EPOCH), so a PDF's bytes are the same run after run.
+    """
+    command = [converter, "-f", fmt] + (["-z", f"{zoom:g}"] if zoom != 1.0 else [])
+    return run_program(command, svg, {**os.environ, "SOURCE_DATE_EPOCH": "0"})
 
 
 def _pdf_needs() -> str:
