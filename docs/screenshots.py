@@ -32,7 +32,7 @@ def html_view() -> None:
         page_path = Path(folder) / "neuron.html"
         page_path.write_bytes(render_html(neuron()))
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 560})
+        page = browser.new_page(viewport={"width": 1280, "height": 600})
         page.goto(page_path.as_uri())
         page.wait_for_function("window.gradpipe !== undefined")
         page.evaluate("gradpipe.setStep(2)")

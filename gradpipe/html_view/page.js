@@ -209,6 +209,9 @@
     var w = tip.offsetWidth, h = tip.offsetHeight;
     var left = x + 14 + w > window.innerWidth ? Math.max(4, x - 14 - w) : x + 14;
     var top = y + 14 + h > window.innerHeight ? Math.max(4, y - 14 - h) : y + 14;
+    // Keep clear of the step panel: above the pointer when below would cover it.
+    var p = panel.innerHTML ? panel.getBoundingClientRect() : null;
+    if (p && left < p.right && left + w > p.left && top < p.bottom && top + h > p.top) top = Math.max(4, y - 14 - h);
     tip.style.left = left + "px"; tip.style.top = top + "px";
   }
 
