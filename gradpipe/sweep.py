@@ -126,8 +126,16 @@ def run_sweep(
     leaves = {node_id: node for node_id, node in graph if node.operation == LEAF}
     names = [a.name for a in axes]
     for name in [*names, *wrt]:
-        if name not in leaves:
-            raise GradpipeError(f"no leaf named '{name}' to sweep{_hint(name, list(leaves))}")
+        if name in leaves:
+            continue
+        try:
+            node = graph.node(name)
+        except KeyError:
+            raise GradpipeError(
+                f"no leaf named '{name}' to sweep{_hint(name, list(leaves))}"
+            ) from None
+        kind = "a constant" if node.grad is None else "a computed node"
+        raise GradpipeError(f"'{name}' is {kind}, not a leaf: sweeps vary the leaves of values")
     if len(set(names)) != len(names):
         raise GradpipeError(f"leaf '{names[0]}' is varied twice")
     total = math.prod(len(a.values) for a in axes)
@@ -138,7 +146,7 @@ def run_sweep(
     ids = dict(zip(graph.nodes, graph.ids, strict=True))
     replay = Replay(root, ids, names)
     labels = {node_id: node.label or node_id for node_id, node in graph}
-    sweep = Sweep(graph.name, out, list(axes), list(wrt), labels)
+    sweep = Sweep(graph.name, out, list(axes), list(dict.fromkeys(wrt)), labels)
     gradient_nodes = [replay.position.get(g) for g in sweep.gradients]
     width = 1 + len(gradient_nodes)
 

@@ -68,7 +68,7 @@ def test_a_sweep_gives_what_backward_gives_at_each_point() -> None:
 
 
 def test_wrt_adds_other_leaves_gradients() -> None:
-    sweep = run_sweep(graph_of(TWO), [by_count("x", 1, 2, 3)], wrt=["y"])
+    sweep = run_sweep(graph_of(TWO), [by_count("x", 1, 2, 3)], wrt=["y", "y", "x"])
     assert sweep.columns == ["x", "f", "df/dx", "df/dy"]
     graph = graph_of(TWO, {"x": 1.5})
     graph.backward()
@@ -115,8 +115,10 @@ def test_a_gradient_that_fails_leaves_the_value() -> None:
 def test_unknown_and_repeated_leaves_are_refused() -> None:
     with pytest.raises(GradpipeError, match=r"no leaf named 'xx' to sweep \(did you mean 'x'\?\)"):
         run_sweep(graph_of(TWO), [by_count("xx", 0, 1, 2)])
-    with pytest.raises(GradpipeError, match="no leaf named 'r'"):
-        run_sweep(graph_of(TWO), [by_count("r", 0, 1, 2)])  # a computed node is no leaf
+    with pytest.raises(GradpipeError, match="'r' is a computed node, not a leaf"):
+        run_sweep(graph_of(TWO), [by_count("r", 0, 1, 2)])
+    with pytest.raises(GradpipeError, match="'c' is a constant, not a leaf"):
+        run_sweep(graph_of("values:\n  x: 1\nnodes:\n  c: 3\n  y: c*x\n"), [by_count("c", 0, 1, 2)])
     with pytest.raises(GradpipeError, match="varied twice"):
         run_sweep(graph_of(TWO), [by_count("x", 0, 1, 2), by_count("x", 0, 1, 2)])
     with pytest.raises(GradpipeError, match="no leaf named 'q'"):
