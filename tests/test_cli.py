@@ -8,7 +8,8 @@ from typing import Any
 
 import click
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
+from conftest import invoke
 
 from gradpipe import __version__
 from gradpipe.cli import main
@@ -36,11 +37,6 @@ SQUARE = "values:\n  x: 3\nnodes:\n  y: x * x\n"
 RELU_AT_ZERO = "values:\n  x: 0\nnodes:\n  y: relu(x)\n"
 LOG_OF_ZERO = "values:\n  x: 0\nnodes:\n  y: log(x)\n"
 SQRT_AT_ZERO = "values:\n  x: 0.0\nnodes:\n  y: x ** 0.5\n"
-
-
-def invoke(*args: str, stdin: str | bytes | None = None) -> Result:
-    """Run the CLI in process; a crash shows its traceback instead of an exit status."""
-    return CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=False)
 
 
 def document(result: Result) -> dict[str, Any]:

@@ -7,14 +7,9 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from conftest import invoke
 
-from gradpipe.cli import main
 from gradpipe.cli.batch import Input, expand_inputs, process_input
-
-
-def invoke(*args: str, stdin: str | None = None) -> Result:
-    return CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=False)
 
 
 def spec(x: float) -> str:

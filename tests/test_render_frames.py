@@ -9,9 +9,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from conftest import invoke
 
-from gradpipe.cli import main
 from gradpipe.documents import load_document
 from gradpipe.render.frames import pack_frames, render_frames, unpack_frames, write_frames
 from gradpipe.render.trace import trace_backward
@@ -20,10 +19,6 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 GRAD_TEXT = re.compile(r'class="gp-grad" data-i="(\d+)">([^<]*)<')
 # Every coordinate of the drawing: what must not move between frames.
 GEOMETRY = re.compile(r'\b(?:points|d|cx|cy|rx|ry|x|y)="[^"]*"')
-
-
-def invoke(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 def neuron_frames(fmt: str = "svg") -> list[str]:

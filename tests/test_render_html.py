@@ -8,12 +8,11 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from conftest import invoke
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradpipe import Value
-from gradpipe.cli import main
 from gradpipe.documents import load_document
 from gradpipe.documents.graph import Graph, graph_from_value
 from gradpipe.engine import topological_order
@@ -23,10 +22,6 @@ from gradpipe.render.trace import gradients_after, trace_backward
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 UNARY = ("neg", "tanh", "sigmoid", "exp", "relu")
 BINARY = ("add", "sub", "mul", "div", "pow", "sum")
-
-
-def invoke(*args: str, stdin: str | bytes | None = None) -> Result:
-    return CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=False)
 
 
 def example(name: str) -> Graph:

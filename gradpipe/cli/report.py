@@ -48,7 +48,8 @@ class Reporter:
         click.echo(text if self.bar is None else _CLEAR_LINE + text, err=True)
 
     def warn(self, text: str) -> None:
-        """A formatted warning line (``PATH: warning: MESSAGE``); the status stays 0."""
+        """A line that reports no failure: a formatted warning (``PATH: warning: MESSAGE``),
+        or ``render --watch``'s "wrote FILE"; the status stays 0."""
         click.echo(text if self.bar is None else _CLEAR_LINE + text, err=True)
 
     def advance(self) -> None:

@@ -26,6 +26,7 @@ from gradpipe.cli.batch import (
     run_batch,
 )
 from gradpipe.cli.output import write_atomic
+from gradpipe.cli.report import Reporter
 from gradpipe.errors import GradpipeError
 
 # How often --watch looks at the input; GRADPIPE_WATCH_INTERVAL (seconds) changes it.
@@ -106,6 +107,7 @@ def watch_file(
     """
     from gradpipe.render.html import page_token, watch_script
 
+    reporter = Reporter()
     seen: object = object()  # never a stamp: the first round renders
     token = ""
     count = 0
@@ -125,21 +127,16 @@ def watch_file(
             except GradpipeError as error:
                 if error.path is None:
                     error.path = path
-                click.echo(error.format(), err=True)
+                reporter.report(error.format())
                 if sidecar is not None:
-                    _write_quietly(sidecar, watch_script(token, error.format()))
+                    _write_quietly(sidecar, watch_script(token, error.format()), reporter)
             except OSError as error:
-                click.echo(
-                    GradpipeError(
-                        f"cannot write: {describe_os_error(error)}", destination
-                    ).format(),
-                    err=True,
-                )
+                reporter.report(f"cannot write: {describe_os_error(error)}", destination)
             else:
                 if sidecar is not None:
                     token = page_token(data) or ""
-                    _write_quietly(sidecar, watch_script(token))
-                click.echo(f"gradpipe render: wrote {destination}", err=True)
+                    _write_quietly(sidecar, watch_script(token), reporter)
+                reporter.warn(f"gradpipe render: wrote {destination}")
             sys.stderr.flush()
         time.sleep(interval)
     raise SystemExit(0)
@@ -154,10 +151,8 @@ def _stamp(path: str) -> tuple[int, int] | None:
     return info.st_mtime_ns, info.st_size
 
 
-def _write_quietly(path: str, data: bytes) -> None:
+def _write_quietly(path: str, data: bytes, reporter: Reporter) -> None:
     try:
         write_atomic(path, data)
     except OSError as error:
-        click.echo(
-            GradpipeError(f"cannot write: {describe_os_error(error)}", path).format(), err=True
-        )
+        reporter.report(f"cannot write: {describe_os_error(error)}", path)

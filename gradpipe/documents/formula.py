@@ -83,7 +83,7 @@ class Formula:
 
 # --- tokens --------------------------------------------------------------------------------
 
-# Anything that starts like a number, up to where it plainly ends, checked by _number().
+# Anything that starts like a number, up to where it plainly ends, checked by _literal_value().
 _NUMBER_TEXT = (
     r"(?:0[xXoObB][0-9a-fA-F_]*|(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)"
     r"(?:[eE][-+]?[0-9_]*)?)[A-Za-z0-9_]*"
@@ -168,7 +168,7 @@ def _plain_tokens(text: str) -> list[_Token] | None:
         position = start + len(word)
         first = word[0]
         if first in _NUMBER_START:
-            tokens.append(("number", word, start, _number(word, start)))
+            tokens.append(("number", word, start, _literal_value(word, start)))
         elif first in _NAME_START:
             tokens.append(("name", word, start, 0.0))
         elif word in _PUNCTUATION_HINTS:
@@ -201,7 +201,7 @@ def _checked_tokens(text: str) -> list[_Token]:
         offset = match.end()
         if kind == "op" and word in _PUNCTUATION_HINTS:
             raise FormulaError(_PUNCTUATION_HINTS[word], start)
-        tokens.append((kind, word, start, _number(word, start) if kind == "number" else 0.0))
+        tokens.append((kind, word, start, _literal_value(word, start) if kind == "number" else 0.0))
 
 
 def _skip_blank(text: str, offset: int) -> int:
@@ -242,7 +242,7 @@ def _odd_character(char: str) -> str:
     return f"unexpected character {described}"
 
 
-def _number(word: str, start: int) -> float:
+def _literal_value(word: str, start: int) -> float:
     """The value of a numeric literal, accepting what both Python and YAML 1.2 read alike."""
     value = read_float(word) if is_python_number(word) else None
     if value is None:
