@@ -123,3 +123,21 @@ def test_the_api_loads_each_part_when_first_used() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, check=True, text=True)
     assert done.stdout.split() == ["False", "True", "True"]
+
+
+def test_the_engine_alone_loads_no_document_machinery() -> None:
+    """``from gradpipe import Value`` (a notebook's import) stays as light as micrograd's:
+    the cycle collector scans every object of the heap during a build."""
+    probe = (
+        "import sys\nfrom gradpipe import Value\n"
+        "print(sorted(m for m in sys.modules if m.startswith('gradpipe')))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, check=True, text=True)
+    loaded = json.loads(done.stdout.replace("'", '"'))
+    assert loaded == [
+        "gradpipe",
+        "gradpipe.engine",
+        "gradpipe.engine.ops",
+        "gradpipe.engine.value",
+        "gradpipe.errors",
+    ]

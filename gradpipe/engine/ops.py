@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _exp = math.exp
 _log = math.log
@@ -32,8 +32,7 @@ ValueFunction = Callable[..., float]
 Derivative = Callable[..., Sequence[float]]
 
 
-@dataclass(frozen=True)
-class Op:
+class Op(NamedTuple):
     """One op: name, arity (None: one or more), symbol, formula function, value, derivative."""
 
     name: str

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from numbers import Real
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from gradpipe.engine.ops import BY_NAME, CONST, LEAF, hyperbolic_tangent, power, sigmoid
+from gradpipe.engine.ops import BY_NAME, CONST, LEAF, hyperbolic_tangent, power
 from gradpipe.errors import MathError
 
 if TYPE_CHECKING:
@@ -205,7 +205,11 @@ class Value:
 
     def sigmoid(self) -> Value:
         """1 / (1 + e^-x), as ATen computes it, without overflow for any x."""
-        return _node(sigmoid(self.data), "sigmoid", (self,), self.grad is None)
+        try:  # inline: the value of ops.sigmoid without a call
+            data = 1.0 / (1.0 + _exp(-self.data))
+        except OverflowError:  # e^-x is infinite, so ATen's quotient is 0
+            data = 0.0
+        return _node(data, "sigmoid", (self,), self.grad is None)
 
     @staticmethod
     def sum(terms: Iterable[Operand]) -> Value:
