@@ -5,6 +5,9 @@ No module of gradpipe is imported here at run time, so every layer can raise the
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -27,16 +30,22 @@ class GradpipeError(Exception):
         self.line = line
         self.column = column
 
+    severity = "error"
+
     def __str__(self) -> str:
         return self.format()
 
     def format(self) -> str:
         """Render as `PATH:LINE:COLUMN: error: MESSAGE`, dropping the parts that are unknown."""
-        return format_error(self.message, self.path, self.line, self.column)
+        return format_error(self.message, self.path, self.line, self.column, self.severity)
 
 
 def format_error(
-    message: str, path: str | None = None, line: int | None = None, column: int | None = None
+    message: str,
+    path: str | None = None,
+    line: int | None = None,
+    column: int | None = None,
+    severity: str = "error",
 ) -> str:
     """The one diagnostic format: `PATH:LINE:COLUMN: error: MESSAGE`, unknown parts dropped."""
     place = path or ""
@@ -44,7 +53,40 @@ def format_error(
         place += f":{line}"
         if column is not None:
             place += f":{column}"
-    return f"{place}: error: {message}" if place else message
+    return f"{place}: {severity}: {message}" if place else message
+
+
+class GradpipeWarning(GradpipeError):
+    """Something read, but probably not meant (a .json file that is YAML): reported, not raised.
+
+    The library records warnings only inside ``collect_warnings``; elsewhere they are dropped,
+    so a Python caller that does not ask never sees them.
+    """
+
+    severity = "warning"
+
+
+_COLLECTED: ContextVar[list[GradpipeWarning] | None] = ContextVar("gradpipe_warnings", default=None)
+
+
+def warn(
+    message: str, path: str | None, line: int | None = None, column: int | None = None
+) -> None:
+    """Record a warning for the caller of ``collect_warnings``, if there is one."""
+    collected = _COLLECTED.get()
+    if collected is not None:
+        collected.append(GradpipeWarning(message, path, line, column))
+
+
+@contextmanager
+def collect_warnings() -> Iterator[list[GradpipeWarning]]:
+    """The warnings the library records while the block runs, in order."""
+    collected: list[GradpipeWarning] = []
+    token = _COLLECTED.set(collected)
+    try:
+        yield collected
+    finally:
+        _COLLECTED.reset(token)
 
 
 class MathError(GradpipeError, ArithmeticError):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -15,3 +18,18 @@ EXAMPLES = ROOT / "examples"
 def invoke(*args: str, stdin: str | bytes | None = None) -> Result:
     """Run the CLI in process; a crash shows its traceback instead of an exit status."""
     return CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=False)
+
+
+def run_gradpipe(
+    *args: str, cwd: Path, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m gradpipe ARGS`` in a subprocess, standard streams pipes, text out."""
+    return subprocess.run(
+        [sys.executable, "-m", "gradpipe", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env if env is not None else dict(os.environ),
+        check=False,
+    )

@@ -192,7 +192,7 @@ def test_backward_output_of_an_unknown_node_says_which_exist(neuron: Path) -> No
 def test_a_gradient_that_is_infinite_is_a_math_error(tmp_path: Path) -> None:
     path = write(tmp_path, "sqrt.yaml", SQRT_AT_ZERO)
     assert invoke("forward", str(path)).exit_code == 0
-    result = invoke("backward", str(path))
+    result = invoke("backward", "--no-source", str(path))
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr == (
@@ -205,14 +205,14 @@ NEGATIVE_BASE_ERROR = "error: gradient of node 'w' (value) needs ln of -8.0 at n
 
 
 def test_a_backward_math_error_is_placed_at_its_node_as_a_forward_one() -> None:
-    result = invoke("backward", stdin=NEGATIVE_BASE)
+    result = invoke("backward", "--no-source", stdin=NEGATIVE_BASE)
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr == "<stdin>:3:3: " + NEGATIVE_BASE_ERROR
 
 
 def test_a_backward_math_error_in_a_sub_formula_is_placed_at_its_character() -> None:
-    result = invoke("backward", stdin="values: {x: 0}\nnodes:\n  y: 1 + x**0.5\n")
+    result = invoke("backward", "--no-source", stdin="values: {x: 0}\nnodes:\n  y: 1 + x**0.5\n")
     assert result.exit_code == 1
     assert result.stderr == (
         "<stdin>:3:10: error: gradient of node 'x' (value) is infinite at node 'x**0.5' (pow)\n"
@@ -222,7 +222,7 @@ def test_a_backward_math_error_in_a_sub_formula_is_placed_at_its_character() -> 
 def test_a_backward_math_error_in_a_graph_document_is_placed_at_its_node() -> None:
     forwarded = invoke("forward", stdin=NEGATIVE_BASE).stdout
     assert forwarded.splitlines()[4].startswith(' {"id": "y",')
-    result = invoke("backward", stdin=forwarded)
+    result = invoke("backward", "--no-source", stdin=forwarded)
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr == "<stdin>:5:2: " + NEGATIVE_BASE_ERROR
@@ -233,7 +233,7 @@ def test_render_and_check_place_backward_math_errors(tmp_path: Path) -> None:
     path = write(tmp_path, "b.json", backwarded.replace("8.0", "-8.0", 1))
     assert '"value": -8.0' in path.read_text()
     for command in (["render", "-f", "dot"], ["check"]):
-        result = invoke(*command, str(path))
+        result = invoke(*command, "--no-source", str(path))
         assert result.exit_code == 1
         assert result.stdout == ""
         assert result.stderr == f"{path}:5:2: " + NEGATIVE_BASE_ERROR
@@ -507,7 +507,9 @@ def test_schema_of_an_unknown_kind_is_wrong_usage() -> None:
 
 def test_version() -> None:
     result = invoke("--version")
-    assert (result.exit_code, result.stdout) == (0, f"gradpipe, version {__version__}\n")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == f"gradpipe, version {__version__}"
+    assert "Graphviz: " in result.stdout
 
 
 def test_every_command_has_help_with_an_example() -> None:
@@ -529,6 +531,8 @@ def test_the_commands_are_those_of_the_spec() -> None:
         "validate",
         "schema",
         "sweep",
+        "init",
+        "examples",
     }
 
 
@@ -564,7 +568,7 @@ def test_an_error_in_standard_input_is_placed_in_stdin() -> None:
 
 def test_an_unknown_field_is_bad_input_with_its_place(tmp_path: Path) -> None:
     path = write(tmp_path, "typo.yaml", "values:\n  x: 1\nnodes:\n  y: x * x\nouput: y\n")
-    result = invoke("backward", str(path))
+    result = invoke("backward", "--no-source", str(path))
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr.startswith(f"{path}:5:1: error: ")
@@ -630,7 +634,7 @@ def test_o_and_out_dir_together_are_wrong_usage(neuron: Path, tmp_path: Path) ->
 def test_invalid_case_through_the_cli(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each refused input: status 1, nothing on stdout, exactly its expected line."""
     monkeypatch.chdir(ROOT)
-    result = invoke("backward", case.relative_to(ROOT).as_posix())
+    result = invoke("backward", "--no-source", case.relative_to(ROOT).as_posix())
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr == case.with_suffix(".expected").read_text(encoding="utf-8")

@@ -243,7 +243,9 @@ def test_cycles_are_reported_with_their_path() -> None:
 
 def test_unknown_names_get_the_closest_name() -> None:
     message = error_of("values:\n  x1: 2\n  x2: 0\nnodes:\n  n: x1 * x3\n")
-    assert message == "test.yaml:5:11: error: unknown name 'x3' in node 'n' (did you mean 'x2'?)"
+    assert message == (
+        "test.yaml:5:11: error: unknown name 'x3' in node 'n' (did you mean 'x1' or 'x2'?)"
+    )
 
 
 def test_graph_document_in_any_order_keeps_ids_and_leaf_values() -> None:

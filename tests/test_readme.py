@@ -79,7 +79,8 @@ def test_every_command_is_documented() -> None:
 
 def test_every_option_named_exists() -> None:
     for command, options in gradpipe_invocations():
-        known = {opt for param in COMMANDS[command].params for opt in param.opts}
+        params = COMMANDS[command].params
+        known = {opt for param in params for opt in (*param.opts, *param.secondary_opts)}
         assert set(options) <= known, f"gradpipe {command}"
 
 

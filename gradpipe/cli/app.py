@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
@@ -51,8 +51,74 @@ class UnixGroup(click.Group):
         sys.exit(status if isinstance(status, int) else 0)
 
 
+def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """``--version``: gradpipe's, and the Graphviz programs render will use."""
+    if not value or ctx.resilient_parsing:
+        return
+    from gradpipe.render.layout import describe_graphviz
+
+    click.echo("\n".join([f"gradpipe, version {__version__}", *describe_graphviz()]))
+    ctx.exit(0)
+
+
+def _show_completion(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """``--show-completion SHELL``: print the shell's completion script."""
+    if value is None or ctx.resilient_parsing:
+        return
+    from gradpipe.cli.completion import completion_script
+
+    click.echo(completion_script(ctx.find_root().command, value), nl=False)
+    ctx.exit(0)
+
+
+def _install_completion(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """``--install-completion [SHELL]``: put the script where the shell loads it."""
+    if value is None or ctx.resilient_parsing:
+        return
+    from gradpipe.cli.completion import default_shell, install_completion
+
+    shell = value or default_shell()
+    try:
+        done = install_completion(ctx.find_root().command, shell)
+    except OSError as error:
+        raise click.ClickException(f"cannot install {shell} completion: {error}") from None
+    for line in done:
+        click.echo(f"{shell}: {line}", err=True)
+    ctx.exit(0)
+
+
+SHELLS = click.Choice(["bash", "zsh", "fish"])
+
+
+def _action_option(*declarations: str, **settings: Any) -> Callable[[Any], Any]:
+    """An option that acts at once (in its callback) and exits: --version and the like."""
+    return click.option(*declarations, expose_value=False, is_eager=True, **settings)
+
+
 @click.group("gradpipe", cls=UnixGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "-V", "--version", prog_name="gradpipe")
+@_action_option(
+    "-V",
+    "--version",
+    is_flag=True,
+    callback=_show_version,
+    help="Show the version, and the Graphviz that render uses, and exit.",
+)
+@_action_option(
+    "--show-completion",
+    type=SHELLS,
+    metavar="SHELL",
+    callback=_show_completion,
+    help="Print the completion script of SHELL (bash, zsh or fish) and exit.",
+)
+@_action_option(
+    "--install-completion",
+    type=SHELLS,
+    metavar="[SHELL]",
+    is_flag=False,
+    flag_value="",
+    callback=_install_completion,
+    help="Install completion for SHELL (default: your $SHELL's) and exit.",
+)
 def main() -> None:
     """See and check the gradients of an expression, stage by stage.
 
@@ -62,6 +128,12 @@ def main() -> None:
 
     \b
       gradpipe forward neuron.yaml | gradpipe backward | gradpipe render > neuron.svg
+
+    \b
+    To start:
+      gradpipe init neuron              # writes a commented starter, neuron.yaml
+      gradpipe examples                 # lists the bundled examples
+      gradpipe examples neuron | gradpipe backward
 
     Exit status: 0 success, 1 bad input, math error or failed check, 2 wrong usage.
     """

@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from gradpipe.cli.options import SOURCE_KEY
 from gradpipe.cli.output import write_atomic, write_stream
-from gradpipe.cli.report import Reporter
+from gradpipe.cli.report import Diagnostic, Reporter, colour_wanted, diagnostic
 from gradpipe.cli.signals import closed_pipe_ends_the_command
 from gradpipe.documents.graph import paused_gc
-from gradpipe.errors import GradpipeError, StageFailure, format_error
+from gradpipe.errors import GradpipeError, StageFailure, collect_warnings, format_error, warn
 
 if TYPE_CHECKING:
     from multiprocessing.pool import Pool
@@ -55,11 +56,12 @@ class Input:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one input gave: bytes to write (or None) and a diagnostic (None on success)."""
+    """What one input gave: bytes to write (or None), its error (None on success), and
+    the warnings shown before it."""
 
     data: bytes | None
-    error: str | None
-    warning: str | None = None
+    error: Diagnostic | None
+    warnings: tuple[Diagnostic, ...] = ()
 
 
 class Warned(bytes):
@@ -155,21 +157,37 @@ def run_stage(
 
 
 def process_input(stage: Stage, item: Input) -> Outcome:
-    """Read and run one input; bad input becomes a formatted diagnostic, never a traceback."""
+    """Read and run one input; bad input becomes a formatted diagnostic, never a traceback.
+
+    Errors and warnings that point into the input carry its source line for the reporter.
+    """
     if item.problem is not None:
-        return Outcome(None, format_error(item.problem, item.path))
-    try:
-        raw = item.raw if item.raw is not None else read_input(item.path)
-        with paused_gc():  # graphs hold no cycles: a collection would only rescan their nodes
-            data = stage(raw, item.path)
-        if isinstance(data, Warned):
-            warning = _located(GradpipeError(data.warning), item.path).format()
-            return Outcome(bytes(data), None, warning.replace(": error: ", ": warning: ", 1))
-        return Outcome(data, None)
-    except StageFailure as failure:
-        return Outcome(failure.report, _located(failure, item.path).format())
-    except GradpipeError as error:
-        return Outcome(None, _located(error, item.path).format())
+        return Outcome(None, Diagnostic(format_error(item.problem, item.path)))
+    raw = item.raw
+    with collect_warnings() as warnings:
+        try:
+            if raw is None:
+                raw = read_input(item.path)
+            with paused_gc():  # graphs hold no cycles: a collection would only rescan their nodes
+                data = stage(raw, item.path)
+            if isinstance(data, Warned):  # a warning of the stage's own (a sweep's gaps)
+                warn(data.warning, item.path)
+                data = bytes(data)
+            outcome = Outcome(data, None)
+        except StageFailure as failure:
+            outcome = Outcome(failure.report, _diagnostic(failure, item.path, raw))
+        except GradpipeError as error:
+            outcome = Outcome(None, _diagnostic(error, item.path, raw))
+    if warnings:
+        noted = tuple(_diagnostic(warning, item.path, raw) for warning in warnings)
+        outcome = replace(outcome, warnings=noted)
+    return outcome
+
+
+def _diagnostic(error: GradpipeError, path: str, raw: bytes | None) -> Diagnostic:
+    """The error with the input's path when the library set none, and its source line."""
+    error = _located(error, path)
+    return diagnostic(error, raw if error.path == path else None)
 
 
 def read_input(path: str) -> bytes:
@@ -249,53 +267,75 @@ def run_batch(
     suffix: str | None = None,
     write: Callable[[str, bytes], None] = write_atomic,
     folders: bool = False,
+    succeeded: str = "written",
+    paint: Callable[[str], str] | None = None,
 ) -> NoReturn:
     """Run ``stage`` over every input, write each result, report each failure, and exit.
 
     Each input stands alone: a failure is reported in its turn and the others still
     run. Exits 1 when any failed, else 0. ``write`` puts a result at its destination;
     with ``folders`` one input writes into ``--out-dir`` itself, a batch into a folder
-    per input.
+    per input. A batch ends with a summary line, ``N inputs: K <succeeded>, M failed``,
+    on a terminal or when any input failed; ``paint`` colours what goes to standard
+    output when it is a terminal (a check's table).
     """
     stdin = sys.stdin.buffer
     if not arguments and stdin.isatty():
         raise click.UsageError("no INPUT given and standard input is a terminal")
     inputs = expand_inputs(arguments)
+    batch = is_batch(arguments)
     if suffix is None:
         destinations: list[str | None] = [None] * len(inputs)
     else:
         destinations = plan_destinations(arguments, inputs, out_file, out_dir, suffix)
-        if folders and not is_batch(arguments):
+        if folders and not batch:
             destinations = [out_dir] * len(inputs)
     context = click.get_current_context()
+    source = context.meta.get(SOURCE_KEY)
+    if source is None:
+        source = not batch or sys.stderr.isatty()  # a batch's log keeps one line per error
+    reporter = Reporter(show_source=source)
     if out_dir is not None:
         try:
             os.makedirs(out_dir, exist_ok=True)
         except OSError as error:
             problem = f"cannot create the directory: {describe_os_error(error)}"
-            Reporter().report(problem, out_dir)
+            reporter.report(problem, out_dir)
             context.exit(1)
     stdout = sys.stdout.buffer
+    if paint is not None and not colour_wanted(sys.stdout):
+        paint = None
     jobs = jobs or os.cpu_count() or 1
+    failed = 0
     with (
         closed_pipe_ends_the_command(),
         run_stage(stage, inputs, jobs, stdin.read) as outcomes,
-        Reporter.for_batch(len(inputs), f"gradpipe {context.info_name}") as reporter,
+        reporter.progress(len(inputs), f"gradpipe {context.info_name}"),
     ):
-        for destination, outcome in zip(destinations, outcomes, strict=True):
-            if outcome.data is not None:
+        for item, destination in zip(inputs, destinations, strict=True):
+            reporter.working_on(item.path)
+            outcome = next(outcomes)
+            for warning in outcome.warnings:
+                reporter.show(warning)
+            data = outcome.data
+            done = outcome.error is None
+            if data is not None:
+                if paint is not None and destination is None:
+                    data = paint(data.decode("utf-8")).encode("utf-8")
                 try:
                     if destination is None:
-                        write_stream(stdout, outcome.data)
+                        write_stream(stdout, data)
                     else:
-                        write(destination, outcome.data)
+                        write(destination, data)
                 except BrokenPipeError:
                     raise  # the reader has gone: not this input's failure
                 except OSError as error:
                     reporter.report(f"cannot write: {describe_os_error(error)}", destination)
-            if outcome.warning is not None:
-                reporter.warn(outcome.warning)
+                    done = False
             if outcome.error is not None:
-                reporter.report(outcome.error)
+                reporter.show(outcome.error)
+            failed += not done
             reporter.advance()
+    if batch and (failed or sys.stderr.isatty()):
+        reporter.summary(len(inputs), failed, succeeded)
     context.exit(reporter.status)

@@ -17,6 +17,7 @@ from gradpipe.cli.options import (
     output_format,
     set_option,
 )
+from gradpipe.documents.hints import warn_number_nodes
 from gradpipe.documents.plan import read_plan
 from gradpipe.errors import StageFailure
 from gradpipe.render import DEFAULT_LAYOUT_LIMIT, FORMATS, render
@@ -38,7 +39,9 @@ def check(
     """The table (or picture) of one input; a StageFailure carrying it on any mismatch."""
     from gradpipe.check import check_plan  # the checker loads only when check runs
 
-    result = check_plan(read_plan(raw, path), overrides, eps=eps, rtol=rtol, atol=atol)
+    plan = read_plan(raw, path)
+    warn_number_nodes(plan)
+    result = check_plan(plan, overrides, eps=eps, rtol=rtol, atol=atol)
     if fmt == "text":
         report = result.report().encode()
     else:
@@ -129,7 +132,20 @@ def check_command(
         fmt, out_file, CHECK_FORMATS, "svg" if picture else "text", out_dir=out_dir
     )
     stage = partial(check, overrides=overrides, eps=eps, rtol=rtol, atol=atol, fmt=chosen)
+    paint = None
+    if chosen == "text":
+        from gradpipe.cli.terminal import paint_check_report as paint
     if out_file is None and out_dir is None:
-        run_batch(stage, inputs, jobs)  # tables (or pictures) one after another, in order
+        # tables (or pictures) one after another, in order
+        run_batch(stage, inputs, jobs, succeeded="passed", paint=paint)
     suffix = CHECK_FORMATS[chosen]
-    run_batch(stage, inputs, jobs, out_file=out_file, out_dir=out_dir, suffix=suffix)
+    run_batch(
+        stage,
+        inputs,
+        jobs,
+        out_file=out_file,
+        out_dir=out_dir,
+        suffix=suffix,
+        succeeded="passed",
+        paint=paint,
+    )

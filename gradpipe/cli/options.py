@@ -57,9 +57,28 @@ class FiniteFloatRange(click.FloatRange):
         return number
 
 
+SOURCE_KEY = "gradpipe.source"  # where --source/--no-source is kept for the reporter
+
+
+def _keep_source_choice(ctx: click.Context, param: click.Parameter, value: bool | None) -> None:
+    ctx.meta[SOURCE_KEY] = value
+
+
 def inputs_argument(function: Callable[..., Any]) -> Callable[..., Any]:
-    """INPUT...: files, directories or ``-``; none means standard input."""
-    return click.argument("inputs", nargs=-1, metavar="[INPUT]...")(function)
+    """INPUT...: files, directories or ``-``; none means standard input.
+
+    Paths, so the shell completes file names. With ``--source/--no-source``: whether an
+    error is followed by its source line and a caret (kept in the context for the reporter).
+    """
+    function = click.option(
+        "--source/--no-source",
+        default=None,
+        expose_value=False,
+        callback=_keep_source_choice,
+        help="Show each error's source line with a caret under it (default: on, but for"
+        " a batch whose standard error is not a terminal).",
+    )(function)
+    return click.argument("inputs", nargs=-1, metavar="[INPUT]...", type=click.Path())(function)
 
 
 def destination_options(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -75,6 +94,7 @@ def destination_options(function: Callable[..., Any]) -> Callable[..., Any]:
         "--out",
         "out_file",
         metavar="FILE",
+        type=click.Path(dir_okay=False),
         help="Write the result to FILE (atomically) instead of standard output.",
     )(function)
 

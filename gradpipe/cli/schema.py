@@ -12,15 +12,28 @@ from gradpipe.cli.signals import closed_pipe_ends_the_command
 
 @click.command("schema")
 @click.argument("kind", type=click.Choice(["spec", "graph"]), default="spec")
-def schema_command(kind: str) -> None:
+@click.option(
+    "--path",
+    "show_path",
+    is_flag=True,
+    help="Print the path of the schema file installed with gradpipe, for an editor.",
+)
+def schema_command(kind: str, show_path: bool) -> None:
     """Print the JSON Schema of specs or graph documents.
 
-    KIND is spec (the default) or graph.
+    KIND is spec (the default) or graph. With --path, print where the file
+    installed with gradpipe is instead, to point an editor at.
 
     \b
     Example:
       gradpipe schema graph > graph.schema.json
+      gradpipe schema --path spec
     """
+    if show_path:
+        from gradpipe.data import schema_file
+
+        click.echo(str(schema_file(kind)))
+        return
     from gradpipe.documents.schemas import json_schema
 
     with closed_pipe_ends_the_command():

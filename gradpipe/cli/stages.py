@@ -20,8 +20,9 @@ from gradpipe.cli.options import (
     jobs_option,
     set_option,
 )
-from gradpipe.documents.build import load_document
+from gradpipe.documents.build import build_graph, load_document
 from gradpipe.documents.graph import Graph, encode_document
+from gradpipe.documents.hints import warn_number_nodes
 from gradpipe.documents.names import did_you_mean
 from gradpipe.documents.plan import read_plan
 from gradpipe.errors import GradpipeError
@@ -36,7 +37,9 @@ def forward(raw: bytes, path: str, overrides: Mapping[str, float]) -> bytes:
 
 def backward(raw: bytes, path: str, overrides: Mapping[str, float], output: str | None) -> bytes:
     """The graph document with gradients of ``output`` (which becomes the document's output)."""
-    graph = load_document(raw, path, overrides)
+    plan = read_plan(raw, path)
+    warn_number_nodes(plan)
+    graph = build_graph(plan, overrides)
     if output is not None:
         graph.output = known_node(graph, output, "--output")
     graph.backward()
@@ -45,7 +48,7 @@ def backward(raw: bytes, path: str, overrides: Mapping[str, float], output: str 
 
 def validate(raw: bytes, path: str) -> bytes:
     """Nothing when the document is valid; it is checked, not computed."""
-    read_plan(raw, path)
+    warn_number_nodes(read_plan(raw, path))
     return b""
 
 
@@ -54,7 +57,7 @@ def known_node(graph: Graph, node_id: str, option: str) -> str:
     try:
         graph.index(node_id)
     except KeyError:
-        hint = did_you_mean(node_id, graph.ids, cutoff=0.6, slack=None)
+        hint = did_you_mean(node_id, graph.ids, slack=None)
         raise GradpipeError(f"{option}: no node '{node_id}' in the graph{hint}") from None
     return node_id
 
@@ -120,4 +123,4 @@ def validate_command(inputs: tuple[str, ...], jobs: int) -> None:
     Example:
       gradpipe validate examples/ && echo all valid
     """
-    run_batch(validate, inputs, jobs)
+    run_batch(validate, inputs, jobs, succeeded="valid")

@@ -370,7 +370,7 @@ def _check_function(name: str, start: int) -> None:
     """Refuse a call of anything but the op table's functions, suggesting a close one."""
     if name in FUNCTION_NAMES:
         return
-    hint = did_you_mean(name, sorted(FUNCTION_NAMES), cutoff=0.6, slack=None)
+    hint = did_you_mean(name, sorted(FUNCTION_NAMES), slack=None)
     if not hint and name in _FUNCTION_HINTS:
         hint = f" (write {_FUNCTION_HINTS[name]})"
     elif not hint:

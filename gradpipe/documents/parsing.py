@@ -40,7 +40,8 @@ from gradpipe.documents.text import (
     scanstring,
     yaml_events,
 )
-from gradpipe.errors import LoadError
+from gradpipe.documents.yaml_messages import explain_yaml_error
+from gradpipe.errors import LoadError, warn
 
 # How many nodes aliases may add in total: a real spec needs few, a "billion laughs" needs 10^9.
 MAX_ALIAS_NODES = 100_000
@@ -52,10 +53,14 @@ def parse_data(raw: bytes, path: str) -> dict[str, Any]:
     start = first_content(text)
     if start is None:
         raise LoadError("empty document", path, 1, 1)
+    not_json: LoadError | None = None
     if text[start] in "{[":
-        data = _load_json_or_flow_yaml(text, raw, path, start)
+        data, not_json = _load_json_or_flow_yaml(text, raw, path, start)
     else:
         data = _load_yaml(text, raw, path)
+        if path.lower().endswith(".json"):
+            line, column = position(text, start)
+            not_json = LoadError("it does not start with '{' or '['", path, line, column)
     if not isinstance(data, dict):
         line, column = position(text, start)
         if data is None:
@@ -64,6 +69,10 @@ def parse_data(raw: bytes, path: str) -> dict[str, Any]:
         raise LoadError(
             f"expected a mapping at the top level, found {_kind(data)}", path, line, column
         )
+    if not_json is not None and path.lower().endswith(".json"):
+        # Other tools will refuse it: say so, and why, though YAML reads it.
+        reason = not_json.message.removeprefix("invalid JSON: ")
+        warn(f"not valid JSON ({reason}): read as YAML", path, not_json.line, not_json.column)
     return data
 
 
@@ -109,6 +118,16 @@ def _load_json(text: str, path: str) -> Any:
         return json.loads(text, object_pairs_hook=_json_object, parse_constant=_json_constant)
     except (_DuplicateKey, _BadConstant, RecursionError, ValueError) as error:
         if isinstance(error, json.JSONDecodeError):
+            comma = _trailing_comma(text, error.pos)
+            if comma is not None:
+                line, column = position(text, comma)
+                raise LoadError(
+                    f"invalid JSON: trailing comma before '{text[error.pos]}' (JSON allows"
+                    " none: remove it)",
+                    path,
+                    line,
+                    column,
+                ) from None
             problem = error.msg.removesuffix(" at").removesuffix(" starting")
             raise LoadError(
                 f"invalid JSON: {problem[:1].lower()}{problem[1:]}",
@@ -123,30 +142,34 @@ def _load_json(text: str, path: str) -> Any:
         raise LoadError(message, path, line, column) from None
 
 
-_YAML_RETRY_LIMIT = 1 << 20  # characters
+def _load_json_or_flow_yaml(
+    text: str, raw: bytes, path: str, start: int
+) -> tuple[Any, LoadError | None]:
+    """JSON first, then YAML (whose flow style reads `{a: 1}`) where JSON fails at once.
 
-
-def _load_json_or_flow_yaml(text: str, raw: bytes, path: str, start: int) -> Any:
-    """JSON first, then YAML (whose flow style reads `{a: 1}`) where JSON fails.
-
-    When both fail, text that JSON read past its opening bracket was meant as JSON, so
-    the error shown is JSON's; otherwise YAML's. Big files meant as JSON are not retried.
+    Text that JSON read past its opening bracket (a quoted key, a number) starts like
+    JSON and is held to JSON: its error is shown, even where YAML would read it (a
+    trailing comma). Otherwise the data is YAML's, with JSON's error for a warning.
     """
     try:
-        return _load_json(text, path)
+        return _load_json(text, path), None
     except LoadError as error:
         if not error.message.startswith("invalid JSON"):
             raise
         json_error = error
-    meant_as_json = (json_error.line or 0, json_error.column or 0) > position(text, start + 1)
-    if meant_as_json and len(text) > _YAML_RETRY_LIMIT:
-        raise json_error  # a big machine-written file: not worth a second, slower parse
-    try:
-        return _load_yaml(text, raw, path)
-    except LoadError:
-        if meant_as_json:
-            raise json_error from None
-        raise
+    if (json_error.line or 0, json_error.column or 0) > position(text, start + 1):
+        raise json_error
+    return _load_yaml(text, raw, path), json_error
+
+
+def _trailing_comma(text: str, offset: int) -> int | None:
+    """The offset of a ',' right before the '}' or ']' at ``offset``, if there is one."""
+    if not 0 <= offset < len(text) or text[offset] not in "}]":
+        return None
+    before = offset - 1
+    while before >= 0 and text[before] in " \t\r\n":
+        before -= 1
+    return before if before >= 0 and text[before] == "," else None
 
 
 _JSON_TOKEN = re.compile(
@@ -306,6 +329,17 @@ def _load_yaml(text: str, raw: bytes, path: str) -> Any:
                 )
         if mark is None:
             raise LoadError(message, path) from None
+        context_mark = error.context_mark
+        explained = explain_yaml_error(
+            text,
+            problem,
+            mark.line + 1,
+            mark.column + 1,
+            None if context_mark is None else context_mark.line + 1,
+        )
+        if explained is not None:
+            message = f"invalid YAML: {explained.message}"
+            raise LoadError(message, path, explained.line, explained.column) from None
         raise LoadError(message, path, mark.line + 1, mark.column + 1) from None
     except yaml.YAMLError as error:
         raise LoadError(f"invalid YAML: {error}", path) from None

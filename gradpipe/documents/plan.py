@@ -56,6 +56,7 @@ class Plan:
     origins: dict[int, Where] = field(default_factory=dict)  # of anonymous entries
     order: list[int] = field(default_factory=list)
     gradients: bool = False  # a graph document with a non-null grad: render redraws them
+    number_nodes: list[int] = field(default_factory=list)  # plain numbers under `nodes`
 
     def __len__(self) -> int:
         return len(self.ops)
@@ -225,6 +226,7 @@ def _plan_node(plan: Plan, index: Mapping[str, int], name: str, k: int, entry: A
         _plan_formula(plan, index, name, k, entry, ("nodes", name))
     else:  # a number: a named constant
         plan.values[k] = entry
+        plan.number_nodes.append(k)
 
 
 def _roots(plan: Plan, output: Any, index: Mapping[str, int], count: int) -> list[int]:

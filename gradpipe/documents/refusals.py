@@ -10,6 +10,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from gradpipe.documents import hints
 from gradpipe.documents.locating import KEY, WHOLE, Loc, Where, place
 from gradpipe.documents.names import NAME_RULE, did_you_mean
 from gradpipe.documents.structure import FIELDS, UNION_TAGS
@@ -68,8 +69,14 @@ def _explain(problem: Mapping[str, Any], kind: str) -> tuple[str, Where]:
     if kind_of_error == "extra_forbidden":
         name = str(loc[-1])
         fields = _NODE_OBJECT_FIELDS if model in ("op", "expr") else FIELDS[model]
-        return f"unknown field '{name}'{did_you_mean(name, fields)}", Where(loc, KEY)
+        hint = hints.field_hint(loc, name) if kind == "spec" else ""
+        return f"unknown field '{name}'{hint or did_you_mean(name, fields)}", Where(loc, KEY)
     if kind_of_error == "missing":
+        if loc == ("nodes",) and kind == "spec" and isinstance(value, dict):
+            first = hints.first_formula_value(value)
+            if first is not None:  # point where the 'nodes:' line was forgotten
+                forgotten = f"missing field 'nodes'{hints.missing_nodes_hint(value)}"
+                return forgotten, Where(("values", first), KEY)
         return f"missing field '{loc[-1]}'", Where(loc[:-1], WHOLE)
     if raw_loc and raw_loc[-1] == "[key]":
         what = "id" if kind == "graph" else "name"
@@ -95,10 +102,12 @@ def _explain(problem: Mapping[str, Any], kind: str) -> tuple[str, Where]:
         if isinstance(value, int) and not isinstance(value, bool):
             return f"number {_short_repr(value)} is too large", where
         number = "a name or a number" if _is_argument(raw_loc, "float") else "a number"
-        return f"expected {number}, not {_describe_value(value)}", where
+        hint = hints.value_hint(loc, value) if kind == "spec" else ""
+        return f"expected {number}, not {_describe_value(value)}{hint}", where
     if kind_of_error == "dict_type" and loc in (("values",), ("nodes",)):
         return (
-            f"'{loc[0]}' maps names to {loc[0]}: expected a mapping, not {_describe_value(value)}",
+            f"'{loc[0]}' maps names to {loc[0]}: expected a mapping, not {_describe_value(value)}"
+            + hints.entry_hint(value),
             where,
         )
     expected = {

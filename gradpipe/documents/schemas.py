@@ -9,6 +9,9 @@ if TYPE_CHECKING:
     pass
 
 
+SCHEMA_ID_PREFIX = "urn:gradpipe:schema:1:"
+
+
 def json_schema(kind: str) -> str:
     """The JSON Schema of spec files ("spec") or graph documents ("graph"), as JSON text."""
     from gradpipe.documents import models  # pydantic's machinery: only schemas and refusals need it
@@ -16,6 +19,7 @@ def json_schema(kind: str) -> str:
     adapter: Any = {"spec": models.SPEC_ADAPTER, "graph": models.GRAPH_ADAPTER}[kind]
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{SCHEMA_ID_PREFIX}{kind}",  # a name for the schema, not an address
         **_names_as_property_names(adapter.json_schema()),
     }
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"

@@ -156,3 +156,43 @@ def embedded_program() -> str | None:
         if candidate.is_file() and os.access(candidate, os.X_OK):
             return str(candidate)
     return None
+
+
+def describe_graphviz() -> list[str]:
+    """What ``gradpipe --version`` says of Graphviz: both programs, versions, which is used."""
+    native = shutil.which(NATIVE)
+    embedded = embedded_program()
+    if native:
+        native_text = f"native dot {_program_version(native)} ({native})"
+    else:
+        native_text = "native dot: not on PATH"
+    if embedded:
+        embedded_text = f"embedded graphviz-pure {_program_version(embedded)} ({embedded})"
+    else:
+        embedded_text = "embedded graphviz-pure: not installed"
+    choice = os.environ.get(GRAPHVIZ_ENV, "auto").strip().lower() or "auto"
+    try:
+        used = "native dot" if layout_program("svg") == native else "embedded graphviz-pure"
+        verdict = f"svg uses {used} ({GRAPHVIZ_ENV}={choice})"
+    except RenderError as error:
+        verdict = f"svg cannot be drawn: {error.message}"
+    png = "png uses native dot" if native and choice != "embedded" else "png needs native dot"
+    indent = " " * len("Graphviz: ")
+    return [f"Graphviz: {native_text}", indent + embedded_text, f"{indent}{verdict}; {png}"]
+
+
+def _program_version(program: str) -> str:
+    """The version a Graphviz program prints for ``-V`` (on standard error)."""
+    import re
+
+    try:
+        done = subprocess.run(
+            [program, "-V"], capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "(version unknown)"
+    said = (done.stderr or done.stdout).strip()
+    match = re.search(r"version (\S+)(?: \((Rust port of Graphviz [^)]*)\))?", said)
+    if match is None:
+        return "(version unknown)"
+    return match.group(1) + (f", {match.group(2)}" if match.group(2) else "")
