@@ -373,7 +373,7 @@ def test_json_loads_back_and_locate_points_at_every_value_and_key(
 
 
 @given(DOCUMENTS, st.booleans())
-@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_yaml_loads_back_and_locate_points_at_every_key(data: dict[str, Any], flow: bool) -> None:
     text = yaml.safe_dump(data, allow_unicode=True, default_flow_style=flow, width=10**6)
     raw = text.encode()

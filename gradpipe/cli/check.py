@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 
 import click
@@ -132,9 +132,11 @@ def check_command(
         fmt, out_file, CHECK_FORMATS, "svg" if picture else "text", out_dir=out_dir
     )
     stage = partial(check, overrides=overrides, eps=eps, rtol=rtol, atol=atol, fmt=chosen)
-    paint = None
+    paint: Callable[[str], str] | None = None
     if chosen == "text":
-        from gradpipe.cli.terminal import paint_check_report as paint
+        from gradpipe.cli.terminal import paint_check_report
+
+        paint = paint_check_report
     if out_file is None and out_dir is None:
         # tables (or pictures) one after another, in order
         run_batch(stage, inputs, jobs, succeeded="passed", paint=paint)
