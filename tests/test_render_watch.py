@@ -142,3 +142,14 @@ def test_watch_usage_errors(args: list[str], spec: Path) -> None:
     result = CliRunner().invoke(main, ["render", *args], catch_exceptions=False)
     assert result.exit_code == 2, result.stderr
     assert spec.read_text() == GOOD
+
+
+@pytest.mark.slow
+def test_watch_draws_with_renders_options(
+    tmp_path: Path, spec: Path, watcher: Callable[..., Watcher]
+) -> None:
+    out = tmp_path / "ab.dot"
+    w = watcher(str(spec), "--backward", "-o", str(out))
+    wait_for(lambda: out.exists() and "wrote" in w.stderr())
+    assert b"grad -3.0000" in out.read_bytes()  # dc/da = b, drawn as --backward asks
+    w.stop()

@@ -201,7 +201,7 @@ def render_command(
     if frames or watch:
         from gradpipe.cli import watch as watching
 
-        params = {**click.get_current_context().params, "fmt": fmt}
+        params = {**click.get_current_context().params, "fmt": fmt, "style": style}
         watching.render_steps_or_watch(params, stages=(render, frames_stage))
     stage = partial(
         render,
