@@ -1,9 +1,11 @@
-"""Figure 5: SVG of small graphs in time, big ones refused at once, text formats near json."""
+"""Figure 5: SVG of small and big graphs in time, big ones refused at once, text formats near
+json; the size up to which every shared node is drawn once; the default --layout-limit."""
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.measure import (
@@ -22,10 +24,17 @@ from benchmarks.measure import (
     seconds,
     size,
 )
-from benchmarks.specs import document_file, spec_file, spec_nodes
+from benchmarks.specs import document_file, named_mlp_file, spec_file, spec_nodes
 
-# (workload, nodes, seconds): the SVG targets of the issue.
-SVG_TARGETS = (("chain", 100, 1.0), ("mlp-sum", 1000, 10.0))
+# (workload, nodes, seconds): the SVG targets of the issues (12: 1,000 and 2,000 nodes).
+SVG_TARGETS = (("chain", 100, 1.0), ("mlp-sum", 1000, 3.0), ("mlp-sum", 2000, 10.0))
+# --view named of a 10^5-node MLP spec (its 337 parameters and three sums), from the spec.
+NAMED_NODES = 100_000
+NAMED_TARGET = 5.0
+# Every shared node drawn once: the biggest such chain lays out within this (issue 16).
+REUSE_TARGET = 2.0
+# The default --layout-limit: the biggest MLP it admits lays out within this (issue 16).
+LIMIT_TARGET = 30.0
 SVG_TIMEOUT = 60.0
 REFUSE_NODES = 100_000
 REFUSE_TARGET = 5.0  # seconds to refuse a graph too big to lay out
@@ -65,6 +74,10 @@ def rows(config: Config) -> list[Row]:
         count = spec_nodes(spec)
         for path, env in layout_paths(config):
             table.append(svg_row(workload, spec, count, limit, path, env, 1 if config.quick else 3))
+    for path, env in layout_paths(config):
+        table.append(named_row(path, env, 1 if config.quick else 3))
+    table.extend(reuse_rows(config))
+    table.extend(limit_rows(config))
     table.append(html_row(config))
     table.append(refuse_row())
     table.extend(text_rows(config))
@@ -101,17 +114,94 @@ def svg_row(
 ) -> Row:
     """``render -f svg`` of a backward document, best of ``repeat``, against a time."""
     figure = f"5 render svg {workload} {count:,} nodes ({path})"
+    out = BUILD / "out" / f"{spec.stem}.svg"
+    return timed_row(
+        figure,
+        lambda: [*gradpipe_command(), "render", "-f", "svg", backward_document(spec), "-o", out],
+        limit,
+        env,
+        repeat,
+    )
+
+
+def named_row(path: str, env: dict[str, str], repeat: int) -> Row:
+    """``render --backward --view named`` of the 10^5-node MLP spec, load to picture."""
+    spec = named_mlp_file(NAMED_NODES)
+    out = BUILD / "out" / "mlp-named.svg"
+    return timed_row(
+        f"5 render svg --view named mlp 1e5 nodes ({path})",
+        lambda: [*gradpipe_command(), "render", "--backward", "--view", "named", spec, "-o", out],
+        NAMED_TARGET,
+        env,
+        repeat,
+    )
+
+
+def timed_row(
+    figure: str,
+    command: Callable[[], list[str | Path]],
+    limit: float,
+    env: dict[str, str],
+    repeat: int,
+) -> Row:
+    """The best of ``repeat`` runs of ``command()`` against ``limit`` seconds."""
     target = f"< {seconds(limit)}"
     try:
-        document = backward_document(spec)
-        out = BUILD / "out" / f"{spec.stem}.svg"
-        command = [*gradpipe_command(), "render", "-f", "svg", document, "-o", out]
-        done = best_run(command, repeat, "gradpipe render", timeout=SVG_TIMEOUT, env=env)
+        done = best_run(command(), repeat, "gradpipe render", timeout=SVG_TIMEOUT, env=env)
     except TimedOut:
         return Row(figure, f"> {SVG_TIMEOUT:.0f} s (timed out)", target, False)
     except Unavailable as error:
         return not_available(figure, target, str(error))
     return Row(figure, seconds(done.seconds), target, done.seconds < limit, done.seconds)
+
+
+def reuse_nodes() -> int:
+    """The biggest micrograd-style chain (``x = tanh(x*w + b)``) drawn with no node split."""
+    from gradpipe.documents.build import load_document
+    from gradpipe.render.plan import plan
+
+    best = 0
+    for nodes in range(30, 600, 3):
+        spec = spec_file("chain", nodes)
+        graph = load_document(spec.read_bytes(), str(spec))
+        if plan(graph).split:
+            break
+        best = nodes
+    return best
+
+
+def reuse_rows(config: Config) -> list[Row]:
+    """The size up to which every shared node is drawn once, and its layout time.
+
+    A chain is the costly shape: ``w`` and ``b`` are used by every step, their edges
+    crossing every rank. Past this size the renderer splits them.
+    """
+    nodes = reuse_nodes()
+    spec = spec_file("chain", nodes)
+    count = spec_nodes(spec)
+    table = []
+    for path, env in layout_paths(config):
+        row = svg_row("chain", spec, count, REUSE_TARGET, path, env, 1 if config.quick else 3)
+        row.figure = f"5 reuse drawn once up to: chain {count:,} nodes unsplit ({path})"
+        table.append(row)
+    return table
+
+
+def limit_rows(config: Config) -> list[Row]:
+    """The biggest MLP that the default --layout-limit admits, laid out within 30 s."""
+    from gradpipe.render.formats import DEFAULT_LAYOUT_LIMIT
+
+    spec = spec_file("mlp-sum", DEFAULT_LAYOUT_LIMIT)
+    count = spec_nodes(spec)
+    while count > DEFAULT_LAYOUT_LIMIT:
+        spec = spec_file("mlp-sum", DEFAULT_LAYOUT_LIMIT - (count - DEFAULT_LAYOUT_LIMIT) - 50)
+        count = spec_nodes(spec)
+    table = []
+    for path, env in layout_paths(config):
+        row = svg_row("mlp-sum", spec, count, LIMIT_TARGET, path, env, 1)
+        row.figure = f"5 --layout-limit {DEFAULT_LAYOUT_LIMIT:,}: mlp-sum {count:,} nodes ({path})"
+        table.append(row)
+    return table
 
 
 def refuse_row() -> Row:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 from hypothesis import settings
 
+from gradpipe import Value
 from gradpipe.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,3 +41,26 @@ def run_gradpipe(
         env=env if env is not None else dict(os.environ),
         check=False,
     )
+
+
+def chain(steps: int) -> Value:
+    """x -> tanh(x*w + b) repeated, w and b shared by every step, after backward."""
+    x, w, b = Value(0.5, label="x"), Value(0.9, label="w"), Value(0.1, label="b")
+    h = x
+    for _ in range(steps):
+        h = (h * w + b).tanh()
+    h.backward()
+    return h
+
+
+# A node statement of gradpipe's DOT: its quoted name and its attribute list.
+NODE_LINE = re.compile(r'^\t("(?:[^"\\]|\\.)*") \[(.*)\]$', re.MULTILINE)
+
+
+def nodes_of(dot: str) -> dict[str, str]:
+    """Node name (quoted) -> its attribute list, for every node statement; none twice."""
+    found: dict[str, str] = {}
+    for name, attrs in NODE_LINE.findall(dot):
+        assert name not in found, f"{name} drawn twice"
+        found[name] = attrs
+    return found

@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import chain, nodes_of
 
 from gradpipe import Value
 from gradpipe.documents import load_document
@@ -27,7 +28,6 @@ from gradpipe.render.mermaid import to_mermaid
 GOLDEN = Path(__file__).resolve().parent / "golden"
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 REGENERATE = os.environ.get("GRADPIPE_REGENERATE_GOLDENS") == "1"
-NODE_LINE = re.compile(r'^\t("(?:[^"\\]|\\.)*") \[(.*)\]$', re.MULTILINE)
 EDGE_LINE = re.compile(r'^\t("(?:[^"\\]|\\.)*") -> ("(?:[^"\\]|\\.)*")(?: \[.*\])?$', re.MULTILINE)
 
 
@@ -55,15 +55,6 @@ def check_golden(name: str, actual: str) -> None:
         path.parent.mkdir(exist_ok=True)
         path.write_text(actual, encoding="utf-8", newline="\n")
     assert actual == path.read_text(encoding="utf-8")
-
-
-def nodes_of(dot: str) -> dict[str, str]:
-    """Node name (quoted) -> its attribute list, for every node statement."""
-    found: dict[str, str] = {}
-    for name, attrs in NODE_LINE.findall(dot):
-        assert name not in found, f"{name} drawn twice"
-        found[name] = attrs
-    return found
 
 
 def edges_of(dot: str) -> list[tuple[str, str]]:
@@ -168,16 +159,6 @@ def test_shared_node_is_drawn_once_with_an_edge_per_use() -> None:
     assert list(nodes_of(dot)) == ['"a"', '"b"', '"b.op"']
     assert edges_of(dot).count(('"a"', '"b.op"')) == 2
     assert "grad 2.0000" in nodes_of(dot)['"a"']
-
-
-def chain(steps: int) -> Value:
-    """x -> tanh(x*w + b) repeated, w and b shared by every step."""
-    x, w, b = Value(0.5, label="x"), Value(0.9, label="w"), Value(0.1, label="b")
-    h = x
-    for _ in range(steps):
-        h = (h * w + b).tanh()
-    h.backward()
-    return h
 
 
 def parsed(dot: str) -> tuple[dict[str, dict[str, str]], list[tuple[str, str]]]:

@@ -17,10 +17,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from conftest import EXAMPLES, chain, invoke, nodes_of
 
 from gradpipe import Value
-from gradpipe.cli import main
 from gradpipe.documents import load_document
 from gradpipe.documents.graph import Graph, graph_from_value
 from gradpipe.render import render
@@ -28,9 +27,6 @@ from gradpipe.render.dot import Style, to_dot
 from gradpipe.render.mermaid import to_mermaid
 from gradpipe.render.views import focus_view, local_derivatives, named_view
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
-NODE_LINE = re.compile(r'^\t("(?:[^"\\]|\\.)*") \[(.*)\]$', re.MULTILINE)
 EDGE_LINE = re.compile(
     r'^\t("(?:[^"\\]|\\.)*") -> ("(?:[^"\\]|\\.)*")(?: \[(.*)\])?$', re.MULTILINE
 )
@@ -50,32 +46,9 @@ def example(name: str) -> Graph:
     return graph
 
 
-def nodes_of(dot: str) -> dict[str, str]:
-    """Node name -> attributes; a node stated twice fails."""
-    found: dict[str, str] = {}
-    for name, attrs in NODE_LINE.findall(dot):
-        assert name not in found, f"{name} drawn twice"
-        found[name] = attrs
-    return found
-
-
 def edges_of(dot: str) -> list[tuple[str, str, str]]:
     """(tail, head, attributes) of every edge statement."""
     return EDGE_LINE.findall(dot)
-
-
-def chain(steps: int) -> Value:
-    """x -> tanh(x*w + b) repeated, w and b shared by every step."""
-    x, w, b = Value(0.5, label="x"), Value(0.9, label="w"), Value(0.1, label="b")
-    h = x
-    for _ in range(steps):
-        h = (h * w + b).tanh()
-    h.backward()
-    return h
-
-
-def invoke(*args: str, stdin: str | bytes | None = None) -> Result:
-    return CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=False)
 
 
 # --- the picture rules ---------------------------------------------------------------

@@ -18,6 +18,6 @@ ALIASES = {".gv": "dot", ".mermaid": "mermaid", ".htm": "html"}
 LAYOUT_FORMATS = ("svg", "png", "pdf", "html")
 # Formats that show backprop step by step, so always computed with gradients.
 STEP_FORMATS = ("html",)
-# Graphviz lays out this many nodes in seconds with the settings of gradpipe.render.dot
-# (README: the timings).
-DEFAULT_LAYOUT_LIMIT = 2000
+# The biggest MLP of this many nodes lays out in under 30 s with either Graphviz program
+# (2,937 nodes: 23 s here; 4,065 nodes: 48 s; README: the timings, `make bench` figure 5).
+DEFAULT_LAYOUT_LIMIT = 3000
