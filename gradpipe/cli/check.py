@@ -17,8 +17,7 @@ from gradpipe.cli.options import (
     output_format,
     set_option,
 )
-from gradpipe.documents.hints import warn_number_nodes
-from gradpipe.documents.plan import read_plan
+from gradpipe.documents.plan import read_plan, warn_number_nodes
 from gradpipe.errors import StageFailure
 from gradpipe.render import DEFAULT_LAYOUT_LIMIT, FORMATS, render
 

@@ -22,9 +22,8 @@ from gradpipe.cli.options import (
 )
 from gradpipe.documents.build import build_graph, load_document
 from gradpipe.documents.graph import Graph, encode_document
-from gradpipe.documents.hints import warn_number_nodes
 from gradpipe.documents.names import did_you_mean
-from gradpipe.documents.plan import read_plan
+from gradpipe.documents.plan import read_plan, warn_number_nodes
 from gradpipe.errors import GradpipeError
 
 

@@ -2,20 +2,15 @@
 
 A formula under ``values``, a leaf object under ``nodes``, a forgotten ``nodes:`` line, an
 entry whose ':' is missing: each refusal gets a sentence saying what was probably meant.
-A plain number under ``nodes`` is valid (a named constant) but gets a warning where
-gradients are asked for, since it then gets none.
+Loaded only to explain a refusal. (A plain number under ``nodes`` is valid, a named
+constant, and gets its warning from ``plan.warn_number_nodes``.)
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
-
-from gradpipe.errors import warn
-
-if TYPE_CHECKING:
-    from gradpipe.documents.plan import Plan
+from typing import Any
 
 _ENTRY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s+(\S.*)\Z", re.DOTALL)
 _UNDER_NODES = " (did you mean to put it under nodes?)"
@@ -91,23 +86,3 @@ def entry_hint(value: object) -> str:
             key, rest = match.groups()
             return f" (missing ':' after '{key}'? write '{key}: {rest}')"
     return ""
-
-
-def warn_number_nodes(plan: Plan) -> None:
-    """Warn of each plain number under ``nodes``: a constant, so it gets no gradient."""
-    if not plan.number_nodes:
-        return
-    from gradpipe.documents.locating import locate_many
-    from gradpipe.documents.numbers import number_text
-
-    requests = [(("nodes", str(plan.ids[k])), False, None) for k in plan.number_nodes]
-    places = locate_many(plan.raw, requests)
-    for k, found in zip(plan.number_nodes, places, strict=True):
-        line, column = found or (None, None)
-        warn(
-            f"node '{plan.ids[k]}' is the number {number_text(float(plan.values[k]))}: a constant,"
-            " which gets no gradient (did you mean to put it under values?)",
-            plan.path,
-            line,
-            column,
-        )

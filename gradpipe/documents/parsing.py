@@ -40,7 +40,6 @@ from gradpipe.documents.text import (
     scanstring,
     yaml_events,
 )
-from gradpipe.documents.yaml_messages import explain_yaml_error
 from gradpipe.errors import LoadError, warn
 
 # How many nodes aliases may add in total: a real spec needs few, a "billion laughs" needs 10^9.
@@ -329,6 +328,8 @@ def _load_yaml(text: str, raw: bytes, path: str) -> Any:
                 )
         if mark is None:
             raise LoadError(message, path) from None
+        from gradpipe.documents.yaml_messages import explain_yaml_error  # only on a refusal
+
         context_mark = error.context_mark
         explained = explain_yaml_error(
             text,

@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from gradpipe.documents.formula import parse_formula
 from gradpipe.documents.graph import paused_gc
 from gradpipe.documents.json_codec import read_object
-from gradpipe.documents.locating import KEY, WHOLE, Loc, Where, located_error
+from gradpipe.documents.locating import KEY, WHOLE, Loc, Where, locate_many, located_error
 from gradpipe.documents.names import FUNCTION_NAMES, did_you_mean
 from gradpipe.documents.numbers import number_text
 from gradpipe.documents.parsing import parse_data
 from gradpipe.documents.refusals import validate_with_models
 from gradpipe.documents.structure import conforms, key_count
 from gradpipe.engine.ops import CONST, LEAF, OP_ARITY
-from gradpipe.errors import FormulaError, GradpipeError
+from gradpipe.errors import FormulaError, GradpipeError, warn
 
 if TYPE_CHECKING:
     pass
@@ -499,3 +499,24 @@ def _cycle_error(plan: Plan, path: list[int], back: int) -> GradpipeError:
         names = [*names[:5], "…", *names[-5:]]
     shown = " -> ".join(str(n) for n in [*names, names[0]])
     return plan.error(f"cycle: {shown}", plan.where(last))
+
+
+def warn_number_nodes(plan: Plan) -> None:
+    """Warn of each plain number under ``nodes``: a constant, so it gets no gradient.
+
+    For the commands that ask for gradients (backward, check, validate): a leaf put under
+    ``nodes`` by mistake silently gets none.
+    """
+    if not plan.number_nodes:
+        return
+    requests = [(("nodes", str(plan.ids[k])), False, None) for k in plan.number_nodes]
+    places = locate_many(plan.raw, requests)
+    for k, found in zip(plan.number_nodes, places, strict=True):
+        line, column = found or (None, None)
+        warn(
+            f"node '{plan.ids[k]}' is the number {number_text(float(plan.values[k]))}: a constant,"
+            " which gets no gradient (did you mean to put it under values?)",
+            plan.path,
+            line,
+            column,
+        )

@@ -10,7 +10,6 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from gradpipe.documents import hints
 from gradpipe.documents.locating import KEY, WHOLE, Loc, Where, place
 from gradpipe.documents.names import NAME_RULE, did_you_mean
 from gradpipe.documents.structure import FIELDS, UNION_TAGS
@@ -62,6 +61,8 @@ def _validation_error(err: ValidationError, kind: str, path: str, raw: bytes) ->
 
 def _explain(problem: Mapping[str, Any], kind: str) -> tuple[str, Where]:
     """A message for one of pydantic's errors, and where it points."""
+    from gradpipe.documents import hints  # what was probably meant: loaded with a refusal
+
     raw_loc: Loc = tuple(problem["loc"])
     loc, model = _strip_tags(raw_loc, kind)
     kind_of_error: str = problem["type"]
