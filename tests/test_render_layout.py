@@ -133,6 +133,15 @@ def test_pdf_through_native_dot() -> None:
     assert render(neuron(), "pdf").startswith(b"%PDF-")
 
 
+@needs_dot
+@pytest.mark.usefixtures("native")
+def test_pdf_through_native_dot_carries_a_fixed_date() -> None:
+    # dot's cairo stamps the time of the run (same bytes only within one second without this)
+    pdf = render(neuron(), "pdf")
+    dates = re.findall(rb"/(?:CreationDate|ModDate) \((D:\d+)", pdf)
+    assert dates and set(dates) == {b"D:19700101000000"}
+
+
 @pytest.mark.skipif(shutil.which("rsvg-convert") is None, reason="rsvg-convert is not installed")
 @pytest.mark.usefixtures("embedded")
 def test_pdf_without_dot_is_the_embedded_svg_converted_by_librsvg() -> None:

@@ -13,6 +13,7 @@ build on it (one layout, frozen, per graph).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -42,6 +43,10 @@ INSTALL_HINT = (
 
 
 CONVERTER = "rsvg-convert"
+
+# Graphviz's cairo writes the time of the run as the PDF's date and ignores SOURCE_DATE_EPOCH;
+# its digits are overwritten with the epoch's (same length, so the xref offsets hold).
+PDF_DATE = re.compile(rb"(/(?:CreationDate|ModDate) \(D:)\d{14}")
 
 
 def lay_out(
@@ -74,7 +79,8 @@ def layout(dot: bytes, fmt: str) -> bytes:
     program = layout_program(fmt)
     if fmt == "pdf" and Path(program).stem != NATIVE:
         return _svg_to_pdf(run_program([program, "-Tsvg"], dot))
-    return run_program([program, f"-T{fmt}"], dot)
+    data = run_program([program, f"-T{fmt}"], dot)
+    return PDF_DATE.sub(rb"\g<1>19700101000000", data) if fmt == "pdf" else data
 
 
 def run_program(command: list[str], data: bytes, env: dict[str, str] | None = None) -> bytes:
