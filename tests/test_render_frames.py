@@ -155,3 +155,8 @@ def test_pdf_frames_are_deterministic() -> None:
     assert [f.name for f in first] == ["step-000.pdf", "step-001.pdf"]
     assert all(f.data.startswith(b"%PDF-") for f in first)
     assert first == again
+
+
+def test_help_names_every_frame_format() -> None:
+    help_text = " ".join(invoke("render", "--help").output.split())
+    assert "One picture per backprop step (svg, png or pdf)" in help_text

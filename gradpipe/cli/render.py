@@ -137,7 +137,7 @@ def frames_stage(
 @click.option(
     "--frames",
     is_flag=True,
-    help="One picture per backprop step (svg or png) into --out-dir, on one layout.",
+    help="One picture per backprop step (svg, png or pdf) into --out-dir, on one layout.",
 )
 @click.option(
     "--watch",
