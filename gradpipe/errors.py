@@ -101,7 +101,7 @@ class MathError(GradpipeError, ArithmeticError):
     ) -> None:
         super().__init__(message)
         self.node = node
-        self.op = node._op if op is None else op
+        self.op = node.operation if op is None else op
         self.problem = message if problem is None else problem
 
 

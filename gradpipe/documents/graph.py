@@ -20,7 +20,7 @@ from typing import Any
 
 from gradpipe.documents.json_codec import json_string, number_texts, string_texts
 from gradpipe.documents.names import is_valid_name
-from gradpipe.engine.value import Value, topological_order
+from gradpipe.engine.value import NO_GRAD, Value, topological_order
 from gradpipe.errors import MathError
 
 DOCUMENT_VERSION = 1
@@ -67,12 +67,13 @@ class Graph:
     def backward(self, output: str | None = None) -> None:
         """Gradients of ``output`` (default: the graph's output) with respect to every node.
 
-        Nodes the output does not depend on get 0; constants keep ``None``. A MathError
-        is located at its node's definition when the graph was built from a file.
+        Nodes the output does not depend on get 0; constants keep 0.0 (``null`` in
+        documents). A MathError is located at its node's definition when the graph was
+        built from a file.
         """
         with paused_gc():
             for v in self.nodes:
-                if v.grad is not None:
+                if v.grad is not NO_GRAD:
                     v.grad = 0.0
             try:
                 self.node(self.output if output is None else output).backward()
@@ -100,10 +101,10 @@ class Graph:
                 {
                     "id": node_id,
                     "label": v.label or node_id,
-                    "op": v._op,
+                    "op": v.operation,
                     "args": list(map(id_of, v._prev)),
                     "value": v.data,
-                    "grad": v.grad if gradients else None,
+                    "grad": v.grad if gradients and v.grad is not NO_GRAD else None,
                 }
                 for node_id, v in zip(self.ids[start:stop], self.nodes[start:stop], strict=True)
             ]
@@ -143,7 +144,7 @@ def encode_document(graph: Graph, chunk: int = 5_000) -> bytes:
 _data = attrgetter("data")
 _grad = attrgetter("grad")
 _label = attrgetter("label")
-_op = attrgetter("_op")
+_op = attrgetter("operation")
 _prev = attrgetter("_prev")
 
 
@@ -172,7 +173,11 @@ def _node_lines(
     ops = list(map(_quoted_op, map(_op, nodes)))
     args = list(map(", ".join, map(map, repeat(quoted_id_of), map(_prev, nodes))))
     values = number_texts(list(map(_data, nodes)))
-    grads = number_texts(list(map(_grad, nodes))) if graph.has_gradients else ["null"] * len(nodes)
+    grads = (
+        number_texts([None if g is NO_GRAD else g for g in map(_grad, nodes)])
+        if graph.has_gradients
+        else ["null"] * len(nodes)
+    )
     return ",\n ".join(
         [
             f'{{"id": {node_id}, "label": {label}, "op": {op}, "args": [{arguments}], '

@@ -18,9 +18,10 @@ import math
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
+from gradpipe.engine.kernels import one_minus_square, tanh
+
 _exp = math.exp
 _log = math.log
-_tanh = math.tanh
 _pow = math.pow
 _sqrt = math.sqrt
 
@@ -66,21 +67,6 @@ def power(x: float, y: float) -> float:
     if y == 1.0:
         return x
     return _pow(x, y)
-
-
-def hyperbolic_tangent(x: float) -> float:
-    """tanh, nearer to PyTorch's (nearly correctly rounded) kernel than the C library's alone.
-
-    Measured against correctly rounded tanh: for 0.55 <= |x| < 5 micrograd's own formula
-    (e^2x - 1) / (e^2x + 1) is right 82% of the time and libm's tanh 52%; elsewhere libm's
-    is the better one. The tanh neuron of the notes gives 0.7071067811865476 as in PyTorch.
-    """
-    a = abs(x)
-    if a < 0.55 or a >= 5.0:
-        return _tanh(x)
-    e = _exp(a + a)
-    t = (e - 1.0) / (e + 1.0)
-    return t if x > 0.0 else -t
 
 
 def sigmoid(x: float) -> float:
@@ -164,8 +150,8 @@ OPS: tuple[Op, ...] = (
         1,
         "tanh",
         "tanh",
-        hyperbolic_tangent,
-        lambda out, a: (1.0 - out * out,),
+        tanh,
+        lambda out, a: (one_minus_square(out),),
         "tanh",
         rule=("1 - {out}²",),
     ),
@@ -206,8 +192,20 @@ BY_NAME: dict[str, Op] = {op.name: op for op in OPS}
 OP_NAMES: tuple[str, ...] = tuple(BY_NAME)
 OP_ARITY: dict[str, int | None] = {op.name: op.arity for op in OPS}
 OP_SYMBOLS: dict[str, str] = {op.name: op.symbol for op in OPS}
+# What micrograd's ``_op`` reads for each op (its ReLU is capitalised, a leaf's is empty);
+# pow's is completed by its exponent (``**2``) in ``Value._op``.
+MICROGRAD_OPS: dict[str, str] = {
+    LEAF: "",
+    CONST: "",
+    **OP_SYMBOLS,
+    "relu": "ReLU",
+    "sum": "+",
+}
 # Function names of the table: reserved, so formulas stay unambiguous.
 FUNCTION_NAMES: frozenset[str] = frozenset(op.function for op in OPS if op.function)
 # The ops a spec can name, and those of a graph document (which adds leaves and literals).
 SPEC_OPS: tuple[str, ...] = OP_NAMES
 GRAPH_OPS: tuple[str, ...] = (LEAF, CONST, *OP_NAMES)
+
+# The engine's tanh under the name the op table's users know it by.
+hyperbolic_tangent = tanh

@@ -14,9 +14,18 @@ both use IEEE arithmetic. Where torch has two spellings, the reference is: for a
 exponent ``tensor ** number`` (``x * x`` for 2, ``x * x * x`` for 3, ``1 / x``, ``sqrt``,
 ..., else C's ``pow``), for a variable one ``torch.pow(tensor, tensor)``; for ``2 / x``
 ``torch.div`` (torch's ``number / tensor`` is a reciprocal times the number); for tanh's
-derivative ``1 - t * t`` as written (ATen's AVX kernels fuse it into one FMA). ``exp``,
-``log``, ``tanh`` and ``sqrt`` come from the C library and can differ from torch's (MKL in
-its CPU wheels) by an ulp or two.
+derivative ``fma(-t, t, 1)``, as ATen's AVX2 and AVX512 kernels compute ``1 - t * t``.
+``exp`` and ``log`` come from the C library, ``tanh`` from ``gradpipe.engine.kernels``;
+torch's come from MKL, which differs from a correctly rounded result now and then
+(``kernels`` says how often). Zeros keep torch's signs: a node's first gradient
+contribution is its gradient, as in torch's engine.
+
+micrograd's protocol holds for every node: ``_backward()`` applies the node's local
+derivatives to its children's ``grad`` (a leaf's does nothing), so calling it by hand in
+reverse topological order is backprop; a ``_backward`` closure a user sets (the lecture's
+way of adding an op) always runs as written, whatever its ``_op``; ``_op`` reads as
+micrograd's (``""``, ``+``, ``*``, ``**2``, ``ReLU``, ``tanh``), ``operation`` is
+gradpipe's name (``value``, ``add``, ``mul``, ``pow``, ``relu``).
 """
 
 from __future__ import annotations
@@ -26,7 +35,9 @@ from collections.abc import Callable, Iterable, Sequence
 from numbers import Real
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from gradpipe.engine.ops import BY_NAME, CONST, LEAF, hyperbolic_tangent, power
+from gradpipe.engine.kernels import one_minus_square
+from gradpipe.engine.kernels import tanh as _tanh
+from gradpipe.engine.ops import BY_NAME, CONST, LEAF, MICROGRAD_OPS, power
 from gradpipe.errors import MathError
 
 if TYPE_CHECKING:
@@ -40,18 +51,35 @@ _log = math.log
 _pow = math.pow
 _new = object.__new__
 
+# A constant's gradient: the number 0.0, but this very object, so that the engine tells
+# constants apart by identity at no cost per node. Arithmetic never returns it.
+NO_GRAD = float("0.0")
+
+
+class _Custom:
+    """The op of a node made the lecture's way: its ``_op`` as given and its closure."""
+
+    __slots__ = ("closure", "op")
+
+    def __init__(self, op: object, closure: Callable[[], None] | None) -> None:
+        self.op = op
+        self.closure = closure
+
+    def __repr__(self) -> str:
+        return f"{self.op}" if isinstance(self.op, str) else repr(self.op)
+
 
 class Value:
     """A scalar in an expression graph: its value, gradient, label, op and children."""
 
-    __slots__ = ("_backward", "_op", "_prev", "data", "grad", "label")
+    __slots__ = ("_kind", "_prev", "data", "grad", "label")
 
     data: float
-    grad: float | None
+    grad: float
     label: str
-    _op: str
+    # The op: a name of the op table, LEAF, CONST, or a _Custom for a user's op.
+    _kind: str | _Custom
     _prev: tuple[Value, ...]
-    _backward: Callable[[], None]
 
     def __init__(
         self,
@@ -68,7 +96,7 @@ class Value:
         self.grad = 0.0
         self.label = label
         self._prev = tuple(_children)
-        self._op = _op if self._prev else LEAF
+        self._kind = _Custom(_op, None) if self._prev else LEAF
         if self.data - self.data != 0.0:
             raise MathError(f"value of {_describe(self)} is {_show(self.data)}", self)
 
@@ -83,35 +111,102 @@ class Value:
         self.data = data
 
     @property
-    def gradient(self) -> float | None:
-        """d(output)/d(this node) after ``backward``; ``None`` for a constant."""
+    def gradient(self) -> float:
+        """d(output)/d(this node) after ``backward`` (micrograd's ``grad``); 0.0 for a constant."""
         return self.grad
 
     @gradient.setter
-    def gradient(self, grad: float | None) -> None:
+    def gradient(self, grad: float) -> None:
         self.grad = grad
 
     @property
     def operation(self) -> str:
-        """The op's name: ``value`` for a leaf, ``const`` for a literal, else e.g. ``mul``."""
-        return self._op
+        """The op's name: ``value`` for a leaf, ``const`` for a literal, else e.g. ``mul``.
+
+        A node made the lecture's way, ``Value(t, (x,), "tanh")``, reads its given op.
+        """
+        kind = self._kind
+        return kind.op if type(kind) is _Custom else kind  # type: ignore[return-value]
+
+    @operation.setter
+    def operation(self, op: object) -> None:
+        # A subclass pasting the notes' class body sets its own op (an Enum, say).
+        self._kind = _Custom(op, _closure_of(self))
 
     @property
     def children(self) -> tuple[Value, ...]:
         """The op's arguments, in order, repeats kept (``a + a`` has two)."""
         return self._prev
 
+    @children.setter
+    def children(self, children: Iterable[Value]) -> None:
+        self._prev = children  # type: ignore[assignment]
+
+    @property
+    def requires_grad(self) -> bool:
+        """False for a constant (a plain number, or an op on such only): it gets no gradient.
+
+        A constant's ``grad`` reads 0.0, so micrograd-style code can format and add it;
+        graph documents write ``null`` for it. Setting a constant's ``grad`` makes it an
+        ordinary node that receives gradients, as micrograd's wrapped numbers do.
+        """
+        return self.grad is not NO_GRAD
+
     @property
     def is_constant(self) -> bool:
         """True when the node depends on no leaf, so it takes no gradient."""
-        return self.grad is None
+        return self.grad is NO_GRAD
+
+    @property
+    def _op(self) -> str:
+        """micrograd's name of the op: ``""`` for a leaf or a literal, ``+``, ``*``, ``**2``, ..."""
+        kind = self._kind
+        if type(kind) is _Custom:
+            return kind.op  # type: ignore[return-value]
+        if kind == "pow":
+            exponent = self._prev[1]
+            return "**" + _exponent_text(exponent.data) if exponent.is_constant else "**"
+        return MICROGRAD_OPS[kind]  # type: ignore[index]
+
+    @_op.setter
+    def _op(self, op: str) -> None:
+        # micrograd's __init__ sets _op after _prev; a node without children is a leaf.
+        if not op and not getattr(self, "_prev", ()):
+            self._kind = LEAF
+        else:
+            self._kind = _Custom(op, _closure_of(self))
+
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """Apply this node's local derivatives to its children's ``grad`` (micrograd's protocol).
+
+        A leaf's and a constant's do nothing; a closure a user set is returned as set.
+        """
+        kind = getattr(self, "_kind", LEAF)
+        if type(kind) is _Custom and kind.closure is not None:
+            return kind.closure
+        return self._local_backward
+
+    @_backward.setter
+    def _backward(self, closure: Callable[[], None]) -> None:
+        kind = getattr(self, "_kind", None)
+        if type(kind) is _Custom:
+            kind.closure = closure
+        elif kind is None:  # micrograd's __init__ sets _backward first: its _op comes later
+            self._kind = _Custom("", closure)
+        elif kind != LEAF and kind != CONST:  # a built-in node taken over by a user's closure
+            self._kind = _Custom(self._op, closure)
+
+    def _local_backward(self) -> None:
+        """The built-in ops' ``_backward``: the same local derivatives as ``backward`` applies."""
+        _propagate((self,), None)
 
     @classmethod
     def constant(cls, data: Number, label: str = "") -> Value:
         """A literal: takes part in the forward pass, gets no gradient."""
         out = cls(data, label)
-        out.grad = None
-        out._op = CONST
+        out.grad = NO_GRAD
+        out._kind = CONST
         return out
 
     def __repr__(self) -> str:
@@ -121,19 +216,19 @@ class Value:
     def __add__(self, other: Operand) -> Value:
         if not isinstance(other, Value):
             other = _wrap(other)
-        constant = self.grad is None and other.grad is None
+        constant = self.grad is NO_GRAD and other.grad is NO_GRAD
         return _node(self.data + other.data, "add", (self, other), constant)
 
     def __sub__(self, other: Operand) -> Value:
         if not isinstance(other, Value):
             other = _wrap(other)
-        constant = self.grad is None and other.grad is None
+        constant = self.grad is NO_GRAD and other.grad is NO_GRAD
         return _node(self.data - other.data, "sub", (self, other), constant)
 
     def __mul__(self, other: Operand) -> Value:
         if not isinstance(other, Value):
             other = _wrap(other)
-        constant = self.grad is None and other.grad is None
+        constant = self.grad is NO_GRAD and other.grad is NO_GRAD
         return _node(self.data * other.data, "mul", (self, other), constant)
 
     def __truediv__(self, other: Operand) -> Value:
@@ -142,7 +237,7 @@ class Value:
         children = (self, other)
         if other.data == 0.0:
             raise _math_error("division by zero", "div", children)
-        constant = self.grad is None and other.grad is None
+        constant = self.grad is NO_GRAD and other.grad is NO_GRAD
         return _node(self.data / other.data, "div", children, constant)
 
     def __pow__(self, other: Operand) -> Value:
@@ -152,10 +247,10 @@ class Value:
         x, y = self.data, other.data
         try:
             # A constant exponent is ATen's `tensor ** number`, a variable one `tensor ** tensor`.
-            data = power(x, y) if other.grad is None else _pow(x, y)
+            data = power(x, y) if other.grad is NO_GRAD else _pow(x, y)
         except (ValueError, OverflowError, ZeroDivisionError):
             raise _math_error(_power_problem(x, y), "pow", children) from None
-        constant = self.grad is None and other.grad is None
+        constant = self.grad is NO_GRAD and other.grad is NO_GRAD
         return _node(data, "pow", children, constant)
 
     def __radd__(self, other: Number) -> Value:
@@ -174,7 +269,7 @@ class Value:
         return _wrap(other) ** self
 
     def __neg__(self) -> Value:
-        return _node(-self.data, "neg", (self,), self.grad is None)
+        return _node(-self.data, "neg", (self,), self.grad is NO_GRAD)
 
     def __pos__(self) -> Value:
         return self
@@ -186,22 +281,22 @@ class Value:
             data = _exp(self.data)
         except OverflowError:
             raise _math_error("exp overflows", "exp", (self,)) from None
-        return _node(data, "exp", (self,), self.grad is None)
+        return _node(data, "exp", (self,), self.grad is NO_GRAD)
 
     def log(self) -> Value:
         """The natural logarithm; defined for positive values only."""
         if self.data <= 0.0:
             raise _math_error(f"log of {_show(self.data)}", "log", (self,))
-        return _node(_log(self.data), "log", (self,), self.grad is None)
+        return _node(_log(self.data), "log", (self,), self.grad is NO_GRAD)
 
     def tanh(self) -> Value:
         """The hyperbolic tangent (exactly ±1 once saturated, with gradient 0)."""
-        return _node(hyperbolic_tangent(self.data), "tanh", (self,), self.grad is None)
+        return _node(_tanh(self.data), "tanh", (self,), self.grad is NO_GRAD)
 
     def relu(self) -> Value:
-        """max(0, x), with derivative 0 at 0 as in PyTorch."""
+        """max(0, x), with derivative 0 at 0 as in PyTorch (whose relu(-0.0) is -0.0)."""
         x = self.data
-        return _node(x if x > 0.0 else 0.0, "relu", (self,), self.grad is None)
+        return _node(0.0 if x < 0.0 else x, "relu", (self,), self.grad is NO_GRAD)
 
     def sigmoid(self) -> Value:
         """1 / (1 + e^-x), as ATen computes it, without overflow for any x."""
@@ -209,7 +304,7 @@ class Value:
             data = 1.0 / (1.0 + _exp(-self.data))
         except OverflowError:  # e^-x is infinite, so ATen's quotient is 0
             data = 0.0
-        return _node(data, "sigmoid", (self,), self.grad is None)
+        return _node(data, "sigmoid", (self,), self.grad is NO_GRAD)
 
     @staticmethod
     def sum(terms: Iterable[Operand]) -> Value:
@@ -218,10 +313,10 @@ class Value:
         if not children:
             raise ValueError("sum needs at least one term")
         data = children[0].data
-        constant = children[0].grad is None
+        constant = children[0].grad is NO_GRAD
         for c in children[1:]:
             data += c.data
-            if c.grad is not None:
+            if c.grad is not NO_GRAD:
                 constant = False
         return _node(data, "sum", children, constant)
 
@@ -229,80 +324,24 @@ class Value:
         """Backpropagate from this node: its gradient is 1, every node's is d(self)/d(node).
 
         Leaves accumulate (as in micrograd and PyTorch, so a training loop zeroes them);
-        the gradients of computed nodes are recomputed from zero.
+        the gradients of computed nodes are recomputed from zero. Each node's local
+        derivatives are those its ``_backward`` applies, a user's closure included.
         """
-        if self.grad is None:
+        if self.grad is NO_GRAD:
             return
         topo = topological_order((self,))
         for v in topo:
-            if v.grad and v._prev:  # a computed node's gradient of an earlier pass
-                v.grad = 0.0
-        self.grad = 1.0
-        # The local derivatives, in ATen's formulas and order of operations.
-        for v in reversed(topo):
+            # Each gradient starts at -0.0, so the first contribution is the gradient as in
+            # torch's engine (-0.0 + x is x for every x, signed zeros included). Leaves keep
+            # what earlier passes accumulated.
             g = v.grad
-            if g is None:
-                continue
-            if g - g != 0.0:
-                raise _gradient_error(v, topo)
-            op = v._op
-            if op == "mul":
-                a, b = v._prev
-                if a.grad is not None:
-                    a.grad += g * b.data
-                if b.grad is not None:
-                    b.grad += g * a.data
-            elif op == "add":
-                a, b = v._prev
-                if a.grad is not None:
-                    a.grad += g
-                if b.grad is not None:
-                    b.grad += g
-            elif op == "tanh":
-                (a,) = v._prev
-                t = v.data
-                a.grad += g * (1.0 - t * t)  # type: ignore[operator]
-            elif op == "sum":
-                for c in v._prev:
-                    if c.grad is not None:
-                        c.grad += g
-            elif op == LEAF:
-                pass
-            elif op == "relu":
-                if v.data > 0.0:
-                    (a,) = v._prev
-                    a.grad += g  # type: ignore[operator]
-            elif op == "sub":
-                a, b = v._prev
-                if a.grad is not None:
-                    a.grad += g
-                if b.grad is not None:
-                    b.grad += -g
-            elif op == "pow":
-                _pow_backward(v, g)
-            elif op == "neg":
-                (a,) = v._prev
-                a.grad += -g  # type: ignore[operator]
-            elif op == "div":
-                a, b = v._prev
-                if a.grad is not None:
-                    a.grad += g / b.data
-                if b.grad is not None:
-                    b.grad += -g * ((a.data / b.data) / b.data)
-            elif op == "exp":
-                (a,) = v._prev
-                a.grad += g * v.data  # type: ignore[operator]
-            elif op == "log":
-                (a,) = v._prev
-                a.grad += g / a.data  # type: ignore[operator]
-            elif op == "sigmoid":
-                (a,) = v._prev
-                s = v.data
-                a.grad += g * (1.0 - s) * s  # type: ignore[operator]
-            elif op in BY_NAME:  # an op of the table without a fast path here
-                _row_backward(v, g)
-            elif v._prev:  # an op added in micrograd's style, with its own closure
-                getattr(v, "_backward", _no_backward)()
+            if g is not NO_GRAD and (v._prev or g == 0.0):
+                v.grad = -0.0
+        self.grad = 1.0
+        if _propagate(reversed(topo), topo):
+            for v in topo:  # a user's closure may leave a child untouched: no -0.0 shows
+                if v.grad == 0.0 and v.grad is not NO_GRAD:
+                    v.grad = 0.0
 
     def render_graph(self) -> graphviz.Digraph:
         """The graph drawn as micrograd's ``draw_dot`` draws it (shows inline in Jupyter)."""
@@ -342,7 +381,7 @@ def _computed(op: str, children: tuple[Value, ...]) -> Value:
         data = BY_NAME[op].value(*[c.data for c in children])
     except (ValueError, OverflowError, ZeroDivisionError):
         raise _math_error(f"{op} has no finite value", op, children) from None
-    constant = all(c.grad is None for c in children)
+    constant = all(c.grad is NO_GRAD for c in children)
     return _node(float(data), op, children, constant)
 
 
@@ -350,11 +389,11 @@ def _row_backward(v: Value, g: float) -> None:
     """The local derivatives of an op that has only its table row."""
     children = v._prev
     try:
-        local = BY_NAME[v._op].derivative(v.data, *[c.data for c in children])
+        local = BY_NAME[v.operation].derivative(v.data, *[c.data for c in children])
     except (ValueError, OverflowError, ZeroDivisionError):
         raise MathError(f"gradient of {_describe(v)} has no finite value", v) from None
     for c, d in zip(children, local, strict=True):
-        if c.grad is not None:
+        if c.grad is not NO_GRAD:
             c.grad += g * d
 
 
@@ -362,6 +401,7 @@ def topological_order(roots: Iterable[Value]) -> list[Value]:
     """Every node reachable from ``roots``, arguments before their users, by a loop.
 
     The order is deterministic: a depth-first walk, children in order, roots in order.
+    Children may be any iterable a subclass puts in ``_prev`` (micrograd's is a set).
     """
     order: list[Value] = []
     emit = order.append
@@ -380,7 +420,10 @@ def topological_order(roots: Iterable[Value]) -> list[Value]:
             elif node not in visited:
                 visit(node)
                 finished = True
-                for c in node._prev:  # leading leaves are done at once
+                prev = node._prev
+                if prev.__class__ is not tuple:
+                    prev = tuple(prev)
+                for c in prev:  # leading leaves are done at once
                     if c not in visited:
                         if c._prev:
                             finished = False
@@ -392,23 +435,104 @@ def topological_order(roots: Iterable[Value]) -> list[Value]:
                 else:
                     push(node)
                     push(None)
-                    for c in reversed(node._prev):
+                    for c in reversed(prev):
                         if c not in visited:
                             push(c)
     return order
 
 
-def _no_backward() -> None:
-    """The local derivatives of an op that declared none: nothing flows back."""
+def _propagate(nodes: Iterable[Value], topo: list[Value] | None) -> bool:
+    """Apply each node's local derivatives, in ATen's formulas and order of operations.
+
+    ``backward`` passes the whole graph in reverse topological order (``topo`` names the
+    users of a node whose gradient is not finite); a node's ``_backward`` passes itself.
+    True when a user's closure ran.
+    """
+    closures = False
+    for v in nodes:
+        g = v.grad
+        if g is NO_GRAD:
+            continue
+        if g - g != 0.0:
+            raise _gradient_error(v, topo or [v])
+        op = v._kind
+        if op == "mul":
+            a, b = v._prev
+            if a.grad is not NO_GRAD:
+                a.grad += g * b.data
+            if b.grad is not NO_GRAD:
+                b.grad += g * a.data
+        elif op == "add":
+            a, b = v._prev
+            if a.grad is not NO_GRAD:
+                a.grad += g
+            if b.grad is not NO_GRAD:
+                b.grad += g
+        elif op == "tanh":
+            (a,) = v._prev
+            a.grad += g * one_minus_square(v.data)
+        elif op == "sum":
+            for c in v._prev:
+                if c.grad is not NO_GRAD:
+                    c.grad += g
+        elif op == LEAF:
+            pass
+        elif op == "relu":
+            (a,) = v._prev
+            a.grad += g if v.data > 0.0 else 0.0
+        elif op == "sub":
+            a, b = v._prev
+            if a.grad is not NO_GRAD:
+                a.grad += g
+            if b.grad is not NO_GRAD:
+                b.grad += -g
+        elif op == "pow":
+            _pow_backward(v, g)
+        elif op == "neg":
+            (a,) = v._prev
+            a.grad += -g
+        elif op == "div":
+            a, b = v._prev
+            if a.grad is not NO_GRAD:
+                a.grad += g / b.data
+            if b.grad is not NO_GRAD:
+                b.grad += -g * ((a.data / b.data) / b.data)
+        elif op == "exp":
+            (a,) = v._prev
+            a.grad += g * v.data
+        elif op == "log":
+            (a,) = v._prev
+            a.grad += g / a.data
+        elif op == "sigmoid":
+            (a,) = v._prev
+            s = v.data
+            a.grad += g * (1.0 - s) * s
+        elif type(op) is _Custom:  # an op added the lecture's way: its closure, as written
+            closures = True
+            if op.closure is not None:
+                op.closure()
+        elif op in BY_NAME:  # an op of the table without a fast path here
+            _row_backward(v, g)
+    return closures
+
+
+def _closure_of(v: Value) -> Callable[[], None] | None:
+    kind = getattr(v, "_kind", None)
+    return kind.closure if type(kind) is _Custom else None
+
+
+def _exponent_text(y: float) -> str:
+    """An exponent as micrograd's ``_op`` shows it: ``**2``, ``**-1``, ``**0.5``."""
+    return str(int(y)) if y.is_integer() and abs(y) < 1e15 else repr(y)
 
 
 def _node(data: float, op: str, children: tuple[Value, ...], constant: bool) -> Value:
     """A computed node; it fails where its value is not a finite number."""
     out = _new(Value)
     out.data = data
-    out.grad = None if constant else 0.0
+    out.grad = NO_GRAD if constant else 0.0
     out.label = ""
-    out._op = op
+    out._kind = op
     out._prev = children
     if data - data != 0.0:
         raise _math_error(f"value is {_show(data)}", op, children, out)
@@ -438,18 +562,22 @@ def _pow_backward(v: Value, g: float) -> None:
     """ATen's pow backward: base b·a**(b-1) (0 if b == 0), exponent a**b·ln a (0 if a == 0)."""
     a, b = v._prev
     x, y = a.data, b.data
-    if a.grad is not None and y != 0.0:
+    if a.grad is not NO_GRAD and y == 0.0:
+        a.grad += 0.0  # torch's zeros where the exponent is 0
+    elif a.grad is not NO_GRAD:
         try:
-            raised = power(x, y - 1.0) if b.grad is None else _pow(x, y - 1.0)
+            raised = power(x, y - 1.0) if b.grad is NO_GRAD else _pow(x, y - 1.0)
         except (ValueError, OverflowError, ZeroDivisionError):
             raise MathError(
                 f"gradient of {_describe(a)} is infinite at {_describe(v)}", v
             ) from None
         a.grad += g * (y * raised)
-    if b.grad is not None:
+    if b.grad is not NO_GRAD:
         if x > 0.0:
             b.grad += g * (v.data * _log(x))
-        elif x < 0.0 or y < 0.0:
+        elif x == 0.0 and y >= 0.0:
+            b.grad += g * 0.0  # torch: grad * where(base == 0 and exponent >= 0, 0, ...)
+        else:
             raise MathError(
                 f"gradient of {_describe(b)} needs ln of {_show(x)} at {_describe(v)}", v
             )
@@ -462,9 +590,9 @@ def _math_error(
     if node is None:
         node = _new(Value)
         node.data = math.nan
-        node.grad = None
+        node.grad = NO_GRAD
         node.label = ""
-        node._op = op
+        node._kind = op
         node._prev = children
     return MathError(f"{problem} at {_describe(node)}", node, op, problem)
 
@@ -478,7 +606,7 @@ def _gradient_error(v: Value, topo: list[Value]) -> MathError:
 
 def _describe(v: Value) -> str:
     name = f"node '{v.label}'" if v.label else "an unnamed node"
-    return f"{name} ({v._op})"
+    return f"{name} ({v.operation})"
 
 
 def _show(x: float | None) -> str:

@@ -174,7 +174,7 @@ def dot_lines(
             fields, shown = _marked(fields, shown, mark)
         computed = bool(v._prev) or id(v) in cut_inputs
         if computed and compact:
-            op_text = _escape(bubbles.get(id(v)) or OP_SYMBOLS.get(v._op, v._op))
+            op_text = _escape(bubbles.get(id(v)) or OP_SYMBOLS.get(v.operation, v.operation))
             fields = f"{op_text} | {fields}"
         if i in split:
             fill = SHARED_FILLS[len(shared_fill) % len(SHARED_FILLS)]
@@ -201,7 +201,7 @@ def dot_lines(
             bubble = (
                 f' [label="{_escape(text)}" {OP_ATTRS}]\n'
                 if text is not None
-                else op_attrs.get(v._op) or f' [label="{_escape(v._op)}" {OP_ATTRS}]\n'
+                else op_attrs.get(v.operation) or f' [label="{_escape(v.operation)}" {OP_ATTRS}]\n'
             )
             append(f"\t{target}{bubble}")
         levels = stagger(len(prev), levels_big if rankdir == "LR" else 1)

@@ -21,9 +21,9 @@ def kind(v: Value, output: Value | None) -> str:
     """What tells a node apart in a drawing: "output", "leaf", "const", or "" (computed)."""
     if v is output:
         return "output"
-    if v._op == LEAF:
+    if v.operation == LEAF:
         return "leaf"
-    if v.grad is None:  # a literal, or an op on literals only
+    if v.is_constant:  # a literal, or an op on literals only
         return "const"
     return ""
 
@@ -34,7 +34,7 @@ def records(graph: Graph, escape: Callable[[str], str]) -> Iterator[str]:
     for node_id, v in graph:
         text = escape(v.label or node_id)
         grad = v.grad
-        if grad is None or not grads:
+        if not grads or v.is_constant:
             yield f"{text} | data {micrograd_number(v.data)}"
         else:
             yield f"{text} | data {micrograd_number(v.data)} | grad {micrograd_number(grad)}"

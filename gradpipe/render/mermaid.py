@@ -66,7 +66,7 @@ def to_mermaid(graph: Graph, style: Style | None = None, view: View | None = Non
         if text is not None:
             shape = f'op(("{_mermaid_text(text)}")):::op\n'
         else:
-            shape = op_shapes.get(v._op) or f'op(("{_mermaid_text(v._op)}")):::op\n'
+            shape = op_shapes.get(v.operation) or f'op(("{_mermaid_text(v.operation)}")):::op\n'
         grads = None
         if style.edge_grads:
             grads = view.derivatives.get(id(v)) if view is not None else local_derivatives(v)

@@ -1,0 +1,195 @@
+"""micrograd's protocol on every node: ``_backward``, ``_op``, ``_prev``, a constant's grad.
+
+The lecture fills in gradients by hand (``o.grad = 1.0; o._backward(); n._backward()``),
+then by a loop over the reversed topological order; it adds ops as ``Value(t, (x,), op)``
+with a closure; its drawing reads ``_op`` and formats every ``grad`` with ``%.4f``.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+from gradpipe import Value
+from gradpipe.documents import graph_from_value
+from gradpipe.engine import topological_order
+
+
+def random_graph(rng: random.Random) -> Value:
+    """Every op, plain numbers on both sides, nodes reused."""
+    nodes = [Value(rng.uniform(0.5, 2.0), label=f"x{i}") for i in range(3)]
+    for _ in range(25):
+        a, b = rng.choice(nodes[-4:]), rng.choice(nodes)
+        op = rng.randrange(12)
+        v = [
+            lambda: a + b,
+            lambda: a * b,
+            lambda: a - 2.0,
+            lambda: 3.0 - a,
+            lambda: a / (b * b + 1.0),
+            lambda: 2.0 / (a * a + 1.0),
+            lambda: -a,
+            lambda: (a * a + 0.5) ** rng.choice([2, 3, -1, 0.5, 1.5]),
+            lambda: a.tanh().exp(),
+            lambda: (a * a + 0.5).log() + a.tanh(),
+            lambda: (a - b).relu() + a.sigmoid(),
+            lambda: Value.sum([a, b, 1.0, a]),
+        ][op]()
+        nodes.append(v)
+    return Value.sum(nodes[-4:])
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_calling_backward_by_hand_in_reverse_topological_order_is_backward(seed: int) -> None:
+    root = random_graph(random.Random(seed))
+    topo = topological_order([root])
+    root.backward()
+    expected = [v.grad for v in topo]
+    for v in topo:
+        v.grad = 0.0 if v.requires_grad else v.grad
+    root.grad = 1.0
+    for v in reversed(topo):
+        v._backward()
+    assert [v.grad for v in topo] == expected
+
+
+def test_every_node_has_a_backward_and_a_leafs_does_nothing() -> None:
+    x = Value(2.0, label="x")
+    y = (x * 2 + 1).relu()
+    for v in topological_order([y]):
+        assert callable(v._backward)
+    x.grad = 5.0
+    x._backward()
+    assert x.grad == 5.0
+    two = y.children[0].children[0].children[1]
+    assert two.is_constant
+    two._backward()  # a constant's does nothing either
+
+
+def test_the_lectures_neuron_by_hand() -> None:
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    x1w1, x2w2 = x1 * w1, x2 * w2
+    x1w1x2w2 = x1w1 + x2w2
+    n = x1w1x2w2 + b
+    o = n.tanh()
+    o.grad = 1.0
+    o._backward()
+    assert n.grad == pytest.approx(0.5)
+    for node in (n, b, x1w1x2w2, x2w2, x1w1):
+        node._backward()
+    assert (x1.grad, w1.grad, x2.grad, w2.grad) == pytest.approx((-1.5, 1.0, 0.5, 0.0))
+
+
+@pytest.mark.parametrize("name", ["tanh", "+", "*", "exp", "my_op", ""])
+def test_a_users_closure_runs_as_written_whatever_its_op(name: str) -> None:
+    """A learner's wrong derivative must show, even under a built-in op's name."""
+    x = Value(0.5, label="x")
+    t = math.tanh(x.data)
+    out = Value(t, (x,), name)
+
+    def _backward() -> None:
+        x.grad += 10.0 * out.grad  # wrong on purpose
+
+    out._backward = _backward
+    (out * 1.0).backward()
+    assert x.grad == 10.0
+    assert out._op == name and out._backward is _backward
+
+
+def test_a_closure_set_on_a_built_in_node_takes_over() -> None:
+    x = Value(3.0)
+    y = x * x
+    y._backward = lambda: setattr(x, "grad", x.grad + 1.0)
+    y.backward()
+    assert x.grad == 1.0
+
+
+def test_an_op_made_without_a_closure_passes_nothing_back() -> None:
+    leaf = Value(1.0)
+    Value(3.0, (leaf, leaf), "+").backward()
+    assert leaf.grad == 0.0 and str(leaf.grad) == "0.0"
+
+
+@pytest.mark.parametrize(
+    ("make", "micrograd", "gradpipe"),
+    [
+        (lambda x: x, "", "value"),
+        (lambda x: x + 1, "+", "add"),
+        (lambda x: x * x, "*", "mul"),
+        (lambda x: x**2, "**2", "pow"),
+        (lambda x: x**-1, "**-1", "pow"),
+        (lambda x: x**0.5, "**0.5", "pow"),
+        (lambda x: x ** Value(2.0), "**", "pow"),
+        (lambda x: x.relu(), "ReLU", "relu"),
+        (lambda x: x.tanh(), "tanh", "tanh"),
+        (lambda x: x.exp(), "exp", "exp"),
+        (lambda x: x.log(), "log", "log"),
+        (lambda x: x - 1, "-", "sub"),
+        (lambda x: x / 2, "/", "div"),
+        (lambda x: -x, "-", "neg"),
+        (lambda x: Value.sum([x, x]), "+", "sum"),
+        (lambda x: x.sigmoid(), "sigmoid", "sigmoid"),
+        (lambda x: Value.constant(2.0), "", "const"),
+    ],
+)
+def test_op_reads_as_micrographs_and_operation_as_gradpipes(
+    make: object, micrograd: str, gradpipe: str
+) -> None:
+    assert callable(make)
+    v = make(Value(2.0))
+    assert (v._op, v.operation) == (micrograd, gradpipe)
+
+
+def test_a_constants_grad_is_a_number_and_requires_grad_tells_it_apart() -> None:
+    x = Value(2.0, label="x")
+    y = 2 * x - 1
+    y.backward()
+    two = y.children[0].children[0]
+    assert two.grad == 0.0 and isinstance(two.grad, float)
+    assert "%.4f" % two.grad == "0.0000" and two.grad + 1.0 == 1.0
+    assert not two.requires_grad and x.requires_grad and y.requires_grad
+    document = graph_from_value(y)
+    document.has_gradients = True
+    grads = {(n["op"], n["value"]): n["grad"] for n in document.to_document()["nodes"]}
+    assert grads[("const", 2.0)] is None and grads[("const", 1.0)] is None  # SPEC 3: null
+    assert grads[("value", 2.0)] == 2.0
+
+
+class SetValue(Value):
+    """The lecture's constructor pasted into a subclass: children in a set."""
+
+    def __init__(self, data, _children=(), _op="", label=""):  # type: ignore[no-untyped-def]
+        self.data = data
+        self.grad = 0.0
+        self._backward = lambda: None
+        self._prev = set(_children)
+        self._op = _op
+        self.label = label
+
+    def __mul__(self, other):  # type: ignore[no-untyped-def]
+        other = other if isinstance(other, Value) else SetValue(other)
+        out = SetValue(self.data * other.data, (self, other), "*")
+
+        def _backward() -> None:
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+
+        out._backward = _backward
+        return out
+
+
+def test_a_subclass_with_a_set_of_children_backpropagates() -> None:
+    a, b = SetValue(3.0, label="a"), SetValue(-2.0, label="b")
+    c = a * b
+    d = c * a
+    assert isinstance(d._prev, set)
+    d.backward()  # gradpipe's backward over the subclass's sets and closures
+    assert (a.grad, b.grad, d._op, a._op) == (2 * 3.0 * -2.0, 9.0, "*", "")
+    assert d.operation == "*" and a.operation == "value"
+    mixed = (c + 1.0).tanh()  # built-in ops over subclass nodes
+    mixed.backward()
+    assert a.grad == pytest.approx(-12.0 + (1 - mixed.data**2) * -2.0)
