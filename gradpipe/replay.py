@@ -15,7 +15,8 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from gradpipe.engine.ops import hyperbolic_tangent as _hyperbolic_tangent
+from gradpipe.engine.kernels import one_minus_square
+from gradpipe.engine.kernels import tanh as _hyperbolic_tangent
 from gradpipe.engine.ops import power as _power
 from gradpipe.engine.value import Value, _pow, _power_problem, _show, topological_order
 
@@ -58,7 +59,7 @@ class Replay:
         self.position = {name: k for k, name in enumerate(self.names)}
         self.values = [v.data for v in order]
         self.base = list(self.values)
-        self.live = [v.grad is not None for v in order]
+        self.live = [v.requires_grad for v in order]
         self.children = [tuple(position[c] for c in v._prev) for v in order]
         self.ops = [v.operation for v in order]
         for k, v in enumerate(order):
@@ -143,7 +144,8 @@ class Replay:
         Unevaluable where a gradient is not finite, as ``Value.backward`` fails there.
         """
         values, live, children, ops = self.values, self.live, self.children, self.ops
-        grads = [0.0] * len(values)
+        # As in the engine, a gradient starts at -0.0: its first contribution is its value.
+        grads = [-0.0 if alive else 0.0 for alive in live]
         grads[self.root] = 1.0
         backward = _BACKWARD
         for k in range(self.root, -1, -1):
@@ -234,7 +236,7 @@ _FORWARD: dict[str, Forward] = {
     "exp": lambda v, k, _: math.exp(v[k[0]]),
     "log": _log,
     "tanh": lambda v, k, _: _hyperbolic_tangent(v[k[0]]),
-    "relu": lambda v, k, _: x if (x := v[k[0]]) > 0.0 else 0.0,
+    "relu": lambda v, k, _: 0.0 if (x := v[k[0]]) < 0.0 else x,
     "sigmoid": _sigmoid,
     "sum": _sum,
 }
@@ -291,7 +293,9 @@ def _pow_back(
 ) -> str | None:
     a, b = k
     x, y = v[a], v[b]
-    if live[a] and y != 0.0:
+    if live[a] and y == 0.0:
+        g_[a] += 0.0  # torch's zeros where the exponent is 0
+    elif live[a]:
         try:
             power = _pow(x, y - 1.0) if live[b] else _power(x, y - 1.0)
         except (ValueError, OverflowError, ZeroDivisionError):
@@ -300,7 +304,9 @@ def _pow_back(
     if live[b]:
         if x > 0.0:
             g_[b] += g * (v[n] * math.log(x))
-        elif x < 0.0 or y < 0.0:
+        elif x == 0.0 and y >= 0.0:
+            g_[b] += g * 0.0
+        else:
             return f"gradient of the exponent needs ln of {_show(x)}"
     return None
 
@@ -308,8 +314,7 @@ def _pow_back(
 def _relu_back(
     v: list[float], g_: list[float], live: list[bool], n: int, k: Sequence[int], g: float
 ) -> str | None:
-    if v[n] > 0.0:
-        g_[k[0]] += g
+    g_[k[0]] += g if v[n] > 0.0 else 0.0
     return None
 
 
@@ -323,8 +328,7 @@ def _neg_back(
 def _tanh_back(
     v: list[float], g_: list[float], live: list[bool], n: int, k: Sequence[int], g: float
 ) -> str | None:
-    t = v[n]
-    g_[k[0]] += g * (1.0 - t * t)
+    g_[k[0]] += g * one_minus_square(v[n])
     return None
 
 

@@ -24,7 +24,7 @@ from gradpipe.checking import LeafCheck, Tolerances, check_graph, gradcheck, gra
 from gradpipe.difference import Result
 from gradpipe.documents import load_document
 from gradpipe.documents.graph import Graph
-from gradpipe.engine import Value
+from gradpipe.engine import Value, apply
 from gradpipe.errors import GradcheckError, GradpipeError
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -239,16 +239,19 @@ def mutated(graph: Graph, op: str, wrong: Callable[[float, float], float]) -> Gr
     copies: dict[Value, Value] = {}
     for v in graph.nodes:  # in topological order
         kids = tuple(copies[c] for c in v._prev)
-        if v.operation == op and v.grad is not None:
+        if v.operation == op and v.requires_grad:
             node: Value = object.__new__(Mutant)
             node.original = op  # type: ignore[attr-defined]
+            node.data, node.grad, node.label, node._prev = v.data, v.grad, v.label, kids
             node._op = f"mutant {op}"
             node._backward = _broken(node, kids, op, wrong)
+        elif not kids:
+            node = (
+                Value.constant(v.data, v.label) if v.is_constant else Value(v.data, label=v.label)
+            )
         else:
-            node = object.__new__(Value)
-            node._op = v._op
-            node._backward = getattr(v, "_backward", lambda: None)
-        node.data, node.grad, node.label, node._prev = v.data, v.grad, v.label, kids
+            node = apply(v.operation, kids)
+            node.label = v.label
         copies[v] = node
     return Graph(graph.name, list(graph.ids), [copies[v] for v in graph.nodes], graph.output)
 

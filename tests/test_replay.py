@@ -50,9 +50,9 @@ def engine_at(
     try:
         for v in topo:
             if v._prev:
-                v.data = apply(v._op, v._prev).data
+                v.data = apply(v.operation, v._prev).data
         for v in topo:
-            if v.grad is not None:
+            if v.requires_grad:
                 v.grad = 0.0
         root.backward()
     except GradpipeError:

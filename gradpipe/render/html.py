@@ -118,9 +118,9 @@ def graph_data(graph: Graph, trace: BackpropTrace, marks: Mapping[str, NodeMark]
         row: dict[str, Any] = {
             "id": node_id,
             "label": label,
-            "op": v._op,
-            "sym": OP_SYMBOLS.get(v._op, v._op),
-            "kind": _kind(v._op, grad, i == output),
+            "op": v.operation,
+            "sym": OP_SYMBOLS.get(v.operation, v.operation),
+            "kind": _kind(v.operation, grad, i == output),
             "args": args,
             "value": repr(v.data),
             "text": micrograd_number(v.data),
@@ -129,11 +129,11 @@ def graph_data(graph: Graph, trace: BackpropTrace, marks: Mapping[str, NodeMark]
             "formula": formulas[i],
         }
         if args:
-            rules = DERIVATIVE_RULES.get(v._op, ())
+            rules = DERIVATIVE_RULES.get(v.operation, ())
             names = [_short(graph.ids[j], nodes[j].label) for j in args]
             row["locals"] = [
                 [
-                    _rule(rules, position, names, _short(node_id, v.label), v._op),
+                    _rule(rules, position, names, _short(node_id, v.label), v.operation),
                     None if d is None else repr(d),
                 ]
                 for position, d in enumerate(trace.locals[i])
@@ -183,15 +183,15 @@ def formula_texts(graph: Graph) -> list[str]:
     inline: list[tuple[str, int]] = []
     texts: list[str] = []
     for node_id, v in graph:
-        name = v.label if v._op == CONST and v.label else node_id
+        name = v.label if v.operation == CONST and v.label else node_id
         if not v._prev:
             texts.append(v.label or node_id)
             inline.append((name, 3 if name.startswith("-") else _ATOM))
             continue
         args = [inline[index[id(c)]] for c in v._prev]
-        text, prec = _formula(v._op, args)
+        text, prec = _formula(v.operation, args)
         if len(text) > FORMULA_LIMIT:
-            text, prec = _formula(v._op, [(graph.ids[index[id(c)]], _ATOM) for c in v._prev])
+            text, prec = _formula(v.operation, [(graph.ids[index[id(c)]], _ATOM) for c in v._prev])
             text = text if len(text) <= FORMULA_LIMIT else text[: FORMULA_LIMIT - 1] + "…"
         texts.append(text)
         anonymous = node_id.startswith("_") and v.label != node_id

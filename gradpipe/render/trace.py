@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from gradpipe.documents.graph import Graph
 from gradpipe.engine.ops import LEAF, OP_SYMBOLS
-from gradpipe.engine.value import Value, topological_order
+from gradpipe.engine.value import NO_GRAD, Value, topological_order
 
 _new = object.__new__
 
@@ -65,7 +65,7 @@ def trace_backward(graph: Graph, output: str | None = None) -> BackpropTrace:
     # Gradients as backward starts: every non-constant node at 0, the output at 1.
     sums: dict[int, float] = {}
     steps: list[Step] = []
-    if root.grad is not None:
+    if root.requires_grad:
         sums[id(root)] = 1.0
         for v in reversed(topological_order((root,))):
             g = sums.get(id(v))
@@ -76,7 +76,7 @@ def trace_backward(graph: Graph, output: str | None = None) -> BackpropTrace:
                 if term is None:
                     continue
                 key = id(child)
-                total = sums.get(key, 0.0) + term
+                total = sums.get(key, -0.0) + term  # the engine's sums start at -0.0
                 sums[key] = total
                 local = locals_[index[id(v)]][position]
                 contributions.append(
@@ -86,51 +86,49 @@ def trace_backward(graph: Graph, output: str | None = None) -> BackpropTrace:
     return BackpropTrace(
         output=index[id(root)],
         steps=tuple(steps),
-        gradients=tuple(v.grad for v in graph.nodes),
+        gradients=tuple(None if v.is_constant else v.grad for v in graph.nodes),
         locals=locals_,
     )
 
 
 def local_derivatives(v: Value) -> list[float | None]:
     """∂v/∂argument for each of ``v``'s arguments, as the engine computes it (None: constant)."""
-    if not v._prev or v.grad is None:
+    if not v._prev or v.is_constant:
         return [None] * len(v._prev)
     return _terms(v, 1.0)
 
 
 def _terms(v: Value, g: float) -> list[float | None]:
     """What the engine's backward adds to each argument of ``v`` when ``v``'s gradient is g."""
-    if v._op not in OP_SYMBOLS:  # an op written in micrograd's style: run its own closure
+    if v._kind not in OP_SYMBOLS:  # an op written in micrograd's style: run its own closure
         return _closure_terms(v, g)
     # The engine's backward on a copy of v whose arguments are fresh leaves, reached
     # through a product with the constant g: its first step gives the copy gradient g.
-    # Leaves start at -0.0, the one number that adding to changes nothing, so an argument
-    # the op passes nothing to (relu at a negative input) reads -0.0, and adding that
-    # to its sum changes nothing, as in the engine.
-    args = [_leaf(c.data, None if c.grad is None else -0.0) for c in v._prev]
+    # Leaves start at -0.0, as the engine's gradients do: the first term is the sum.
+    args = [_leaf(c.data, NO_GRAD if c.is_constant else -0.0) for c in v._prev]
     copy = _new(Value)
     copy.data = v.data
     copy.grad = 0.0
     copy.label = ""
-    copy._op = v._op
+    copy._kind = v._kind
     copy._prev = tuple(args)
     seed = _new(Value)
     seed.data = 0.0  # never read: backward uses only its arguments' values
     seed.grad = 0.0
     seed.label = ""
-    seed._op = "mul"
-    seed._prev = (copy, _leaf(g, None))
+    seed._kind = "mul"
+    seed._prev = (copy, _leaf(g, NO_GRAD))
     seed.backward()
-    return [a.grad for a in args]
+    return [None if a.is_constant else a.grad for a in args]
 
 
 def _closure_terms(v: Value, g: float) -> list[float | None]:
-    """A user's ``_backward`` closure run with v's gradient g, its arguments' sums set aside."""
+    """``v._backward()`` run with v's gradient g, its arguments' sums set aside."""
     saved_grad = v.grad
     saved = [c.grad for c in v._prev]
     distinct = list({id(c): c for c in v._prev}.values())
     for c in distinct:
-        if c.grad is not None:
+        if c.requires_grad:
             c.grad = -0.0
     v.grad = g
     try:
@@ -140,7 +138,7 @@ def _closure_terms(v: Value, g: float) -> list[float | None]:
         first: dict[int, int] = {}
         terms: list[float | None] = []
         for position, c in enumerate(v._prev):
-            if c.grad is None or first.setdefault(id(c), position) != position:
+            if c.is_constant or first.setdefault(id(c), position) != position:
                 terms.append(None)
             else:
                 terms.append(c.grad)
@@ -151,12 +149,12 @@ def _closure_terms(v: Value, g: float) -> list[float | None]:
             c.grad = grad
 
 
-def _leaf(data: float, grad: float | None) -> Value:
+def _leaf(data: float, grad: float) -> Value:
     leaf = _new(Value)
     leaf.data = data
     leaf.grad = grad
     leaf.label = ""
-    leaf._op = LEAF
+    leaf._kind = LEAF
     leaf._prev = ()
     return leaf
 
