@@ -113,6 +113,7 @@ def test_python_examples_run(
         exec(compile(block, "README.md", "exec"), {})  # the README's code, as a reader runs it
     assert capsys.readouterr().out.splitlines() == [
         "-3.0 -3.0",
+        "-1.5000 1.0000 tanh + ''",
         "-0.9715 -0.1685",
         "True []",
         "0.4621 0.7864",
