@@ -1,10 +1,10 @@
 """gradpipe: see and check the gradients of an expression.
 
 The public API: ``Value`` (the engine), ``load_document``/``read_plan``/``build_graph``
-and ``Graph`` (documents), ``graph_from_value``, ``draw`` (pictures), ``gradcheck`` and
-``gradcheck_report`` (PyTorch's signature, on Values), ``check_plan`` (what ``gradpipe
-check`` runs), ``show`` (the interactive view in a notebook), and the error
-types. The command line is ``gradpipe.cli``.
+and ``Graph`` (documents), ``graph_from_value``, ``draw`` and ``draw_dot`` (pictures),
+``gradcheck`` and ``gradcheck_report`` (PyTorch's signature, on Values), ``check_plan``
+(what ``gradpipe check`` runs), ``show`` (the interactive view in a notebook), and the
+error types. The command line is ``gradpipe.cli``.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         read_plan,
     )
     from gradpipe.engine import Value
+    from gradpipe.render.diagram import draw_dot
     from gradpipe.render.dot import Style
 
 # Where each name of the API lives: imported on first use, so that a command (which
@@ -56,6 +57,7 @@ _HOMES = {
     "load_document": "gradpipe.documents",
     "read_plan": "gradpipe.documents",
     "Value": "gradpipe.engine",
+    "draw_dot": "gradpipe.render.diagram",
 }
 
 
@@ -88,6 +90,7 @@ __all__ = [
     "build_graph",
     "check_plan",
     "draw",
+    "draw_dot",
     "dump_document",
     "encode_document",
     "gradcheck",

@@ -343,18 +343,30 @@ class Value:
                 if v.grad == 0.0 and v.grad is not NO_GRAD:
                     v.grad = 0.0
 
-    def render_graph(self) -> graphviz.Digraph:
-        """The graph drawn as micrograd's ``draw_dot`` draws it (shows inline in Jupyter)."""
-        from gradpipe.render.diagram import draw_graph  # only drawing needs graphviz
+    def render_graph(
+        self,
+        format: str = "svg",
+        rankdir: str = "LR",
+        *,
+        layout_limit: int | None = 2000,
+    ) -> graphviz.Digraph:
+        """The graph drawn as micrograd's ``draw_dot`` draws it: ``gradpipe.draw_dot(self)``.
 
-        return draw_graph(self)
+        A ``graphviz.Digraph`` that shows inline in Jupyter, ``pipe()``s and ``render()``s
+        with no Graphviz installed; graphs past ``layout_limit`` nodes are refused at once.
+        """
+        from gradpipe.render.diagram import draw_dot  # only drawing needs graphviz
+
+        return draw_dot(self, format, rankdir, layout_limit=layout_limit)
 
     def show(self) -> Any:
         """The interactive HTML view of the graph: hover, search, step through backprop.
 
         Shows inline in Jupyter and VS Code notebooks; ``.save("page.html")`` writes it.
         """
-        return self.render_graph().interactive()
+        from gradpipe.render.diagram import draw_graph  # the view applies its own limit
+
+        return draw_graph(self).interactive()
 
 
 def apply(op: str, args: Sequence[Value]) -> Value:

@@ -1,21 +1,29 @@
-"""``Value.render_graph()``'s result: a ``graphviz.Digraph`` that shows without Graphviz.
+"""``draw_dot`` and ``Value.render_graph()``: a ``graphviz.Digraph`` that works without Graphviz.
 
-Its inline SVG in Jupyter is laid out as ``render -f svg`` lays it out (Graphviz's ``dot``
-when on PATH, else the embedded ``graphviz-pure``). The graphviz package's own ``pipe()``,
-``render()`` and ``view()`` run ``dot`` by name: without Graphviz installed they raise
-``graphviz.ExecutableNotFound``.
+Its inline picture in Jupyter, ``pipe()`` and ``render()`` are laid out as ``render -f
+svg`` lays them out: Graphviz's ``dot`` when on PATH, else the embedded ``graphviz-pure``
+(which writes svg and png). The graphviz package's own methods would run ``dot`` by name
+and raise ``graphviz.ExecutableNotFound`` without Graphviz installed.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import graphviz  # type: ignore[import-untyped]
 
 from gradpipe.documents.graph import Graph, graph_from_value
 from gradpipe.engine.value import Value
+from gradpipe.errors import RenderError
 from gradpipe.render.dot import dot_id, dot_lines
-from gradpipe.render.layout import layout
+from gradpipe.render.formats import DEFAULT_LAYOUT_LIMIT
+from gradpipe.render.layout import NATIVE, embedded_program, layout
+
+RANKDIRS = ("LR", "TB")
 
 
 class Diagram(graphviz.Digraph):  # type: ignore[misc]
@@ -43,9 +51,105 @@ class Diagram(graphviz.Digraph):  # type: ignore[misc]
         """SVG for Jupyter, laid out by ``dot`` or, without Graphviz, by ``graphviz-pure``."""
         return layout(self.source.encode("utf-8", "replace"), "svg").decode()
 
+    def pipe(
+        self,
+        format: str | None = None,
+        renderer: str | None = None,
+        formatter: str | None = None,
+        neato_no_op: bool | int | None = None,
+        quiet: bool = False,
+        *,
+        engine: str | None = None,
+        encoding: str | None = None,
+    ) -> bytes | str:
+        """The picture laid out in ``format`` (default: the Digraph's), as bytes or text."""
+        data = _lay_out(self.source.encode("utf-8", "replace"), format or self.format or "svg")
+        return data.decode(encoding) if encoding is not None else data
+
+    def render(
+        self,
+        filename: str | os.PathLike[str] | None = None,
+        directory: str | os.PathLike[str] | None = None,
+        view: bool = False,
+        cleanup: bool = False,
+        format: str | None = None,
+        renderer: str | None = None,
+        formatter: str | None = None,
+        neato_no_op: bool | int | None = None,
+        quiet: bool = False,
+        quiet_view: bool = False,
+        *,
+        outfile: str | os.PathLike[str] | None = None,
+        engine: str | None = None,
+        raise_if_result_exists: bool = False,
+        overwrite_source: bool = False,
+    ) -> str:
+        """Save the source, write the picture next to it (``name.gv.svg``), return its path.
+
+        As graphviz's ``render``: ``outfile`` names the picture (its suffix is the format
+        unless ``format`` is given), ``cleanup`` removes the source afterwards.
+        """
+        if outfile is not None and format is None:
+            format = Path(outfile).suffix.lstrip(".") or None
+        fmt = format or self.format or "svg"
+        if filename is None and outfile is not None:
+            filename = Path(outfile).with_suffix(".gv")
+        source = self.save(filename, directory=directory)
+        target = Path(outfile) if outfile is not None else Path(f"{source}.{fmt}")
+        if raise_if_result_exists and target.exists():
+            raise FileExistsError(f"output file exists: {os.fspath(target)!r}")
+        picture = self.pipe(format=fmt)
+        assert isinstance(picture, bytes)
+        target.write_bytes(picture)
+        if cleanup:
+            os.remove(source)
+        if view:
+            self._view(os.fspath(target), format=fmt, quiet=quiet_view)
+        return os.fspath(target)
+
+
+def _lay_out(source: bytes, fmt: str) -> bytes:
+    """``layout``, except that png without Graphviz's dot comes from ``graphviz-pure`` too."""
+    if fmt == "png" and shutil.which(NATIVE) is None:
+        program = embedded_program()
+        if program is not None:
+            done = subprocess.run([program, "-Tpng"], input=source, capture_output=True)
+            if done.returncode == 0 and done.stdout:
+                return done.stdout
+    return layout(source, fmt)
+
 
 def draw_graph(root: Value) -> Diagram:
-    """``Value.render_graph()``: everything ``root`` depends on, as a ``graphviz.Digraph``."""
+    """Everything ``root`` depends on, as a ``graphviz.Digraph``, whatever its size."""
     # Gradients are always shown, as micrograd shows them (0.0000 before ``backward``).
     graph = graph_from_value(root)
     return Diagram.from_lines(graph.name, dot_lines(graph), graph)
+
+
+def draw_dot(
+    root: Value,
+    format: str = "svg",
+    rankdir: str = "LR",
+    *,
+    layout_limit: int | None = DEFAULT_LAYOUT_LIMIT,
+) -> Diagram:
+    """micrograd's ``draw_dot``, drawing gradpipe's picture of everything ``root`` depends on.
+
+    ``format`` is the Digraph's (``svg``, ``png``, ...), ``rankdir`` ``LR`` (left to
+    right) or ``TB`` (top to bottom). A graph of more than ``layout_limit`` nodes (the
+    CLI's ``--layout-limit``, 2000) is refused at once, as Graphviz would take minutes to
+    lay it out; ``layout_limit=None`` draws it anyway.
+    """
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be 'LR' or 'TB', not {rankdir!r}")
+    graph = graph_from_value(root)
+    if layout_limit is not None and len(graph) > layout_limit:
+        raise RenderError(
+            f"graph has {len(graph)} nodes, more than layout_limit={layout_limit}: laying it "
+            "out would take minutes; pass layout_limit=None (or a larger number) to draw it"
+        )
+    diagram = Diagram.from_lines(graph.name, dot_lines(graph), graph)
+    diagram.format = format
+    if rankdir != "LR":
+        diagram.body.append(f"\tgraph [rankdir={rankdir}]\n")  # the last setting counts
+    return diagram

@@ -1,0 +1,96 @@
+"""``gradpipe.draw_dot``: micrograd's name and signature, gradpipe's picture, no Graphviz needed.
+
+The Digraph it returns shows inline in Jupyter (``_repr_mimebundle_``), ``pipe()``s and
+``render()``s svg and png with Graphviz's ``dot`` on PATH or, without it, with the
+embedded ``graphviz-pure``. A picture too big to lay out quickly is refused at once.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import graphviz  # type: ignore[import-untyped]
+import pytest
+
+import gradpipe
+from gradpipe import RenderError, Value, draw_dot
+from gradpipe.render.layout import GRAPHVIZ_ENV
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def neuron() -> Value:
+    x1, w1 = Value(2.0, label="x1"), Value(-3.0, label="w1")
+    b = Value(6.8813735870195432, label="b")
+    n = x1 * w1 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    o.backward()
+    return o
+
+
+@pytest.fixture(params=["native", "no graphviz"])
+def graphviz_setup(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Graphviz's dot on PATH (where installed), or no Graphviz at all on PATH."""
+    monkeypatch.delenv(GRAPHVIZ_ENV, raising=False)
+    if request.param == "native":
+        if shutil.which("dot") is None:
+            pytest.skip("Graphviz's dot is not installed")
+    else:
+        monkeypatch.setenv("PATH", "/nonexistent")
+    return str(request.param)
+
+
+def test_draw_dot_is_micrograds_function_drawing_gradpipes_picture() -> None:
+    dot = draw_dot(neuron())
+    assert isinstance(dot, graphviz.Digraph) and dot.format == "svg"
+    assert "rankdir=LR" in dot.source
+    assert '"{ o | data 0.7071 | grad 1.0000 }"' in dot.source
+    assert draw_dot(neuron(), format="png", rankdir="TB").format == "png"
+    assert dot.source.replace("\t", "") == neuron().render_graph().source.replace("\t", "")
+    with pytest.raises(ValueError, match="rankdir must be 'LR' or 'TB'"):
+        draw_dot(neuron(), rankdir="RL")
+
+
+def test_render_graph_takes_the_same_options() -> None:
+    dot = neuron().render_graph(format="png", rankdir="TB")
+    assert dot.format == "png" and dot.source.rstrip().endswith("graph [rankdir=TB]\n}")
+
+
+def test_pictures_without_graphviz_installed(graphviz_setup: str, tmp_path: Path) -> None:
+    dot = draw_dot(neuron())
+    svg = dot.pipe()
+    assert isinstance(svg, bytes) and svg.startswith(b"<?xml") and b"0.7071" in svg
+    assert dot.pipe(encoding="utf-8").startswith("<?xml")
+    assert dot.pipe(format="png").startswith(PNG)
+    bundle = dot._repr_mimebundle_()
+    assert bundle["image/svg+xml"].startswith("<?xml")
+    written = dot.render(tmp_path / "neuron")
+    assert written == str(tmp_path / "neuron.svg")
+    assert Path(written).read_bytes().startswith(b"<?xml")
+    assert (tmp_path / "neuron").read_text().startswith("digraph")
+    png = draw_dot(neuron(), format="png", rankdir="TB").render(tmp_path / "tall", cleanup=True)
+    assert Path(png).read_bytes().startswith(PNG) and not (tmp_path / "tall").exists()
+    out = dot.render(outfile=tmp_path / "picture.png")
+    assert out == str(tmp_path / "picture.png") and Path(out).read_bytes().startswith(PNG)
+
+
+def test_a_picture_too_big_to_lay_out_is_refused_at_once() -> None:
+    x = Value(0.5, label="x")
+    for _ in range(3000):
+        x = (x * 0.9 + 0.1).tanh()
+    start = time.perf_counter()
+    with pytest.raises(RenderError, match=r"15001 nodes, more than layout_limit=2000"):
+        draw_dot(x)
+    with pytest.raises(RenderError, match="layout_limit=None"):
+        x.render_graph()
+    assert time.perf_counter() - start < 5.0
+    assert len(draw_dot(x, layout_limit=None).body) > 9000  # its source, never laid out
+    assert draw_dot(x, layout_limit=20_000).format == "svg"
+
+
+def test_draw_dot_is_in_the_public_api() -> None:
+    assert "draw_dot" in gradpipe.__all__ and gradpipe.draw_dot is draw_dot
