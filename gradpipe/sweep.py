@@ -134,7 +134,7 @@ def run_sweep(
             raise GradpipeError(
                 f"no leaf named '{name}' to sweep{_hint(name, list(leaves))}"
             ) from None
-        kind = "a constant" if node.grad is None else "a computed node"
+        kind = "a constant" if node.is_constant else "a computed node"
         raise GradpipeError(f"'{name}' is {kind}, not a leaf: sweeps vary the leaves of values")
     if len(set(names)) != len(names):
         raise GradpipeError(f"leaf '{names[0]}' is varied twice")

@@ -7,9 +7,11 @@ trains the demo's 2-16-16-1 MLP on a small two-moons set with the demo's loss.
 from __future__ import annotations
 
 import importlib.util
+import json
 import math
 import random
 import types
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -141,3 +143,29 @@ def test_micrograds_constructor_arguments_are_accepted() -> None:
     op = Value(3.0, (leaf, leaf), "+")
     op.backward()  # no closure was given: nothing flows back
     assert leaf.grad == 0.0
+
+
+GOLDEN_DEMO = Path(__file__).parent / "golden" / "micrograd_demo.json"
+
+
+def test_the_demos_100_training_steps_give_micrograds_losses() -> None:
+    """micrograd's demo loop, 100 SGD steps, against the losses micrograd 0.1.0 printed.
+
+    The golden file holds micrograd's own run of ``train`` (its engine, its nn.py), so this
+    test runs only gradpipe; ``python tests/test_engine_micrograd.py`` writes it afresh.
+    """
+    golden = json.loads(GOLDEN_DEMO.read_text())
+    ours = train(Value, steps=golden["steps"], samples=golden["samples"])
+    assert [a for _, a in ours] == golden["accuracy"]
+    assert [loss for loss, _ in ours] == pytest.approx(golden["losses"], rel=1e-12)
+
+
+if __name__ == "__main__":  # regenerate the golden file from micrograd itself
+    losses = train(MicrogradValue, steps=100, samples=6)
+    document = {
+        "steps": 100,
+        "samples": 6,
+        "losses": [loss for loss, _ in losses],
+        "accuracy": [a for _, a in losses],
+    }
+    GOLDEN_DEMO.write_text(json.dumps(document, indent=1) + "\n")

@@ -114,6 +114,7 @@ def test_python_examples_run(
     assert capsys.readouterr().out.splitlines() == [
         "-3.0 -3.0",
         "-1.5000 1.0000 tanh + ''",
+        "b'<?xml' 8",
         "-0.9715 -0.1685",
         "True []",
         "0.4621 0.7864",

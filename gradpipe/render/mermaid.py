@@ -93,7 +93,7 @@ def _records(graph: Graph) -> Iterator[str]:
         text = _mermaid_text(v.label or node_id).replace(" ", _NO_BREAK)
         data = f"data{_NO_BREAK}{micrograd_number(v.data)}"
         grad = v.grad
-        if grad is None or not grads:
+        if not grads or v.is_constant:
             yield f"{text}<br>{data}"
         else:
             yield f"{text}<br>{data}<br>grad{_NO_BREAK}{micrograd_number(grad)}"

@@ -58,7 +58,7 @@ class View:
 
 def is_named(node_id: str, v: Value, labelled: bool) -> bool:
     """A node the view keeps: leaves, and nodes with a user's name (or, from the API, label)."""
-    if v._op == LEAF:
+    if v.operation == LEAF:
         return True
     if labelled:
         return bool(v.label)
@@ -167,7 +167,7 @@ def focus_view(graph: Graph, node_id: str, depth: int = DEFAULT_DEPTH) -> View:
         copy = _copy(v)
         kept = [copies[position[id(c)]] for c in v._prev if position[id(c)] in distance]
         copy._prev = tuple(kept)
-        copy._op = v._op
+        copy._kind = v._kind
         if v._prev:
             local = local_derivatives(v)
             view.derivatives[id(copy)] = [
@@ -192,7 +192,7 @@ def _copy(v: Value) -> Value:
     copy.data = v.data
     copy.grad = v.grad
     copy.label = v.label
-    copy._op = v._op
+    copy._kind = v._kind
     copy._prev = ()
     return copy
 
@@ -216,7 +216,7 @@ def _formula(
         return ids[i], _ATOM
     if not top and i in texts:
         return texts[i]
-    if v._op == CONST or not v._prev:
+    if v.operation == CONST or not v._prev:
         return _number(v.data), _ATOM if v.data >= 0 else _UNARY
     # Children first, without recursion: expand a stack of folded nodes in postorder.
     stack = [(i, False)]
@@ -225,7 +225,7 @@ def _formula(
         node = graph.nodes[k]
         if ready:
             parts = [_part(graph, position[id(c)], keep, texts, ids) for c in node._prev]
-            texts[k] = _shorten(_apply(node._op, parts))
+            texts[k] = _shorten(_apply(node.operation, parts))
             continue
         if k in texts and k != i:
             continue
@@ -291,7 +291,7 @@ def local_derivatives(v: Value) -> list[float | None]:
     know (a user's op with its own ``_backward``).
     """
     args = [c.data for c in v._prev]
-    op = v._op
+    op = v.operation
     out: list[float | None]
     try:
         if op in ("add", "sum"):
