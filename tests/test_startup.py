@@ -137,6 +137,7 @@ def test_the_engine_alone_loads_no_document_machinery() -> None:
     assert loaded == [
         "gradpipe",
         "gradpipe.engine",
+        "gradpipe.engine.kernels",
         "gradpipe.engine.ops",
         "gradpipe.engine.value",
         "gradpipe.errors",
