@@ -344,11 +344,7 @@ class Value:
                     v.grad = 0.0
 
     def render_graph(
-        self,
-        format: str = "svg",
-        rankdir: str = "LR",
-        *,
-        layout_limit: int | None = 2000,
+        self, format: str = "svg", rankdir: str = "LR", **options: Any
     ) -> graphviz.Digraph:
         """The graph drawn as micrograd's ``draw_dot`` draws it: ``gradpipe.draw_dot(self)``.
 
@@ -357,7 +353,7 @@ class Value:
         """
         from gradpipe.render.diagram import draw_dot  # only drawing needs graphviz
 
-        return draw_dot(self, format, rankdir, layout_limit=layout_limit)
+        return draw_dot(self, format, rankdir, **options)
 
     def show(self) -> Any:
         """The interactive HTML view of the graph: hover, search, step through backprop.

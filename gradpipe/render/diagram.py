@@ -137,7 +137,7 @@ def draw_dot(
 
     ``format`` is the Digraph's (``svg``, ``png``, ...), ``rankdir`` ``LR`` (left to
     right) or ``TB`` (top to bottom). A graph of more than ``layout_limit`` nodes (the
-    CLI's ``--layout-limit``, 2000) is refused at once, as Graphviz would take minutes to
+    default of the CLI's ``--layout-limit``) is refused at once, as Graphviz would take minutes to
     lay it out; ``layout_limit=None`` draws it anyway.
     """
     if rankdir not in RANKDIRS:
