@@ -8,10 +8,37 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from gradpipe.engine.value import Value
+
+
+# What a terminal would obey or a log would split on: C0 and C1 controls, DEL, the Unicode
+# line and paragraph separators, and lone surrogates (which cannot even be encoded).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def escape_control(text: str) -> str:
+    """``text`` with every control character shown as an escape (``\\n``, ``\\x1b``, ``\\u2028``).
+
+    User text reaches error lines (keys, names, values, paths); escaped, it can neither
+    split the one-line format nor send commands to a terminal.
+    """
+    if _CONTROL.search(text) is None:
+        return text
+    return _CONTROL.sub(_escape_one, text)
+
+
+def _escape_one(match: re.Match[str]) -> str:
+    char = match.group()
+    named = _NAMED_ESCAPES.get(char)
+    if named is not None:
+        return named
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 class GradpipeError(Exception):
@@ -47,12 +74,16 @@ def format_error(
     column: int | None = None,
     severity: str = "error",
 ) -> str:
-    """The one diagnostic format: `PATH:LINE:COLUMN: error: MESSAGE`, unknown parts dropped."""
-    place = path or ""
+    """The one diagnostic format: `PATH:LINE:COLUMN: error: MESSAGE`, unknown parts dropped.
+
+    One line whatever the path and message hold: control characters come out escaped.
+    """
+    place = escape_control(path or "")
     if place and line is not None:
         place += f":{line}"
         if column is not None:
             place += f":{column}"
+    message = escape_control(message)
     return f"{place}: {severity}: {message}" if place else message
 
 

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import default_signals
+
 ROOT = Path(__file__).resolve().parent.parent
 GRADPIPE = [sys.executable, "-m", "gradpipe"]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -175,6 +177,7 @@ def test_ctrl_c_mid_batch_leaves_whole_files_and_no_temporary_ones(
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=default_signals,  # a test run started with SIGINT ignored must not pass it on
     )
     deadline = time.monotonic() + 60
     while not (out / "s000.json").exists() and time.monotonic() < deadline:
@@ -202,6 +205,7 @@ def test_sigterm_mid_write_leaves_no_temporary_file(tmp_path: Path) -> None:
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=default_signals,
     )
     time.sleep(0.5)
     process.send_signal(signal.SIGTERM)
@@ -223,6 +227,7 @@ def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=default_signals,
     )
     head = subprocess.run(["head", "-1"], stdin=producer.stdout, capture_output=True, timeout=60)
     assert producer.stdout is not None

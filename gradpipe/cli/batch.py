@@ -11,22 +11,32 @@ worker processes, so a parallel run writes the same bytes and messages as a seri
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, BinaryIO, NoReturn
 
 import click
 
 from gradpipe.cli.options import SOURCE_KEY
-from gradpipe.cli.output import write_atomic, write_stream
+from gradpipe.cli.output import write_file, write_stream
 from gradpipe.cli.report import Diagnostic, Reporter, colour_wanted, diagnostic
 from gradpipe.cli.signals import closed_pipe_ends_the_command
 from gradpipe.documents.graph import paused_gc
-from gradpipe.errors import GradpipeError, StageFailure, collect_warnings, format_error, warn
+from gradpipe.errors import (
+    GradpipeError,
+    StageFailure,
+    collect_warnings,
+    escape_control,
+    format_error,
+    warn,
+)
 
 if TYPE_CHECKING:
     from multiprocessing.pool import Pool
@@ -119,7 +129,8 @@ def plan_destinations(
             if out_file is not None:
                 raise click.UsageError("-o FILE takes one input; use --out-dir DIR for several")
             raise click.UsageError("several inputs (or a directory) need --out-dir DIR")
-        return [None if out_file == STDIN else out_file] * len(inputs)
+        destination = None if out_file == STDIN else out_file
+        return _refuse_inputs_as_outputs(inputs, [destination] * len(inputs))
     destinations: list[str | None] = []
     claimed: dict[str, str] = {}
     for item in inputs:
@@ -134,7 +145,43 @@ def plan_destinations(
             )
         claimed[target] = item.path
         destinations.append(target)
+    return _refuse_inputs_as_outputs(inputs, destinations)
+
+
+def _refuse_inputs_as_outputs(
+    inputs: Sequence[Input], destinations: list[str | None]
+) -> list[str | None]:
+    """Refuse, before any work, an output that is one of the inputs: the same file, not name.
+
+    Files are compared by device and inode, so a symlink, a hard link or another spelling
+    of an input's path is caught too.
+    """
+    files: dict[tuple[int, int], str] = {}
+    for item in inputs:
+        if item.problem is None and not item.from_stdin:
+            found = _regular_file(item.path)
+            if found is not None:
+                files.setdefault(found, item.path)
+    for destination in destinations:
+        if destination is None or not files:
+            continue
+        found = _regular_file(destination)
+        if found is not None and found in files:
+            raise click.UsageError(
+                f"the output {escape_control(destination)} is the input"
+                f" {escape_control(files[found])}: writing it would destroy the input;"
+                " choose another output"
+            )
     return destinations
+
+
+def _regular_file(path: str) -> tuple[int, int] | None:
+    """(device, inode) of the regular file at ``path`` (through symlinks), else None."""
+    try:
+        found = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (found.st_dev, found.st_ino) if stat.S_ISREG(found.st_mode) else None
 
 
 @contextmanager
@@ -146,7 +193,7 @@ def run_stage(
     Leaving the context stops any worker still running (after an interrupt, a closed
     pipe), so no worker outlives the command.
     """
-    inputs = [replace(item, raw=read_stdin()) if item.from_stdin else item for item in inputs]
+    inputs = [_read_stdin(item, read_stdin) if item.from_stdin else item for item in inputs]
     process = partial(process_input, stage)
     if jobs <= 1 or len(inputs) <= 1:
         yield map(process, inputs)
@@ -154,6 +201,16 @@ def run_stage(
     jobs = min(jobs, len(inputs))
     with _pool(jobs) as pool:
         yield pool.imap(process, inputs, chunksize=max(1, len(inputs) // (jobs * 8)))
+
+
+def _read_stdin(item: Input, read_stdin: Callable[[], bytes]) -> Input:
+    """Standard input read into ``item``, or the reason it could not be, as its problem."""
+    try:
+        return replace(item, raw=read_stdin())
+    except OSError as error:
+        return replace(item, problem=f"cannot read: {describe_os_error(error)}")
+    except MemoryError:
+        return replace(item, problem=OUT_OF_MEMORY)
 
 
 def process_input(stage: Stage, item: Input) -> Outcome:
@@ -178,6 +235,10 @@ def process_input(stage: Stage, item: Input) -> Outcome:
             outcome = Outcome(failure.report, _diagnostic(failure, item.path, raw))
         except GradpipeError as error:
             outcome = Outcome(None, _diagnostic(error, item.path, raw))
+        except MemoryError:
+            outcome = Outcome(None, Diagnostic(format_error(OUT_OF_MEMORY, item.path)))
+        except Exception as error:  # a bug: reported for this input, and the batch goes on
+            outcome = Outcome(None, Diagnostic(format_error(internal_error(error), item.path)))
     if warnings:
         noted = tuple(_diagnostic(warning, item.path, raw) for warning in warnings)
         outcome = replace(outcome, warnings=noted)
@@ -190,13 +251,48 @@ def _diagnostic(error: GradpipeError, path: str, raw: bytes | None) -> Diagnosti
     return diagnostic(error, raw if error.path == path else None)
 
 
+OUT_OF_MEMORY = "out of memory: this input needs more memory than the machine gives"
+
+
+def internal_error(error: BaseException) -> str:
+    """The one line that reports a bug in gradpipe, naming the exception."""
+    detail = " ".join(str(error).split())
+    if len(detail) > 200:
+        detail = detail[:199] + "…"
+    name = type(error).__name__
+    return f"internal error ({name}{': ' + detail if detail else ''}); please report it"
+
+
 def read_input(path: str) -> bytes:
     """The file's bytes, or a GradpipeError saying why they cannot be read."""
     try:
         with open(path, "rb") as stream:
-            return stream.read()
+            return read_text_stream(stream)
     except OSError as error:
         raise GradpipeError(f"cannot read: {describe_os_error(error)}", path) from None
+
+
+_CHUNK = 1 << 20
+
+
+def read_text_stream(stream: BinaryIO | None) -> bytes:
+    """All of a stream's bytes, stopping after a NUL byte, which no text file holds.
+
+    So an endless binary stream (``/dev/zero``, a device) ends at once, and the loader
+    reports the NUL at its place; UTF-16 text (NULs after a BOM) is still recognised.
+    """
+    if stream is None:  # the shell closed it (<&-)
+        raise OSError(errno.EBADF, "standard input is closed")
+    chunks: list[bytes] = []
+    while True:
+        chunk = stream.read(_CHUNK)
+        if not chunk:
+            return b"".join(chunks)
+        nul = chunk.find(b"\0")
+        if nul >= 0:
+            chunks.append(chunk[: nul + 1])
+            return b"".join(chunks)
+        chunks.append(chunk)
 
 
 def describe_os_error(error: OSError) -> str:
@@ -246,15 +342,29 @@ def _pool(jobs: int) -> Pool:
     import multiprocessing  # only parallel runs pay for it
 
     method = "fork" if sys.platform.startswith("linux") else None
-    return multiprocessing.get_context(method).Pool(jobs, initializer=_ignore_interrupts)
+    return multiprocessing.get_context(method).Pool(jobs, initializer=_start_worker)
 
 
-def _ignore_interrupts() -> None:
-    """Leave Ctrl-C to the parent, which stops the pool; a stopped worker just ends."""
+def _start_worker() -> None:
+    """A worker that is quiet and short-lived whatever happens to its parent.
+
+    Ctrl-C is left to the parent, which stops the pool. Every input's diagnostics travel
+    back as outcomes, so a worker has nothing to say on standard error: it goes to the null
+    device, and a parent killed by SIGKILL leaves no BrokenPipe tracebacks behind. On
+    Linux the kernel also ends the worker when its parent dies (PR_SET_PDEATHSIG).
+    """
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def run_batch(
@@ -265,7 +375,7 @@ def run_batch(
     out_file: str | None = None,
     out_dir: str | None = None,
     suffix: str | None = None,
-    write: Callable[[str, bytes], None] = write_atomic,
+    write: Callable[[str, bytes], None] = write_file,
     folders: bool = False,
     succeeded: str = "written",
     paint: Callable[[str], str] | None = None,
@@ -279,9 +389,12 @@ def run_batch(
     on a terminal or when any input failed; ``paint`` colours what goes to standard
     output when it is a terminal (a check's table).
     """
-    stdin = sys.stdin.buffer
-    if not arguments and stdin.isatty():
+    stdin = sys.stdin.buffer if sys.stdin is not None else None
+    if not arguments and stdin is not None and stdin.isatty():
         raise click.UsageError("no INPUT given and standard input is a terminal")
+    for option, value in (("-o", out_file), ("--out-dir", out_dir)):
+        if value == "":
+            raise click.BadOptionUsage(option, f"{option} '' names no file: give a path")
     inputs = expand_inputs(arguments)
     batch = is_batch(arguments)
     if suffix is None:
@@ -302,14 +415,14 @@ def run_batch(
             problem = f"cannot create the directory: {describe_os_error(error)}"
             reporter.report(problem, out_dir)
             context.exit(1)
-    stdout = sys.stdout.buffer
-    if paint is not None and not colour_wanted(sys.stdout):
+    stdout = sys.stdout.buffer if sys.stdout is not None else None
+    if paint is not None and (sys.stdout is None or not colour_wanted(sys.stdout)):
         paint = None
     jobs = jobs or os.cpu_count() or 1
     failed = 0
     with (
         closed_pipe_ends_the_command(),
-        run_stage(stage, inputs, jobs, stdin.read) as outcomes,
+        run_stage(stage, inputs, jobs, partial(read_text_stream, stdin)) as outcomes,
         reporter.progress(len(inputs), f"gradpipe {context.info_name}"),
     ):
         for item, destination in zip(inputs, destinations, strict=True):
@@ -319,18 +432,21 @@ def run_batch(
                 reporter.show(warning)
             data = outcome.data
             done = outcome.error is None
-            if data is not None:
+            if data is not None and (data or destination is not None):
                 if paint is not None and destination is None:
                     data = paint(data.decode("utf-8")).encode("utf-8")
                 try:
                     if destination is None:
-                        write_stream(stdout, data)
+                        write_stream(open_stdout(stdout), data)
                     else:
                         write(destination, data)
                 except BrokenPipeError:
                     raise  # the reader has gone: not this input's failure
                 except OSError as error:
-                    reporter.report(f"cannot write: {describe_os_error(error)}", destination)
+                    if destination is None:
+                        discard_stdout()
+                    where = STDOUT_PATH if destination is None else destination
+                    reporter.report(f"cannot write: {describe_os_error(error)}", where)
                     done = False
             if outcome.error is not None:
                 reporter.show(outcome.error)
@@ -339,3 +455,27 @@ def run_batch(
     if batch and (failed or sys.stderr.isatty()):
         reporter.summary(len(inputs), failed, succeeded)
     context.exit(reporter.status)
+
+
+STDOUT_PATH = "<stdout>"
+
+
+def open_stdout(stdout: BinaryIO | None) -> BinaryIO:
+    """Standard output, or an OSError when the shell closed it (``>&-``)."""
+    if stdout is None:
+        raise OSError(errno.EBADF, "standard output is closed")
+    return stdout
+
+
+def discard_stdout() -> None:
+    """After a failed write, point standard output at the null device.
+
+    Python's final flush of what is still buffered must not fail again (and print a
+    traceback at exit).
+    """
+    if sys.stdout is None:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)

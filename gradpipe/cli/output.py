@@ -1,22 +1,101 @@
-"""Where results go: a stream, or a file replaced in one step so it is never half-written."""
+"""Where results go: a stream, or a file replaced in one step so it is never half-written.
+
+``write_file`` decides by what is at the path: a regular file (or nothing) is replaced
+atomically, keeping the old file's permissions; a symlink's target is replaced, the link
+kept; a device, FIFO or terminal is written through, as a shell's ``>`` would.
+On Linux the new file is written unnamed (``O_TMPFILE``) and named only once whole, so a
+process killed even by SIGKILL leaves nothing behind. Elsewhere (or where the file system
+has no ``O_TMPFILE``) a hidden ``.NAME.PID.N.tmp`` beside the target holds the bytes; one
+left by a killed process is removed by the next write to that target.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
+import stat
 from typing import BinaryIO
 
 # Created with O_EXCL so two runs writing the same target never share a temporary file.
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+_O_TMPFILE = getattr(os, "O_TMPFILE", 0)
+_PROC_FD = "/proc/self/fd"
 
 
-def write_atomic(path: str, data: bytes) -> None:
+def write_file(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path``, whatever is there: see the module's docstring."""
+    try:
+        found: os.stat_result | None = os.stat(path)  # through symlinks
+    except FileNotFoundError:
+        found = None
+    if found is not None and stat.S_ISDIR(found.st_mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+    if found is not None and not stat.S_ISREG(found.st_mode):
+        fd = os.open(path, os.O_WRONLY | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "wb") as stream:
+            write_stream(stream, data)
+        return
+    target = os.path.realpath(path) if os.path.islink(path) else path
+    write_atomic(target, data, like=found)
+
+
+def write_atomic(path: str, data: bytes, like: os.stat_result | None = None) -> None:
     """Replace ``path`` with ``data``: a failed or interrupted run leaves the old file as it was.
 
-    The bytes go to a hidden temporary file in the same directory (so the rename stays on
-    one file system), which ``os.replace`` then puts in place. One ``try`` covers it all,
-    creation included, so that Ctrl-C arriving just as the file is created removes it too.
+    ``like`` is the file being replaced: the new one gets its permissions (and, where
+    allowed, its owner). The bytes go to a file in the same directory (so the rename stays
+    on one file system), which ``os.replace`` then puts in place.
     """
+    directory = os.path.dirname(path) or "."
+    if _O_TMPFILE and os.path.isdir(_PROC_FD):
+        try:
+            fd = os.open(directory, _O_TMPFILE | os.O_WRONLY, 0o666)
+        except OSError as error:  # a file system without O_TMPFILE
+            if error.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+                raise
+        else:
+            _write_unnamed(fd, path, data, like)
+            return
+    _write_named(path, data, like)
+
+
+def _write_unnamed(fd: int, path: str, data: bytes, like: os.stat_result | None) -> None:
+    """Fill an O_TMPFILE file, then give it a name and rename it over ``path``.
+
+    Only between the link and the rename (two system calls) does a name exist that a
+    SIGKILL could leave behind.
+    """
+    stream = os.fdopen(fd, "wb")
+    try:
+        stream.write(data)
+        stream.flush()
+        _keep_permissions(stream.fileno(), like)
+        temporary = _free_name(path)
+        # linkat(AT_SYMLINK_FOLLOW): Python passes that flag only when given a dir_fd.
+        proc = os.open(_PROC_FD, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        try:
+            os.link(str(stream.fileno()), temporary, src_dir_fd=proc, follow_symlinks=True)
+        finally:
+            os.close(proc)
+        try:
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+    finally:
+        stream.close()
+
+
+def _write_named(path: str, data: bytes, like: os.stat_result | None) -> None:
+    """The portable way: a hidden temporary file, renamed over ``path``.
+
+    One ``try`` covers it all, creation included, so that Ctrl-C arriving just as the file
+    is created removes it too.
+    """
+    _remove_stale(path)
     directory, name = os.path.split(path)
     prefix = os.path.join(directory, f".{name}.{os.getpid()}.")
     attempt = 0
@@ -31,11 +110,60 @@ def write_atomic(path: str, data: bytes) -> None:
                 temporary = f"{prefix}{attempt}.tmp"
         with os.fdopen(fd, "wb") as stream:
             stream.write(data)
+            stream.flush()
+            _keep_permissions(stream.fileno(), like)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def _free_name(path: str) -> str:
+    """A name beside ``path`` that nothing has: where a finished file is linked first."""
+    directory, name = os.path.split(path)
+    for attempt in range(1000):
+        candidate = os.path.join(directory, f".{name}.{os.getpid()}.{attempt}.tmp")
+        if not os.path.lexists(candidate):
+            return candidate
+    raise FileExistsError(errno.EEXIST, "no free temporary name", path)
+
+
+def _keep_permissions(fd: int, like: os.stat_result | None) -> None:
+    """The replaced file's mode, and its owner where we may set it (root, or the same)."""
+    if like is None:
+        return
+    os.fchmod(fd, stat.S_IMODE(like.st_mode))
+    if hasattr(os, "fchown") and (like.st_uid, like.st_gid) != (os.getuid(), os.getgid()):
+        with contextlib.suppress(OSError):
+            os.fchown(fd, like.st_uid, like.st_gid)
+            os.fchmod(fd, stat.S_IMODE(like.st_mode))  # chown clears set-id bits
+
+
+def _remove_stale(path: str) -> None:
+    """Remove ``.NAME.PID.N.tmp`` files beside ``path`` left by processes no longer alive."""
+    directory, name = os.path.split(path)
+    pattern = re.compile(re.escape(f".{name}.") + r"([0-9]+)\.[0-9]+\.tmp\Z")
+    try:
+        entries = os.listdir(directory or ".")
+    except OSError:
+        return
+    for entry in entries:
+        match = pattern.match(entry)
+        if match is None or _alive(int(match.group(1))):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(os.path.join(directory, entry))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
 
 
 def write_stream(stream: BinaryIO, data: bytes) -> None:

@@ -50,7 +50,7 @@ def diagnostic(error: GradpipeError, raw: bytes | None = None) -> Diagnostic:
 
 def colour_wanted(stream: IO[str]) -> bool:
     """Colour on a terminal; never with NO_COLOR or TERM=dumb; FORCE_COLOR anywhere."""
-    if not (stream.isatty() or os.environ.get("FORCE_COLOR")):
+    if stream is None or not (stream.isatty() or os.environ.get("FORCE_COLOR")):
         return False  # the common case, a pipe or a file, imports nothing more
     from gradpipe.cli.terminal import colour_allowed
 
@@ -72,7 +72,7 @@ class Reporter:
     @contextmanager
     def progress(self, total: int, label: str) -> Iterator[None]:
         """A progress bar while the block runs, for a long batch on a terminal."""
-        if total < PROGRESS_MIN_INPUTS or not sys.stderr.isatty():
+        if total < PROGRESS_MIN_INPUTS or sys.stderr is None or not sys.stderr.isatty():
             yield
             return
         from gradpipe.cli.terminal import Progress

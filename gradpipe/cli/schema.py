@@ -6,7 +6,9 @@ import sys
 
 import click
 
+from gradpipe.cli.batch import STDOUT_PATH, describe_os_error, discard_stdout, open_stdout
 from gradpipe.cli.output import write_stream
+from gradpipe.cli.report import Reporter
 from gradpipe.cli.signals import closed_pipe_ends_the_command
 
 
@@ -36,5 +38,11 @@ def schema_command(kind: str, show_path: bool) -> None:
         return
     from gradpipe.documents.schemas import json_schema
 
-    with closed_pipe_ends_the_command():
-        write_stream(sys.stdout.buffer, json_schema(kind).encode())
+    stdout = sys.stdout.buffer if sys.stdout is not None else None
+    try:
+        with closed_pipe_ends_the_command():
+            write_stream(open_stdout(stdout), json_schema(kind).encode())
+    except OSError as error:
+        discard_stdout()
+        Reporter().report(f"cannot write: {describe_os_error(error)}", STDOUT_PATH)
+        click.get_current_context().exit(1)

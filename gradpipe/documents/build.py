@@ -12,7 +12,7 @@ from gradpipe.documents.locating import place
 from gradpipe.documents.names import did_you_mean
 from gradpipe.documents.plan import Plan, read_plan
 from gradpipe.engine.ops import CONST, LEAF
-from gradpipe.engine.value import Value, apply
+from gradpipe.engine.value import Value, apply, describe_node
 from gradpipe.errors import GradpipeError, MathError
 
 
@@ -102,7 +102,7 @@ def _math_error(plan: Plan, k: int, err: MathError) -> MathError:
     """The engine's error, located at the node's definition and naming it."""
     node_id = plan.ids[k]
     name = f"'{node_id}'" if node_id is not None else f"'{plan.labels[k]}'"
-    message = err.message.replace("an unnamed node", f"node {name}")
+    message = err.message.replace(describe_node(err.node), f"node {name} ({err.node.operation})")
     located = MathError(message, err.node, err.op, err.problem)
     where = plan.where(k)
     located.path = plan.path

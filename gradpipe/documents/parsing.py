@@ -27,15 +27,16 @@ from yaml.events import (
     StreamEndEvent,
 )
 
+from gradpipe.documents import text as document_text
 from gradpipe.documents.locating import locate
 from gradpipe.documents.numbers import read_number
 from gradpipe.documents.text import (
     MAX_DEPTH,
     NOT_YAML_PRINTABLE,
+    Location,
     PureParser,
     decode,
     first_content,
-    parser_class,
     position,
     scanstring,
     yaml_events,
@@ -44,6 +45,8 @@ from gradpipe.errors import LoadError, warn
 
 # How many nodes aliases may add in total: a real spec needs few, a "billion laughs" needs 10^9.
 MAX_ALIAS_NODES = 100_000
+# How much text aliases may add in total: one big scalar aliased 20,000 times is 30 GB.
+MAX_ALIAS_CHARACTERS = 1_000_000
 
 
 def parse_data(raw: bytes, path: str) -> dict[str, Any]:
@@ -60,6 +63,8 @@ def parse_data(raw: bytes, path: str) -> dict[str, Any]:
         if path.lower().endswith(".json"):
             line, column = position(text, start)
             not_json = LoadError("it does not start with '{' or '['", path, line, column)
+    if _SURROGATE_ESCAPE.search(text) is not None:
+        _refuse_surrogates(data, raw, path)
     if not isinstance(data, dict):
         line, column = position(text, start)
         if data is None:
@@ -73,6 +78,48 @@ def parse_data(raw: bytes, path: str) -> dict[str, Any]:
         reason = not_json.message.removeprefix("invalid JSON: ")
         warn(f"not valid JSON ({reason}): read as YAML", path, not_json.line, not_json.column)
     return data
+
+
+# A lone surrogate can only come from an escape (UTF-8 text cannot hold one): JSON's
+# \ud800, or \ud800 and \U0000d800 in a YAML double-quoted scalar (pure-Python parser).
+_SURROGATE_ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _refuse_surrogates(data: Any, raw: bytes, path: str) -> None:
+    """Refuse text holding a lone surrogate: it is no Unicode character and cannot be written.
+
+    Checked here, once, so that every command refuses it alike (validate included),
+    at the first key or string that holds one, in file order.
+    """
+    todo: list[tuple[Location, Any]] = [((), data)]
+    while todo:
+        loc, item = todo.pop()
+        found: tuple[Location, bool, str] | None = None
+        if isinstance(item, dict):
+            children = []
+            for key, value in item.items():
+                if _SURROGATE.search(key):
+                    found = ((*loc, key), True, key)
+                    break
+                children.append(((*loc, key), value))
+            todo.extend(reversed(children))
+        elif isinstance(item, list):
+            todo.extend(reversed([((*loc, i), value) for i, value in enumerate(item)]))
+        elif isinstance(item, str) and _SURROGATE.search(item):
+            found = (loc, False, item)
+        if found is not None:
+            where, is_key, text = found
+            char = _SURROGATE.search(text).group()  # type: ignore[union-attr]
+            what = "a key" if is_key else "a string"
+            line, column = locate(raw, where, key=is_key) or (None, None)
+            raise LoadError(
+                f"{what} holds a lone surrogate (\\u{ord(char):04x}), which is not a Unicode"
+                " character: write the character itself, or both halves of its pair",
+                path,
+                line,
+                column,
+            )
 
 
 def _kind(value: object) -> str:
@@ -111,11 +158,68 @@ def _json_constant(name: str) -> float:
     raise _BadConstant(name)
 
 
-def _load_json(text: str, path: str) -> Any:
-    """Strict JSON: no repeated keys, no NaN or Infinity; errors located."""
+def _json_loads(text: str) -> Any:
+    """The one call of the JSON parser: the depth probes must go through it too."""
+    return json.loads(text, object_pairs_hook=_json_object, parse_constant=_json_constant)
+
+
+# Recursion limits that give json.loads exactly MAX_DEPTH levels, by the caller's depth.
+_JSON_LIMITS: dict[int, int] = {}
+
+
+def _json_recursion_limit() -> int:
+    """The recursion limit at which ``_load_json``'s call parses exactly MAX_DEPTH levels.
+
+    Python's C parser counts each nested array or object against the recursion limit,
+    from wherever it is called, so the deepest document it reads depends on the caller's
+    stack. Measured by probes from one frame deeper than ``_load_json`` (hence the -1),
+    once per stack depth, so every caller gets the same limit, exactly.
+    """
+    depth = 0
+    frame = sys._getframe(1)
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back  # type: ignore[assignment]
+    limit = _JSON_LIMITS.get(depth)
+    if limit is not None:
+        return limit
+    trial = depth + 2 * MAX_DEPTH + 50  # room for the probes, whatever the C frames use
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(trial)
     try:
-        return json.loads(text, object_pairs_hook=_json_object, parse_constant=_json_constant)
+        low, high = 0, 4 * MAX_DEPTH
+        while low < high:  # the deepest nesting that parses at `trial`
+            middle = (low + high + 1) // 2
+            try:
+                _json_loads("[" * middle + "]" * middle)
+                low = middle
+            except RecursionError:
+                high = middle - 1
+    finally:
+        sys.setrecursionlimit(previous)
+    limit = trial - low + MAX_DEPTH - 1
+    _JSON_LIMITS[depth] = limit
+    return limit
+
+
+def _load_json(text: str, path: str) -> Any:
+    """Strict JSON: no repeated keys, no NaN or Infinity, MAX_DEPTH levels; errors located."""
+    previous = sys.getrecursionlimit()
+    # Nesting is at most the count of brackets: a few can never reach any limit.
+    limit = _json_recursion_limit() if text.count("[") + text.count("{") > 50 else 0
+    try:
+        if limit:
+            sys.setrecursionlimit(limit)
+        try:
+            return _json_loads(text)
+        except RecursionError:
+            if not limit or _json_problem(text, deep=False)[0].startswith("nesting deeper"):
+                raise
+            # An object at the limit: its object hook, a Python function, takes one frame.
+            sys.setrecursionlimit(limit + 2)
+            return _json_loads(text)
     except (_DuplicateKey, _BadConstant, RecursionError, ValueError) as error:
+        sys.setrecursionlimit(previous)
         if isinstance(error, json.JSONDecodeError):
             comma = _trailing_comma(text, error.pos)
             if comma is not None:
@@ -128,17 +232,17 @@ def _load_json(text: str, path: str) -> Any:
                     column,
                 ) from None
             problem = error.msg.removesuffix(" at").removesuffix(" starting")
+            line, column = position(text, error.pos)
             raise LoadError(
-                f"invalid JSON: {problem[:1].lower()}{problem[1:]}",
-                path,
-                error.lineno,
-                error.colno,
+                f"invalid JSON: {problem[:1].lower()}{problem[1:]}", path, line, column
             ) from None
         message, offset = _json_problem(text, deep=isinstance(error, RecursionError))
         if offset is None:
             raise LoadError(f"invalid JSON: {error}", path) from None
         line, column = position(text, offset)
         raise LoadError(message, path, line, column) from None
+    finally:
+        sys.setrecursionlimit(previous)
 
 
 def _load_json_or_flow_yaml(
@@ -219,8 +323,8 @@ def _json_problem(text: str, deep: bool) -> tuple[str, int | None]:
                 return "number too long", start
         elif match.group(5):
             return f"{match.group(5)} is not a number in JSON", start
-    if deep and deepest[0] > 0:
-        return f"nesting too deep ({deepest[0]} levels)", -deepest[1]
+    if deep and deepest[0] > 0:  # Python's own limit, met below MAX_DEPTH: not expected
+        return f"nesting too deep for this Python ({deepest[0]} levels)", -deepest[1]
     return "invalid JSON", None
 
 
@@ -309,10 +413,19 @@ def _load_yaml(text: str, raw: bytes, path: str) -> Any:
         raise LoadError(
             f"character U+{ord(bad.group()):04X} is not allowed in YAML", path, line, column
         )
-    if parser_class() is PureParser:
+    pure = document_text.parser_class() is PureParser
+    if pure:
         _check_flow_depth(text, path)
     try:
-        return _build(yaml_events(text, raw), raw, path)
+        try:
+            return _build(yaml_events(text, raw), raw, path)
+        except yaml.MarkedYAMLError as error:
+            # libyaml stops at 1,000 levels of its own counting (block mappings count one
+            # more): the pure parser, with our exact count, decides.
+            if pure or "maximum nesting depth" not in (error.problem or ""):
+                raise
+            _check_flow_depth(text, path)
+            return _build(PureParser(text).get_event, raw, path)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         problem = error.problem or "syntax error"
@@ -377,17 +490,20 @@ def _build(next_event: Callable[[], Any], raw: bytes, path: str) -> Any:
     key: Any = _NO_KEY
     # One frame per open collection: its parent, whether that is a mapping, the key the
     # collection sits under, its anchor and the node count when it opened.
-    stack: list[tuple[Any, bool, Any, str | None, int]] = []
+    stack: list[tuple[Any, bool, Any, str | None, int, int]] = []
     anchors: dict[str, Any] = {}  # anchor -> (value, expanded node count) or _OPEN
     written: dict[str, str] = {}  # anchor -> text of an anchored scalar, for alias keys
     count = 0
     aliased = 0
+    characters = 0  # of every scalar read so far, aliases expanded
+    aliased_characters = 0
     try:
         while True:
             event = next_event()
             kind = event.__class__
             if kind is ScalarEvent:
                 count += 1
+                characters += len(event.value)
                 tag = event.tag
                 if in_mapping and key is _NO_KEY:
                     key = event.value
@@ -395,7 +511,7 @@ def _build(next_event: Callable[[], Any], raw: bytes, path: str) -> Any:
                         _tagged(tag, key)
                     _check_key(current, key, event, stack, raw, path)
                     if event.anchor is not None:
-                        anchors[event.anchor] = (key, 1)
+                        anchors[event.anchor] = (key, 1, len(key))
                         written[event.anchor] = key
                     continue
                 if tag is None:
@@ -403,7 +519,7 @@ def _build(next_event: Callable[[], Any], raw: bytes, path: str) -> Any:
                 else:
                     value = _tagged(tag, event.value)
                 if event.anchor is not None:
-                    anchors[event.anchor] = (value, 1)
+                    anchors[event.anchor] = (value, 1, len(event.value))
                     written[event.anchor] = event.value
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
                 count += 1
@@ -418,7 +534,7 @@ def _build(next_event: Callable[[], Any], raw: bytes, path: str) -> Any:
                 else:
                     current.append(value)
                 anchor = event.anchor
-                stack.append((current, in_mapping, key, anchor, count))
+                stack.append((current, in_mapping, key, anchor, count, characters))
                 if len(stack) > MAX_DEPTH:
                     raise _Refused(f"nesting deeper than {MAX_DEPTH} levels")
                 if anchor is not None:
@@ -427,10 +543,10 @@ def _build(next_event: Callable[[], Any], raw: bytes, path: str) -> Any:
                 continue
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
                 done = current
-                current, in_mapping, key, anchor, opened = stack.pop()
+                current, in_mapping, key, anchor, opened, text_before = stack.pop()
                 key = _NO_KEY
                 if anchor is not None:
-                    anchors[anchor] = (done, count - opened + 1)
+                    anchors[anchor] = (done, count - opened + 1, characters - text_before)
                 continue
             elif kind is AliasEvent:
                 name = event.anchor
@@ -439,12 +555,19 @@ def _build(next_event: Callable[[], Any], raw: bytes, path: str) -> Any:
                     raise _Refused(f"unknown alias '*{name}'")
                 if entry is _OPEN:
                     raise _Refused(f"alias '*{name}' refers to a node that contains it")
-                value, size = entry
+                value, size, length = entry
                 aliased += size
                 count += size
+                aliased_characters += length
+                characters += length
                 if aliased > MAX_ALIAS_NODES:
                     raise _Refused(
                         f"aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?)"
+                    )
+                if aliased_characters > MAX_ALIAS_CHARACTERS:
+                    raise _Refused(
+                        f"aliases expand to more than {MAX_ALIAS_CHARACTERS} characters of"
+                        " text (an alias bomb?): write the repeated text out"
                     )
                 if in_mapping and key is _NO_KEY:
                     if name not in written:
@@ -477,7 +600,7 @@ def _check_key(
     mapping: dict[str, Any],
     key: str,
     event: Any,
-    stack: list[tuple[Any, bool, Any, str | None, int]],
+    stack: list[tuple[Any, bool, Any, str | None, int, int]],
     raw: bytes,
     path: str,
 ) -> None:
@@ -485,7 +608,7 @@ def _check_key(
     if key in mapping:
         where = tuple(
             parent_key if parent_is_mapping else len(parent) - 1
-            for parent, parent_is_mapping, parent_key, _, _ in stack[1:]
+            for parent, parent_is_mapping, parent_key, _, _, _ in stack[1:]
         )
         first = locate(raw, (*where, key), key=True)
         mark = event.start_mark

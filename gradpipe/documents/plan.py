@@ -216,7 +216,8 @@ def _plan_node(plan: Plan, index: Mapping[str, int], name: str, k: int, entry: A
         arity = OP_ARITY[op]
         wrong_count = not arguments if arity is None else len(arguments) != arity
         if wrong_count:
-            _check_arity(plan, op, len(arguments), Where(("nodes", name, "args"), WHOLE))
+            where = Where(("nodes", name, "args"), WHOLE)
+            _check_arity(plan, op, len(arguments), where, name)
         plan.ops[k] = op
         try:
             plan.args[k] = tuple(map(index.__getitem__, arguments))
@@ -340,13 +341,13 @@ def _literal_node(plan: Plan, literal: _Literal, text: str, loc: Loc) -> int:
     return k
 
 
-def _check_arity(plan: Plan, op: str, count: int, where: Where) -> None:
+def _check_arity(plan: Plan, op: str, count: int, where: Where, name: str) -> None:
     arity = OP_ARITY[op]
     if arity is None and count == 0:
-        raise plan.error(f"{op} takes at least 1 argument, not 0", where)
+        raise plan.error(f"node '{name}': {op} takes at least 1 argument, not 0", where)
     if arity is not None and count != arity:
         plural = "argument" if arity == 1 else "arguments"
-        raise plan.error(f"{op} takes {arity} {plural}, not {count}", where)
+        raise plan.error(f"node '{name}': {op} takes {arity} {plural}, not {count}", where)
 
 
 def _formula_label(text: str, node: Any) -> str:
@@ -447,7 +448,8 @@ def _plan_graph_nodes(plan: Plan, nodes: list[dict[str, Any]], index: Mapping[st
             continue
         arity = OP_ARITY[op]
         if (arity is None and not arguments) or (arity is not None and len(arguments) != arity):
-            _check_arity(plan, op, len(arguments), Where(("nodes", i, "args"), WHOLE))
+            where = Where(("nodes", i, "args"), WHOLE)
+            _check_arity(plan, op, len(arguments), where, str(ids[i]))
         try:
             args[i] = tuple(map(lookup, arguments))
         except KeyError:

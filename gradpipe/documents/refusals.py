@@ -35,10 +35,12 @@ def validate_with_models(data: dict[str, Any], kind: str, path: str, raw: bytes)
     try:
         return adapter.validate_python(data)
     except ValidationError as err:
-        raise _validation_error(err, kind, path, raw) from None
+        raise _validation_error(err, kind, path, raw, data) from None
 
 
-def _validation_error(err: ValidationError, kind: str, path: str, raw: bytes) -> GradpipeError:
+def _validation_error(
+    err: ValidationError, kind: str, path: str, raw: bytes, data: Mapping[str, Any]
+) -> GradpipeError:
     """The first problem pydantic found, in file order, as a located error."""
     found = err.errors(include_url=False)[:50]
     # A typo in a field name also makes the field missing: the typo is the news.
@@ -50,6 +52,9 @@ def _validation_error(err: ValidationError, kind: str, path: str, raw: bytes) ->
         if _is_argument(problem["loc"], "str"):  # the number branch's error says it all
             continue
         message, where = _explain(problem, kind)
+        if problem["type"] not in ("extra_forbidden", "missing") and where.offset == WHOLE:
+            subject = _subject(where.loc, kind, data)  # a value's refusal names its entry
+            message = f"{subject}: {message}" if subject else message
         position = place(raw, where)
         problems.append((position or (0, 0), message, position))
     problems.sort(key=lambda p: p[0])
@@ -59,13 +64,34 @@ def _validation_error(err: ValidationError, kind: str, path: str, raw: bytes) ->
     return GradpipeError(message, path, *position)
 
 
+def _subject(loc: Loc, kind: str, data: Mapping[str, Any]) -> str:
+    """``value 'x'``, ``node 'y'``: the entry a refusal inside it is about, or nothing."""
+    if len(loc) < 2 or loc[0] not in ("values", "nodes"):
+        return ""
+    if kind == "spec":
+        what = "value" if loc[0] == "values" else "node"
+        return f"{what} {_short_quote(loc[1])}"
+    nodes = data.get("nodes")
+    index = loc[1]
+    if isinstance(nodes, list) and isinstance(index, int) and index < len(nodes):
+        node = nodes[index]
+        node_id = node.get("id") if isinstance(node, dict) else None
+        if isinstance(node_id, str):
+            return f"node {_short_quote(node_id)}"
+        return f"node {index + 1} of 'nodes'"
+    return ""
+
+
 def _explain(problem: Mapping[str, Any], kind: str) -> tuple[str, Where]:
     """A message for one of pydantic's errors, and where it points."""
     from gradpipe.documents import hints  # what was probably meant: loaded with a refusal
 
     raw_loc: Loc = tuple(problem["loc"])
-    loc, model = _strip_tags(raw_loc, kind)
     kind_of_error: str = problem["type"]
+    # pydantic marks a dict key's error by a last part "[key]", which a user's key can
+    # also be: an unknown field named "[key]" is extra_forbidden, never a key error.
+    key_error = bool(raw_loc) and raw_loc[-1] == "[key]" and kind_of_error != "extra_forbidden"
+    loc, model = _strip_tags(raw_loc[:-1] if key_error else raw_loc, kind)
     value = problem["input"]
     if kind_of_error == "extra_forbidden":
         name = str(loc[-1])
@@ -79,7 +105,7 @@ def _explain(problem: Mapping[str, Any], kind: str) -> tuple[str, Where]:
                 forgotten = f"missing field 'nodes'{hints.missing_nodes_hint(value)}"
                 return forgotten, Where(("values", first), KEY)
         return f"missing field '{loc[-1]}'", Where(loc[:-1], WHOLE)
-    if raw_loc and raw_loc[-1] == "[key]":
+    if key_error:
         what = "id" if kind == "graph" else "name"
         return f"invalid {what} {_short_quote(loc[-1])}: {NAME_RULE}", Where(loc, KEY)
     where = Where(loc, WHOLE)
@@ -142,8 +168,7 @@ def _strip_tags(loc: Loc, kind: str) -> tuple[Loc, str]:
         if isinstance(part, str) and part in UNION_TAGS and (after_entry or after_index):
             model = part if after_entry else model
             continue
-        if part != "[key]":
-            kept.append(part)
+        kept.append(part)
     if kind == "graph" and len(kept) >= 2:
         model = "graph node"
     return tuple(kept), model if model in FIELDS else kind

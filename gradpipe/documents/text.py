@@ -62,9 +62,8 @@ def decode(raw: bytes, path: str) -> tuple[str, bytes]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = raw.count(b"\n", 0, error.start) + 1
-        line_start = raw.rfind(b"\n", 0, error.start) + 1
-        column = len(raw[line_start : error.start].decode("utf-8")) + 1
+        before = raw[: error.start].decode("utf-8")
+        line, column = position(before, len(before))
         byte = raw[error.start]
         raise LoadError(
             f"not UTF-8 text: invalid byte 0x{byte:02x} at byte {bom + error.start + 1}",
@@ -98,9 +97,16 @@ def first_content(text: str) -> int | None:
 
 
 def position(text: str, offset: int) -> Position:
-    """1-based line and column (in characters) of an offset into text."""
+    """1-based line and column (in characters) of an offset into text.
+
+    Lines end at LF, CRLF or a lone CR (old Mac files), as YAML parsers count them.
+    """
     line = text.count("\n", 0, offset) + 1
-    return line, offset - text.rfind("\n", 0, offset)
+    line_start = text.rfind("\n", 0, offset)
+    if "\r" in text:
+        line += text.count("\r", 0, offset) - text.count("\r\n", 0, offset)
+        line_start = max(line_start, text.rfind("\r", 0, offset))
+    return line, offset - line_start
 
 
 scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]

@@ -613,8 +613,26 @@ def _gradient_error(v: Value, topo: list[Value]) -> MathError:
 
 
 def _describe(v: Value) -> str:
-    name = f"node '{v.label}'" if v.label else "an unnamed node"
-    return f"{name} ({v.operation})"
+    """``node 'q' (log)``; a node without a label is told by its arguments' labels."""
+    if v.label:
+        return f"node '{v.label}' ({v.operation})"
+    return f"an unnamed node ({v.operation}{_of_arguments(v)})"
+
+
+def describe_node(v: Value) -> str:
+    """How math errors name ``v`` (the documents layer puts the node's name there)."""
+    return _describe(v)
+
+
+def _of_arguments(v: Value) -> str:
+    """`` of 'q', 2.0``: the arguments of an unlabelled node, by label or else by value."""
+    children = tuple(v._prev)
+    if not children:
+        return ""
+    shown = [f"'{c.label}'" if c.label else _show(c.data) for c in children[:3]]
+    if len(children) > 3:
+        shown.append("…")
+    return " of " + ", ".join(shown)
 
 
 def _show(x: float | None) -> str:

@@ -277,19 +277,35 @@ def derivative_at(derivatives: list[float | None] | None, k: int) -> float | Non
     return derivatives[k]
 
 
-_QUOTE_SPECIAL = re.compile(r'["\\]')
+_QUOTE_SPECIAL = re.compile('["\\\\\x00-\x1f\x7f\ufffe\uffff]')
+# Pictures show at most this much of a label or name: Graphviz 2.43 refuses strings of
+# more than 16,384 bytes, and no picture shows more anyway (the JSON keeps every character).
+DRAWN_TEXT_LIMIT = 1000
+# What XML 1.0 cannot hold at all, for DOT strings that reach SVG: control characters as
+# their Unicode pictures, the two non-characters as U+FFFD.
+_NOT_XML = str.maketrans({**CONTROL, 0xFFFE: "\ufffd", 0xFFFF: "\ufffd", "\n": "\u2424"})
 
 
 def dot_id(name: str) -> str:
-    """A DOT identifier: always quoted, so keywords (``node``, ``graph``) are names too."""
+    """A DOT identifier: always quoted, so keywords (``node``, ``graph``) are names too.
+
+    Any text is safe: a control character (a NUL in a graph's name, say) or a
+    non-character cannot make the DOT, or the SVG made from it, ill-formed.
+    """
+    name = _shortened(name)
     if _QUOTE_SPECIAL.search(name):
-        name = name.replace("\\", "\\\\").replace('"', '\\"')
+        name = name.replace("\\", "\\\\").replace('"', '\\"').translate(_NOT_XML)
     return f'"{name}"'
+
+
+def _shortened(text: str) -> str:
+    """``text`` cut to DRAWN_TEXT_LIMIT characters, with "…" where it was cut."""
+    return text if len(text) <= DRAWN_TEXT_LIMIT else text[: DRAWN_TEXT_LIMIT - 1] + "…"
 
 
 # Characters with a meaning in a record label, in a DOT string, or in Graphviz's entity
 # handling; and runs of spaces, which Graphviz would merge into one.
-_LABEL_SPECIAL = re.compile(r'[{}|<>"\\&\x00-\x1f\x7f]|  ')
+_LABEL_SPECIAL = re.compile('[{}|<>"\\\\&\x00-\x1f\x7f\ufffe\uffff]|  ')
 _RECORD_ESCAPES = str.maketrans(
     {
         **CONTROL,
@@ -302,6 +318,8 @@ _RECORD_ESCAPES = str.maketrans(
         "\\": "\\\\",
         "&": "&amp;",
         "\n": "\\n",
+        "\ufffe": "\ufffd",
+        "\uffff": "\ufffd",
     }
 )
 _SPACE_RUN = re.compile(r"(?<= ) ")
@@ -309,6 +327,7 @@ _SPACE_RUN = re.compile(r"(?<= ) ")
 
 def _escape(text: str) -> str:
     """Label text as it reads: every record, DOT and entity special character escaped."""
+    text = _shortened(text)
     if not _LABEL_SPECIAL.search(text):
         return text
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_RECORD_ESCAPES)
