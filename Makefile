@@ -54,6 +54,11 @@ demo: diagrams
 test: $(STAMP)
 	$(BIN)/pytest -q
 
+# The grammar-based fuzzer of tests/fuzz_specs.py, for minutes (make test runs it for seconds).
+FUZZ_SECONDS ?= 600
+fuzz: $(STAMP)
+	nice -n 10 $(BIN)/python tests/fuzz_specs.py --seconds $(FUZZ_SECONDS) --findings build/fuzz
+
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)

@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-
 from conftest import default_signals
 
 ROOT = Path(__file__).resolve().parent.parent

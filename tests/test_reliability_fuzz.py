@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from fuzz_specs import COMMANDS, Case, check_mutant, check_valid, mutate, valid_cases, yaml_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from fuzz_specs import COMMANDS, Case, check_mutant, check_valid, mutate, valid_cases, yaml_text
 
 BOUNDED = settings(
     max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from conftest import GRADPIPE, Ran, assert_failed_cleanly, default_signals
 
 SPEC = "values:\n  x: 2\n  w: -3\nnodes:\n  y: tanh(x * w + 1)\n"

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import RAW_CONTROL, Ran, assert_failed_cleanly
 
 SPEC: dict[str, Any] = {

@@ -151,7 +151,8 @@ def _explain(problem: Mapping[str, Any], kind: str) -> tuple[str, Where]:
 
 def _is_argument(loc: Sequence[Any], member: str) -> bool:
     """Whether ``loc`` is pydantic's for the ``member`` branch of an op object's argument."""
-    return len(loc) >= 2 and loc[-1] == member and isinstance(loc[-2], int)
+    # Under "args" only: a graph node's own key "str" (an unknown field) is no branch.
+    return len(loc) >= 3 and loc[-1] == member and isinstance(loc[-2], int) and loc[-3] == "args"
 
 
 def _ops(kind: str) -> tuple[str, ...]:
