@@ -5,10 +5,10 @@ No module of gradpipe is imported here at run time, so every layer can raise the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:

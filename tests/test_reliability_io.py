@@ -330,13 +330,18 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.rglob("*") if p.name.startswith(".") or ".tmp" in p.name)
 
 
+def many_specs(folder: Path, count: int, size: int) -> Path:
+    """``count`` specs of ``size`` nodes each in ``folder``."""
+    folder.mkdir()
+    spec = "values: {x: 1}\nnodes:\n" + "".join(f"  n{i}: x * {i}\n" for i in range(size))
+    for i in range(count):
+        (folder / f"s{i:02}.yaml").write_text(spec)
+    return folder
+
+
 @pytest.mark.slow
 def test_sigkill_during_writes_leaves_nothing_behind(tmp_path: Path) -> None:
-    folder = tmp_path / "in"
-    folder.mkdir()
-    spec = "values: {x: 1}\nnodes:\n" + "".join(f"  n{i}: x * {i}\n" for i in range(3000))
-    for i in range(30):
-        (folder / f"s{i:02}.yaml").write_text(spec)
+    folder = many_specs(tmp_path / "in", 30, 3000)
     out = tmp_path / "out"
     for trial in range(8):
         process = subprocess.Popen(
@@ -353,11 +358,7 @@ def test_sigkill_during_writes_leaves_nothing_behind(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_workers_are_quiet_and_gone_when_their_parent_is_killed(tmp_path: Path) -> None:
-    folder = tmp_path / "in"
-    folder.mkdir()
-    spec = "values: {x: 1}\nnodes:\n" + "".join(f"  n{i}: x * {i}\n" for i in range(2000))
-    for i in range(60):
-        (folder / f"s{i:02}.yaml").write_text(spec)
+    folder = many_specs(tmp_path / "in", 60, 2000)
     errors = tmp_path / "errors"
     with open(errors, "wb") as stream:
         process = subprocess.Popen(

@@ -67,12 +67,6 @@ SHAPES: dict[str, Callable[[int], str]] = {
 }
 
 
-def load(raw: bytes) -> object:
-    from gradpipe import load_document
-
-    return load_document(raw, "deep.txt")
-
-
 def depth_of(data: object) -> int:
     """Nesting of plain data: the top mapping counts one."""
     deepest, todo = 0, [(data, 1)]
@@ -101,27 +95,40 @@ def nested_calls(depth: int, function: Callable[[], object]) -> object:
     return nested_calls(depth - 1, function)
 
 
+# Every depth where parsing is fast; around the limit where it is not (PyYAML's pure parser
+# and libyaml's own limit, which hands a document 1,000 deep to the pure parser, take
+# seconds on a document a thousand levels deep).
+YAML_DEPTHS = [900, 950, 990, 995, 998, 999, 1000, 1001, 1002, 1010, 1050, 1100]
+PURE_DEPTHS = [900, 999, 1000, 1001, 1100]
+
+
+def depths_for(shape: str, parser: str) -> list[int]:
+    if shape.startswith("json"):
+        return DEPTHS if parser == "libyaml" else PURE_DEPTHS
+    return YAML_DEPTHS if parser == "libyaml" else PURE_DEPTHS
+
+
 @pytest.mark.parametrize("shape", list(SHAPES))
 def test_nesting_up_to_the_limit_is_read_and_beyond_it_refused(
     shape: str, yaml_parser: str
 ) -> None:
-    """Every depth from 900 to 1,100, from the top of the stack and from 300 frames down."""
+    """Depths 900 to 1,100, from the top of the stack and from 300 frames down."""
+    from gradpipe.documents.parsing import parse_data
     from gradpipe.errors import GradpipeError
 
-    for depth in DEPTHS:
+    for depth in depths_for(shape, yaml_parser):
         raw = SHAPES[shape](depth).encode()
         for frames in (0, 300) if depth in (995, 1000, 1001) else (0,):
             try:
-                nested_calls(frames, lambda raw=raw: load(raw))
+                data = nested_calls(frames, lambda raw=raw: parse_data(raw, "deep.txt"))
             except GradpipeError as error:
+                assert depth > MAX_DEPTH, (shape, depth, frames, error.format())
                 message = error.format()
-            else:
-                raise AssertionError(f"{shape} {depth}: accepted")
-            if depth <= MAX_DEPTH:
-                assert "unknown field 'extra'" in message, (shape, depth, frames, message)
-            else:
                 assert f"nesting deeper than {MAX_DEPTH} levels" in message, (shape, depth, message)
                 assert message.startswith("deep.txt:"), message
+            else:
+                assert depth <= MAX_DEPTH, (shape, depth, frames, "accepted")
+                assert depth_of(data) == depth
 
 
 def test_nesting_is_refused_through_the_command_line_too(cli: Callable[..., Ran]) -> None:
@@ -219,6 +226,42 @@ def test_alias_expansion_counts_characters_not_only_nodes(cli: Callable[..., Ran
 def test_a_few_aliases_are_fine(cli: Callable[..., Ran]) -> None:
     text = "values:\n  x: &one 1\n  w: *one\nnodes:\n  y: &f x * w\n  z: {expr: *f}\n"
     assert cli("forward", "-", stdin=text).status == 0
+
+
+def chain(count: int) -> str:
+    lines = ["values:", "  x0: 1", "nodes:"]
+    lines += [f"  x{i}: x{i - 1} + 1" for i in range(1, count)]
+    return "\n".join(lines) + "\n"
+
+
+def test_the_node_budget_refuses_fast_and_names_its_option(cli: Callable[..., Ran]) -> None:
+    text = chain(3000)
+    line = assert_failed_cleanly(cli("forward", "--max-nodes", "1000", "-", stdin=text))
+    assert "--max-nodes" in line and "1000" in line, line
+    assert cli("forward", "--max-nodes", "10000", "-", stdin=text).status == 0
+    formula = "values: {x: 1}\nnodes:\n  y: " + "+".join(["x"] * 5000) + "\n"
+    line = assert_failed_cleanly(cli("backward", "--max-nodes", "1000", "-", stdin=formula))
+    assert "--max-nodes" in line, line
+    graph = cli("forward", "-", stdin=chain(3000)).out
+    for command in (["validate"], ["render", "-f", "dot"], ["check"], ["backward", "-j", "2"]):
+        line = assert_failed_cleanly(cli(*command, "--max-nodes", "100", "-", stdin=graph))
+        assert "--max-nodes" in line, line
+
+
+def test_the_node_budget_applies_in_python_too() -> None:
+    from gradpipe import GradpipeError, load_document
+    from gradpipe.documents.plan import DEFAULT_MAX_NODES, node_budget
+
+    assert DEFAULT_MAX_NODES == 5_000_000
+    with node_budget(10), pytest.raises(GradpipeError, match="--max-nodes"):
+        load_document(chain(50).encode(), "chain.yaml")
+    assert len(load_document(chain(50).encode(), "chain.yaml").nodes) > 10
+
+
+def test_the_default_node_budget_is_documented() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Reliability", 1)[1].split("\n## ", 1)[0]
+    assert "--max-nodes" in section and "5,000,000" in section
 
 
 def test_an_endless_input_is_refused_without_reading_it_all(shell: Callable[..., Ran]) -> None:

@@ -29,6 +29,7 @@ from gradpipe.cli.output import write_file, write_stream
 from gradpipe.cli.report import Diagnostic, Reporter, colour_wanted, diagnostic
 from gradpipe.cli.signals import closed_pipe_ends_the_command
 from gradpipe.documents.graph import paused_gc
+from gradpipe.documents.plan import node_budget
 from gradpipe.errors import (
     GradpipeError,
     StageFailure,
@@ -406,8 +407,13 @@ def run_batch(
     context = click.get_current_context()
     source = context.meta.get(SOURCE_KEY)
     if source is None:
-        source = not batch or sys.stderr.isatty()  # a batch's log keeps one line per error
+        source = not batch or (
+            sys.stderr is not None and sys.stderr.isatty()
+        )  # a batch's log keeps one line per error
     reporter = Reporter(show_source=source)
+    budget = context.meta.get("gradpipe.max_nodes")
+    if budget is not None:
+        stage = partial(_within_budget, stage, budget)
     if out_dir is not None:
         try:
             os.makedirs(out_dir, exist_ok=True)
@@ -479,3 +485,9 @@ def discard_stdout() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
+
+
+def _within_budget(stage: Stage, budget: int, raw: bytes, path: str) -> bytes:
+    """``stage`` with ``--max-nodes``'s budget (a module-level function, so it pickles)."""
+    with node_budget(budget):
+        return stage(raw, path)

@@ -14,6 +14,7 @@ from gradpipe.cli.options import (
     destination_options,
     inputs_argument,
     jobs_option,
+    max_nodes_option,
     output_format,
     set_option,
 )
@@ -94,6 +95,7 @@ def check(
 )
 @destination_options
 @jobs_option
+@max_nodes_option
 def check_command(
     inputs: tuple[str, ...],
     overrides: dict[str, float],

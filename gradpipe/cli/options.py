@@ -12,6 +12,7 @@ import click
 
 from gradpipe.documents.names import is_valid_name
 from gradpipe.documents.numbers import read_float
+from gradpipe.documents.plan import DEFAULT_MAX_NODES
 
 INPUT_HELP = (
     "INPUT is a spec or graph document (YAML or JSON), a directory (its *.yaml, *.yml and"
@@ -150,7 +151,31 @@ def output_format(
     if fmt is not None and implied is not None and fmt != implied:
         raise click.UsageError(f"-f {fmt} contradicts -o {out_file} (a {suffix} file)")
     chosen = fmt or implied or default
-    to_terminal = out_file in (None, "-") and out_dir is None and sys.stdout.isatty()
+    to_terminal = (
+        out_file in (None, "-")
+        and out_dir is None
+        and sys.stdout is not None
+        and sys.stdout.isatty()
+    )
     if chosen in BINARY_FORMATS and to_terminal:
         raise click.UsageError(f"-f {chosen} is binary: write it with -o FILE or into a pipe")
     return chosen
+
+
+def max_nodes_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``--max-nodes N``: the node budget of each input (see ``run_batch``)."""
+    return click.option(
+        "--max-nodes",
+        type=click.IntRange(min=1),
+        metavar="N",
+        default=DEFAULT_MAX_NODES,
+        show_default=True,
+        expose_value=False,
+        callback=_store_max_nodes,
+        help="Refuse inputs whose graph has more than N nodes (the node budget).",
+    )(function)
+
+
+def _store_max_nodes(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    ctx.meta["gradpipe.max_nodes"] = value
+    return value

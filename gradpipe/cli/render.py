@@ -14,6 +14,7 @@ from gradpipe.cli.options import (
     destination_options,
     inputs_argument,
     jobs_option,
+    max_nodes_option,
     output_format,
     set_option,
 )
@@ -145,6 +146,7 @@ def frames_stage(
     help="Render again whenever INPUT changes (one file, with -o or --frames); Ctrl-C stops.",
 )
 @jobs_option
+@max_nodes_option
 def render_command(
     inputs: tuple[str, ...],
     out_file: str | None,

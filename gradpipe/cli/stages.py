@@ -18,6 +18,7 @@ from gradpipe.cli.options import (
     destination_options,
     inputs_argument,
     jobs_option,
+    max_nodes_option,
     set_option,
 )
 from gradpipe.documents.build import build_graph, load_document
@@ -66,6 +67,7 @@ def known_node(graph: Graph, node_id: str, option: str) -> str:
 @destination_options
 @set_option
 @jobs_option
+@max_nodes_option
 def forward_command(
     inputs: tuple[str, ...],
     out_file: str | None,
@@ -89,6 +91,7 @@ def forward_command(
 @set_option
 @click.option("--output", metavar="NODE", help="Backpropagate from NODE, not the output.")
 @jobs_option
+@max_nodes_option
 def backward_command(
     inputs: tuple[str, ...],
     out_file: str | None,
@@ -113,6 +116,7 @@ def backward_command(
 @click.command("validate", epilog=INPUT_HELP)
 @inputs_argument
 @jobs_option
+@max_nodes_option
 def validate_command(inputs: tuple[str, ...], jobs: int) -> None:
     """Check inputs without computing them.
 

@@ -15,6 +15,7 @@ from gradpipe.cli.options import (
     destination_options,
     inputs_argument,
     jobs_option,
+    max_nodes_option,
     output_format,
     parse_number,
     set_option,
@@ -141,6 +142,7 @@ def parse_vary(ctx: click.Context, param: click.Parameter, texts: tuple[str, ...
 )
 @click.option("--strict", is_flag=True, help="Fail when any point fails, not only all of them.")
 @jobs_option
+@max_nodes_option
 def sweep_command(
     inputs: tuple[str, ...],
     out_file: str | None,

@@ -7,7 +7,9 @@ file. ``gradpipe.documents.build`` then computes the plan's Values.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from itertools import compress, count, repeat
 from operator import contains, itemgetter, not_
@@ -31,6 +33,27 @@ if TYPE_CHECKING:
 
 
 LABEL_LIMIT = 24  # longer formula texts are shortened with "…" in labels
+# The node budget: a document whose graph would have more nodes is refused as soon as the
+# count passes it, before any value is computed. About 1.2 KB of memory per node.
+DEFAULT_MAX_NODES = 5_000_000
+_MAX_NODES: ContextVar[int] = ContextVar("gradpipe_max_nodes", default=DEFAULT_MAX_NODES)
+
+
+@contextmanager
+def node_budget(limit: int) -> Iterator[None]:
+    """Within the block, documents may have up to ``limit`` nodes (``--max-nodes``)."""
+    token = _MAX_NODES.set(limit)
+    try:
+        yield
+    finally:
+        _MAX_NODES.reset(token)
+
+
+def _over_budget(found: int, budget: int) -> str:
+    return (
+        f"the graph has more than {budget} nodes ({found} and counting), over the node"
+        f" budget: raise it with --max-nodes N (node_budget(N) in Python)"
+    )
 
 
 @dataclass
@@ -57,6 +80,7 @@ class Plan:
     order: list[int] = field(default_factory=list)
     gradients: bool = False  # a graph document with a non-null grad: render redraws them
     number_nodes: list[int] = field(default_factory=list)  # plain numbers under `nodes`
+    max_nodes: int = DEFAULT_MAX_NODES
 
     def __len__(self) -> int:
         return len(self.ops)
@@ -64,6 +88,8 @@ class Plan:
     def add(self, label: str, op: str, where: Where) -> int:
         """A new anonymous entry, its arguments and value still to be set; returns its index."""
         k = len(self.ops)
+        if k >= self.max_nodes:
+            raise self.error(_over_budget(k + 1, self.max_nodes), where)
         self.ids.append(None)
         self.labels.append(label)
         self.ops.append(op)
@@ -92,6 +118,10 @@ def read_plan(raw: bytes, path: str) -> Plan:
         validated, kind = _read_fast(raw) or _read(raw, path)
         default_name = "stdin" if path == "<stdin>" else PurePath(path).stem
         plan = Plan(path, raw, kind, validated.get("name", default_name))
+        plan.max_nodes = budget = _MAX_NODES.get()
+        entries = len(validated.get("nodes", ())) + len(validated.get("values", ()))
+        if entries > budget:  # known at once: refused before any planning
+            raise plan.error(_over_budget(entries, budget), Where(("nodes",), KEY))
         roots = (_plan_spec if kind == "spec" else _plan_graph)(plan, validated)
         plan.order = _topological_order(plan, roots)
         return plan
