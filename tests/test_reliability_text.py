@@ -236,10 +236,11 @@ def test_very_long_labels_and_names_give_valid_pictures_or_a_clear_refusal(
     cli: Callable[..., Ran], length: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     long = "<" + "a" * (length - 2) + ">"
+    name = "n" + "a" * length  # ids too: two that differ only past any cut stay two nodes
     spec = {
         "name": long,
-        "values": {"x": {"value": 1, "label": long}},
-        "nodes": {"y": {"expr": "x*2", "label": long}},
+        "values": {"x": {"value": 1, "label": long}, name: 2, name + "b": 3},
+        "nodes": {"y": {"expr": f"x*2 + {name} * {name}b", "label": long}},
     }
     raw = json.dumps(spec)
     layouts = ["embedded", "native"] if shutil.which("dot") else ["embedded"]
@@ -248,6 +249,7 @@ def test_very_long_labels_and_names_give_valid_pictures_or_a_clear_refusal(
         ran = cli("render", "-f", "svg", "-", stdin=raw)
         if ran.status == 0:
             svg_is_well_formed(ran.out)
+            assert ran.out.count(b'class="node"') >= 8  # 3 leaves, 1 literal, 4 results
         else:
             assert_failed_cleanly(ran)
     for fmt in ("dot", "mermaid", "json"):

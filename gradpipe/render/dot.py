@@ -116,7 +116,7 @@ def dot_lines(
     rankdir, levels_big = choose_rankdir(layout, compact) if many else ("LR", 1)
     if style.rankdir:
         rankdir = style.rankdir
-    names = [dot_id(node_id) for node_id in graph.ids]
+    names = [_node_id(node_id, i) for i, node_id in enumerate(graph.ids)]
     position = {id(v): i for i, v in enumerate(nodes)}
     output = graph.node(graph.output) if view is None or view.output_shown else None
     focus = view.focus if view is not None else None
@@ -128,7 +128,7 @@ def dot_lines(
         # let them stand in tidy columns instead of a staircase of long edges.
         graph_attrs += " concentrate=true"
     lines = [
-        f"digraph {dot_id(graph.name)} {{\n",
+        f"digraph {dot_id(_shortened(graph.name))} {{\n",
         f"\tgraph [{graph_attrs}]\n",
         f"\tnode [{NODE_ATTRS} style=filled fillcolor=white]\n",
         f"\tedge [{EDGE_ATTRS}]\n",
@@ -292,10 +292,17 @@ def dot_id(name: str) -> str:
     Any text is safe: a control character (a NUL in a graph's name, say) or a
     non-character cannot make the DOT, or the SVG made from it, ill-formed.
     """
-    name = _shortened(name)
     if _QUOTE_SPECIAL.search(name):
         name = name.replace("\\", "\\\\").replace('"', '\\"').translate(_NOT_XML)
     return f'"{name}"'
+
+
+def _node_id(node_id: str, index: int) -> str:
+    """A node's DOT id: its own, or for an id too long to draw, a short one still unique
+    (an id never holds "…", so ``prefix…index`` is no other node's)."""
+    if len(node_id) <= DRAWN_TEXT_LIMIT:
+        return dot_id(node_id)
+    return dot_id(f"{node_id[:40]}…{index}")
 
 
 def _shortened(text: str) -> str:
