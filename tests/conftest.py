@@ -23,6 +23,7 @@ EXAMPLES = ROOT / "examples"
 GRADPIPE = [sys.executable, "-m", "gradpipe"]
 # `PATH:LINE:COLUMN: error: MESSAGE` or `PATH: error: MESSAGE`, PATH never empty.
 ERROR_LINE = re.compile(r"[^\n]+?(?::[0-9]+:[0-9]+)?: error: [^\n]+")
+SOURCE_LINE = re.compile(r" (?:[0-9]+| +) \| [^\n]*")
 # What an error line must never hold raw: C0 and C1 controls, DEL, line separators.
 RAW_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
@@ -137,9 +138,12 @@ def assert_failed_cleanly(ran: Ran, status: int = 1) -> str:
     assert ran.status == status, (ran.status, ran.err)
     lines = ran.errors
     assert lines, "no diagnostic"
-    assert len(lines) == 1, lines
     assert ERROR_LINE.fullmatch(lines[0]), lines[0]
-    assert not RAW_CONTROL.search(lines[0]), lines[0]
+    # Then, at most, the source line and its caret (` 4 | text`, `   | ^`), escaped too.
+    assert len(lines) in (1, 3), lines
+    assert all(SOURCE_LINE.fullmatch(line) for line in lines[1:]), lines
+    for line in lines:
+        assert not RAW_CONTROL.search(line), line
     return lines[0]
 
 

@@ -29,6 +29,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 ERROR_LINE = re.compile(r"[^\n]+?(?::[0-9]+:[0-9]+)?: error: [^\n]+")
+SOURCE_LINE = re.compile(r" (?:[0-9]+| +) \| [^\n]*")
 RAW_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 UNARY = ("exp", "log", "tanh", "relu", "sigmoid")
 BINARY = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
@@ -316,9 +317,14 @@ def check_run(command: list[str], raw: bytes) -> tuple[int, bytes]:
         lines = text.splitlines()
         assert lines, "a failure with no diagnostic"
         if command[0] != "check":
-            assert len(lines) == 1, lines
+            # The error line, then at most its source line and caret.
+            assert len(lines) in (1, 3), lines
+            assert all(SOURCE_LINE.fullmatch(line) for line in lines[1:]), lines
             assert out == b"", "output for a failed input"
-        assert ERROR_LINE.fullmatch(lines[-1] if command[0] == "check" else lines[0]), lines
+        if command[0] == "check":  # its table's verdict, then the error (and its source)
+            assert any(ERROR_LINE.fullmatch(line) for line in lines), lines
+        else:
+            assert ERROR_LINE.fullmatch(lines[0]), lines
         for line in lines:
             assert not RAW_CONTROL.search(line), line
     return status, out

@@ -193,8 +193,11 @@ def test_what_cannot_be_written_safely_is_refused_clearly(
 ) -> None:
     folder = tmp_path / "adir"
     folder.mkdir()
-    line = assert_failed_cleanly(cli("forward", "-o", str(folder), stdin=SPEC))
-    assert line.startswith(f"{folder}: error:"), line
+    ran = cli("forward", "-o", str(folder), stdin=SPEC)
+    if ran.status == 2:  # click's own check of -o: wrong usage, naming the path
+        assert_usage_error(ran, str(folder), "directory")
+    else:
+        assert assert_failed_cleanly(ran).startswith(f"{folder}: error:")
     line = assert_failed_cleanly(cli("forward", "-o", str(tmp_path / "no" / "x.json"), stdin=SPEC))
     assert line.startswith(f"{tmp_path / 'no' / 'x.json'}: error:"), line
     if not IS_ROOT:
@@ -309,7 +312,7 @@ def test_an_unexpected_error_in_one_input_does_not_stop_the_batch(
     ran = cli("forward", str(folder), "--out-dir", str(out), "--jobs", jobs)
     assert ran.status == 1
     assert b"Traceback" not in ran.err
-    lines = ran.errors
+    lines = [line for line in ran.errors if ": error: " in line]  # not the summary line
     assert [line.split(":")[0] for line in lines] == [
         str(folder / f"s{i:02}.yaml") for i in (3, 17, 39)
     ]
