@@ -386,3 +386,45 @@ def test_space_on_a_focused_button_presses_it_once(browser: Any, tmp_path: Path)
     page.keyboard.press("ArrowRight")  # arrows still step with a button focused
     assert view.step() == 2
     assert view.errors == []
+
+
+def test_a_focus_view_steps_through_its_drawn_nodes(browser: Any, tmp_path: Path) -> None:
+    from gradpipe.render.dot import Style
+
+    graph = load_document((EXAMPLES / "neuron.yaml").read_bytes(), "neuron.yaml")
+    page_bytes = render_html(graph, style=Style(focus="_1", depth=1))
+    view = open_view(browser, tmp_path, "neuron-focus", page_bytes)
+    page = view.page
+    assert set(view.grads()) == {"x1", "w1", "_1", "_3"}  # the SVG's nodes, no more
+    assert page.locator("text", has_text="1 more input").count() == 1
+    assert page.locator("text", has_text="used by 1 more").count() == 1
+    assert view.step() == 2
+    page.keyboard.press("Home")
+    assert "o</b> (not drawn here)" in page.inner_html("#gp-panel")
+    page.keyboard.press("ArrowRight")
+    # x1*w1 + x2*w2 steps first, its gradient complete (the output's steps not drawn).
+    assert view.ids_with("gp-current") == {"_3"} and view.ids_with("gp-recv") == {"_1"}
+    assert view.grads() == {"x1": "", "w1": "", "_1": "0.5000", "_3": "0.5000"}
+    panel = page.inner_text("#gp-panel")
+    assert "∂o/∂(x1*w1 + x2*w2)" in panel and "1 more argument not drawn" in panel
+    page.keyboard.press("End")
+    assert view.grads() == {"x1": "-1.5000", "w1": "1.0000", "_1": "0.5000", "_3": "0.5000"}
+    assert view.errors == []
+
+
+def test_a_named_view_steps_through_its_named_nodes(browser: Any, tmp_path: Path) -> None:
+    from gradpipe.render.dot import Style
+
+    graph = load_document((EXAMPLES / "neuron.yaml").read_bytes(), "neuron.yaml")
+    view = open_view(
+        browser, tmp_path, "neuron-named", render_html(graph, style=Style(view="named"))
+    )
+    page = view.page
+    assert set(view.grads()) == {"x1", "x2", "w1", "w2", "b", "n", "o"}
+    page.evaluate("gradpipe.setStep(2)")
+    assert view.ids_with("gp-current") == {"n"}
+    assert view.ids_with("gp-recv") == {"x1", "x2", "w1", "w2", "b"}
+    assert view.grads()["x1"] == "-1.5000" and view.grads()["w1"] == "1.0000"
+    view.node("n").hover()
+    assert "x1*w1 + x2*w2 + b" in page.inner_text("#gp-tip")
+    assert view.errors == []

@@ -3,6 +3,7 @@ the page is self-contained, escaped and deterministic, the SVG is tagged node by
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -16,6 +17,8 @@ from gradpipe import Value
 from gradpipe.documents import load_document
 from gradpipe.documents.graph import Graph, graph_from_value
 from gradpipe.engine import topological_order
+from gradpipe.render import render
+from gradpipe.render.dot import Style
 from gradpipe.render.html import NodeMark, formula_texts, render_html, script_json
 from gradpipe.render.trace import gradients_after, trace_backward
 
@@ -336,3 +339,128 @@ def test_gradpipe_show_takes_a_value_or_a_graph() -> None:
     assert page_data(view.page)["nodes"][0]["id"] == "a"
     a = Value(3.0, label="a")
     assert "iframe" in gradpipe.show(a * a)._repr_html_()
+
+
+# ---- The page of a view: --view named, --focus, --compact, as the SVG draws them ----
+
+VIEW_STYLES = {
+    "named": Style(view="named"),
+    "focus": Style(focus="_3", depth=1),
+    "focus-leaf": Style(focus="x1", depth=1),
+    "focus-deep": Style(focus="h1", depth=2),
+    "compact": Style(compact=True),
+    "named-compact": Style(view="named", compact=True),
+    "tb": Style(rankdir="TB"),
+}
+
+
+def drawn_pieces(svg: str) -> tuple[list[tuple[str, str]], int, int]:
+    """The (node id, "v" record or "o" bubble) of each drawn node, and the stub counts."""
+    titles = [html.unescape(t) for t in re.findall(r'class="node">\s*<title>([^<]*)</title>', svg)]
+    pieces = [(t[:-3], "o") if t.endswith(".op") else (t, "v") for t in titles]
+    pieces = [p for p in pieces if not p[0].endswith((".in", ".out"))]
+    return (
+        sorted(pieces),
+        svg.count(">1 more input") + svg.count(" more inputs<"),
+        svg.count(">used by "),
+    )
+
+
+def page_pieces(page: str) -> tuple[list[tuple[str, str]], int, int]:
+    found = re.findall(r'class="node[^"]*" data-i="\d+" data-id="([^"]*)" data-k="(v|o)"', page)
+    pieces = sorted((html.unescape(i), k) for i, k in found)
+    return (
+        pieces,
+        page.count(">1 more input") + page.count(" more inputs<"),
+        page.count(">used by "),
+    )
+
+
+VIEW_CASES = [("neuron", name) for name in VIEW_STYLES if name != "focus-deep"] + [
+    ("mlp", name) for name in VIEW_STYLES if name != "focus-leaf"
+]
+
+
+@pytest.mark.parametrize(("example_name", "name"), VIEW_CASES)
+def test_the_page_draws_what_the_svg_draws_for_each_view(example_name: str, name: str) -> None:
+    style = VIEW_STYLES[name]
+    graph = example(example_name)
+    graph.backward()
+    graph.has_gradients = True
+    svg = render(graph, "svg", style=style).decode()
+    page = render_html(example(example_name), style=style).decode()
+    assert page_pieces(page) == drawn_pieces(svg)
+    if style.focus is not None or style.view == "named":
+        assert len(page_data(page.encode())["nodes"]) < len(graph)
+    if style.compact:
+        assert 'data-k="o"' not in page
+
+
+def test_a_focus_page_steps_through_its_drawn_nodes_with_the_engines_numbers() -> None:
+    whole = example("neuron")
+    trace = trace_backward(whole)
+    data = page_data(render_html(example("neuron"), style=Style(focus="_1", depth=1)))
+    ids = [n["id"] for n in data["nodes"]]
+    assert sorted(ids) == ["_1", "_3", "w1", "x1"]
+    assert data["outputName"] == "o"
+    # The engine's steps of the drawn nodes, in its order, each term its own.
+    assert [ids[s["node"]] for s in data["steps"]] == ["_3", "_1"]
+    engine = {whole.ids[s.node]: s for s in trace.steps}
+    for s in data["steps"]:
+        own = engine[ids[s["node"]]]
+        assert s["grad"] == repr(own.gradient)
+        drawn_terms = [c for c in own.contributions if whole.ids[c.child] in ids]
+        assert [(ids[t[1]], t[3], t[4]) for t in s["terms"]] == [
+            (whole.ids[c.child], repr(c.term), repr(c.total)) for c in drawn_terms
+        ]
+    nodes = {n["id"]: n for n in data["nodes"]}
+    assert nodes["_3"]["cutInputs"] == 1 and nodes["_3"]["cutUsers"] == 1
+    assert nodes["_3"]["hidden"] == 1  # n's term, n not drawn
+    assert nodes["_3"]["formula"] == "x1*w1 + x2*w2"  # the whole graph's formula
+    assert nodes["_1"]["locals"] == [["w1", "-3.0"], ["x1", "2.0"]]
+    for n in data["nodes"]:
+        assert n["grad"] == repr(whole.node(n["id"]).grad)
+
+
+def test_a_focus_page_keeps_the_rule_of_each_drawn_argument() -> None:
+    # x1*w1 with x1 drawn and w1 cut: x1's rule stays "w1", not the first rule.
+    data = page_data(render_html(example("neuron"), style=Style(focus="x1", depth=1)))
+    nodes = {n["id"]: n for n in data["nodes"]}
+    assert nodes["_1"]["locals"] == [["w1", "-3.0"]]
+    assert nodes["_1"]["cutInputs"] == 1
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_a_named_page_passes_gradients_through_folded_formulas(path: Path) -> None:
+    whole = example(path.stem)
+    whole.backward()
+    data = page_data(render_html(example(path.stem), style=Style(view="named")))
+    sums: dict[int, float] = {}
+    for s in data["steps"]:
+        for t in s["terms"]:
+            sums[t[1]] = sums.get(t[1], 0.0) + float(t[3])
+    for k, n in enumerate(data["nodes"]):
+        assert n["grad"] is None or n["grad"] == repr(whole.node(n["id"]).grad)
+        if k in sums:  # the chain rule over named nodes adds up to backward's gradient
+            assert sums[k] == pytest.approx(whole.node(n["id"]).grad, rel=1e-9, abs=1e-12)
+    stepped = [data["nodes"][s["node"]]["id"] for s in data["steps"]]
+    assert all(not node_id.startswith("_") for node_id in stepped)
+
+
+def test_cli_html_and_frames_honour_the_view_options(tmp_path: Path) -> None:
+    spec = str(EXAMPLES / "neuron.yaml")
+    out = tmp_path / "n.html"
+    for args, count in ((["--view", "named"], 7), (["--focus", "_1", "--depth", "1"], 4)):
+        result = invoke("render", "-f", "html", spec, *args, "-o", str(out))
+        assert result.exit_code == 0, result.stderr
+        assert len(page_data(out.read_bytes())["nodes"]) == count
+    result = invoke("render", "-f", "html", spec, "--compact", "-o", str(out))
+    assert result.exit_code == 0 and 'data-k="o"' not in out.read_text()
+    frames = tmp_path / "frames"
+    result = invoke(
+        "render", "--frames", spec, "--focus", "_1", "--depth", "1", "--out-dir", str(frames)
+    )
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in frames.iterdir()) == [f"step-00{k}.svg" for k in range(3)]
+    last = (frames / "step-002.svg").read_text()
+    assert "1 more input" in last and "used by 1 more" in last and ">w2<" not in last

@@ -56,7 +56,7 @@ def render(
     if fmt == "html" and watch is not None:
         from gradpipe.render.html import render_html
 
-        return render_html(graph, layout_limit=limit, watch=watch)
+        return render_html(graph, layout_limit=limit, watch=watch, style=style)
     data = draw(graph, fmt, layout_limit=limit, style=style)
     if fmt == "mermaid":
         edges = data.count(b" -->")
@@ -76,13 +76,14 @@ def frames_stage(
     overrides: Mapping[str, float],
     fmt: str,
     layout_limit: int | None,
+    style: Style | None = None,
 ) -> bytes:
     """One picture per backprop step, packed (``gradpipe.render.frames.pack_frames``)."""
     from gradpipe.render.frames import pack_frames, render_frames
 
     graph = load_document(raw, path, overrides)
     graph.backward()
-    return pack_frames(render_frames(graph, fmt, layout_limit=layout_limit))
+    return pack_frames(render_frames(graph, fmt, layout_limit=layout_limit, style=style))
 
 
 @click.command("render", epilog=INPUT_HELP)

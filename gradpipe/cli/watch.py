@@ -56,6 +56,7 @@ def render_steps_or_watch(
         overrides=params["overrides"],
         fmt=fmt,
         layout_limit=params["layout_limit"],
+        style=params.get("style"),
     )
     if not watch:
         run_batch(
@@ -69,8 +70,8 @@ def render_steps_or_watch(
         )
     if len(inputs) != 1 or inputs[0] == STDIN or is_batch(inputs):
         raise click.UsageError("--watch takes one input file")
-    if not frames:  # the picture as render draws it: its style, --backward
-        stage = partial(stage, style=params.get("style"), backprop=params.get("backprop", False))
+    if not frames:  # the picture as render draws it, --backward too
+        stage = partial(stage, backprop=params.get("backprop", False))
     destination = out_dir if frames else out_file
     if destination is None or destination == STDIN:
         raise click.UsageError("--watch rewrites a file: give -o FILE")

@@ -74,9 +74,11 @@
       for (var j = 0; j < N; j++) text[j] = nodes[j].gradText;
       return { text: text, partial: partial };
     }
-    if (count > 0) text[data.output] = steps[0].gradText;
     var got = new Array(N).fill(0);
     for (var s = 0; s < count; s++) {
+      // A node's gradient is complete when it steps (the output's: 1).
+      text[steps[s].node] = steps[s].gradText;
+      partial[steps[s].node] = false;
       var terms = steps[s].terms;
       for (var t = 0; t < terms.length; t++) {
         var c = terms[t][1];
@@ -136,6 +138,13 @@
     return /^[\w.]+$/.test(s) ? s : "(" + s + ")";
   }
 
+  // The output in a derivative, drawn or not (a focus view may leave it out).
+  function outName() {
+    var o = data.outputName;
+    if (o === nodes[data.output].id) return dname(data.output);
+    return /^[\w.]+$/.test(o) ? o : "(" + o + ")";
+  }
+
   function esc(s) {
     return String(s).replace(/[&<>"']/g, function (c) {
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
@@ -149,13 +158,16 @@
 
   function showPanel() {
     if (step === 0) {
-      panel.innerHTML = S ? "<h2>Step 0 of " + S + ": the forward pass</h2>Every value is computed; no gradient yet. Press &#x2192; to start backprop at the output, <b>" + esc(name(data.output)) + "</b>, whose gradient is 1."
+      var begin = data.outputName === nodes[data.output].id
+        ? "at the output, <b>" + esc(name(data.output)) + "</b>, whose gradient is 1."
+        : "at the output, <b>" + esc(data.outputName) + "</b> (not drawn here): each drawn node's gradient is complete when it steps.";
+      panel.innerHTML = S ? "<h2>Step 0 of " + S + ": the forward pass</h2>Every value is computed; no gradient yet. Press &#x2192; to start backprop " + begin
         : "<h2>No backprop steps</h2>The output depends on no computed node.";
       return;
     }
     var s = steps[step - 1], n = nodes[s.node];
     var html = "<h2>Step " + step + " of " + S + ": <b>" + esc(name(s.node)) + "</b> (" + esc(n.op) + ")" + (step === S ? ", the last: backward's result" : "") + "</h2>";
-    html += "Its gradient, now complete: \u2202" + esc(dname(data.output)) + "/\u2202" + esc(dname(s.node)) + " = " + num(s.grad) + ". It passes on, to each argument, this gradient times the local derivative:";
+    html += "Its gradient, now complete: \u2202" + esc(outName()) + "/\u2202" + esc(dname(s.node)) + " = " + num(s.grad) + ". It passes on, to each argument, this gradient times the local derivative:";
     html += "<ul>";
     s.terms.forEach(function (t, m) {
       if (m === PANEL_TERMS && s.terms.length > PANEL_TERMS + 1) {
@@ -166,10 +178,12 @@
       html += "<li><b>" + esc(name(c)) + "</b>: " + num(s.grad) + " \u00d7 " + num(t[2]) + " = " + num(t[3]) +
         " <small>(\u2202" + esc(dname(s.node)) + "/\u2202" + esc(dname(c)) + (rule ? " = " + esc(rule) : "") + ")</small>" +
         "; grad " + esc(name(c)) + " = " + num(t[4]) +
-        " <small>(term " + termNumber[step - 1][m] + " of " + expected[c] + ")</small></li>";
+        " <small>(term " + termNumber[step - 1][m] + " of " + expected[c] +
+        (nodes[c].hidden ? " drawn; " + nodes[c].hidden + " more from users not drawn" : "") + ")</small></li>";
     });
     html += "</ul>";
-    if (!s.terms.length) html += "Nothing flows on from here.";
+    if (n.cutInputs) html += "<p>And to " + n.cutInputs + " more argument" + (n.cutInputs > 1 ? "s" : "") + " not drawn.</p>";
+    else if (!s.terms.length) html += "Nothing flows on from here.";
     panel.innerHTML = html;
   }
 
@@ -179,9 +193,9 @@
   function gradNow(j) {
     if (step >= S) return nodes[j].grad;
     if (step === 0) return null;
-    if (j === data.output) return steps[0].grad;
     var value = null;
     for (var s = 0; s < step; s++) {
+      if (steps[s].node === j) value = steps[s].grad;
       var terms = steps[s].terms;
       for (var t = 0; t < terms.length; t++) if (terms[t][1] === j) value = terms[t][4];
     }

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from gradpipe.documents.graph import Graph
     from gradpipe.render.dot import Style
     from gradpipe.render.labels import NodeMark
-    from gradpipe.render.views import View
 
 __all__ = [
     "DEFAULT_LAYOUT_LIMIT",
@@ -49,12 +48,13 @@ def render(
     """
     from gradpipe.render.dot import Style
     from gradpipe.render.labels import encode
+    from gradpipe.render.views import picture_view
 
     style = style or Style()
     if fmt == "html":
         from gradpipe.render.html import render_html
 
-        return render_html(graph, layout_limit=layout_limit, marks=marks)
+        return render_html(graph, layout_limit=layout_limit, marks=marks, style=style)
     view = picture_view(graph, style)
     drawn = graph if view is None else view.graph
     if fmt == "json":
@@ -74,20 +74,3 @@ def render(
     from gradpipe.render.layout import lay_out
 
     return lay_out(drawn, fmt, layout_limit=layout_limit, style=style, view=view, marks=marks)
-
-
-def picture_view(graph: Graph, style: Style) -> View | None:
-    """The part of ``graph`` that ``style`` asks for, or None for the whole graph."""
-    from gradpipe.render.views import focus_view, named_view
-
-    if style.focus is not None:
-        if style.focus not in graph.ids:
-            import difflib
-
-            close = difflib.get_close_matches(style.focus, graph.ids, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise RenderError(f"--focus: no node '{style.focus}' in the graph{hint}")
-        return focus_view(graph, style.focus, style.depth)
-    if style.view == "named":
-        return named_view(graph, labelled=style.labelled, derivatives=style.edge_grads)
-    return None

@@ -16,6 +16,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gradpipe.documents.graph import Graph
 from gradpipe.errors import RenderError
@@ -28,7 +29,10 @@ from gradpipe.render.steps import (
     step_states,
     stepped_svg,
 )
-from gradpipe.render.trace import BackpropTrace, trace_backward
+from gradpipe.render.trace import BackpropTrace
+
+if TYPE_CHECKING:
+    from gradpipe.render.dot import Style
 
 FRAME_FORMATS = ("svg", "png", "pdf")
 CAPTION_HEIGHT = 24.0  # points added above the picture for the caption
@@ -47,19 +51,22 @@ class Frame:
 
 
 def render_frames(
-    graph: Graph, fmt: str = "svg", *, layout_limit: int | None = None
+    graph: Graph,
+    fmt: str = "svg",
+    *,
+    layout_limit: int | None = None,
+    style: Style | None = None,
 ) -> list[Frame]:
-    """Every step's picture of ``graph`` (its gradients computed here), in order."""
-    from gradpipe.render.formats import DEFAULT_LAYOUT_LIMIT
-    from gradpipe.render.layout import lay_out
+    """Every step's picture of ``graph`` (its gradients computed here), in order.
+
+    ``style`` as ``render``'s: a view's frames step through its drawn nodes only.
+    """
+    from gradpipe.render.html import stepped_picture
 
     if fmt not in FRAME_FORMATS:
         raise RenderError(f"frames are svg, png or pdf, not {fmt!r}")
-    trace = trace_backward(graph)
-    graph.has_gradients = True
-    limit = DEFAULT_LAYOUT_LIMIT if layout_limit is None else layout_limit
-    svg = lay_out(graph, "svg", layout_limit=limit).decode("utf-8")
-    pictures = frame_svgs(graph, trace, svg)
+    drawn, trace, svg, _ = stepped_picture(graph, style=style, layout_limit=layout_limit)
+    pictures = frame_svgs(drawn, trace, svg)
     width = max(3, len(str(len(pictures) - 1)))
     convert = _converter(fmt)
     return [

@@ -14,14 +14,19 @@ import html
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gradpipe.documents.graph import Graph
 from gradpipe.engine.ops import CONST, LEAF, OP_ARITY, OP_SYMBOLS, OPS
 from gradpipe.render.labels import NodeMark, micrograd_number
 from gradpipe.render.steps import final_state, slot_values, stepped_svg
-from gradpipe.render.trace import BackpropTrace, trace_backward
+from gradpipe.render.trace import BackpropTrace, trace_backward, view_trace
+
+if TYPE_CHECKING:
+    from gradpipe.render.dot import Style
+    from gradpipe.render.views import View
 
 # Longest formula shown in a tooltip; longer ones fall back to their arguments' names.
 FORMULA_LIMIT = 120
@@ -38,20 +43,97 @@ def render_html(
     layout_limit: int | None = None,
     marks: Mapping[str, NodeMark] | None = None,
     watch: str | None = None,
+    style: Style | None = None,
 ) -> bytes:
     """The interactive page of ``graph`` (its gradients computed here) as UTF-8 bytes.
 
     ``marks`` colours nodes by id (see NodeMark); ``watch`` names the file the page
-    polls to reload itself when ``render --watch`` writes a new version.
+    polls to reload itself when ``render --watch`` writes a new version. ``style`` is
+    ``render -f svg``'s: the page draws the same picture (direction, compact records,
+    edge labels, and ``--view named`` or ``--focus``: the same nodes and cut-edge stubs),
+    its steps those of the drawn nodes.
+    """
+    drawn, trace, svg, view = stepped_picture(graph, style=style, layout_limit=layout_limit)
+    texts = view_texts(graph, view) if view is not None else None
+    return page(drawn, trace, svg, marks=marks, watch=watch, texts=texts, whole=graph)
+
+
+def stepped_picture(
+    graph: Graph, *, style: Style | None = None, layout_limit: int | None = None
+) -> tuple[Graph, BackpropTrace, str, View | None]:
+    """What a page or frames of ``graph`` show: the drawn graph, its trace, its SVG.
+
+    The engine's backward runs on the whole graph; a view (``style``'s ``--view named``
+    or ``--focus``) is drawn from it and the trace projected onto it (``view_trace``).
     """
     from gradpipe.render.formats import DEFAULT_LAYOUT_LIMIT
     from gradpipe.render.layout import lay_out
+    from gradpipe.render.views import picture_view
 
     trace = trace_backward(graph)
     graph.has_gradients = True
+    # A named view's steps pass gradients on through its folded formulas' derivatives.
+    view = None if style is None else picture_view(graph, replace(style, edge_grads=True))
     limit = DEFAULT_LAYOUT_LIMIT if layout_limit is None else layout_limit
-    svg = lay_out(graph, "svg", layout_limit=limit).decode("utf-8")
-    return page(graph, trace, svg, marks=marks, watch=watch)
+    if view is None:
+        svg = lay_out(graph, "svg", layout_limit=limit, style=style).decode("utf-8")
+        return graph, trace, svg, None
+    drawn = view.graph
+    svg = lay_out(drawn, "svg", layout_limit=limit, style=style, view=view).decode("utf-8")
+    return drawn, view_trace(trace, graph, view), svg, view
+
+
+@dataclass(frozen=True)
+class ViewTexts:
+    """What a view's page says of each drawn node beyond its Value's own fields."""
+
+    formulas: list[str]  # the formula each drawn node stands for in the whole graph
+    rules: list[list[str]]  # per drawn argument, the local derivative's rule ("" if none)
+    hidden: list[int]  # terms of its gradient from users the view leaves out
+    cut_inputs: list[int]  # arguments left out
+    cut_users: list[int]  # users left out
+
+
+def view_texts(graph: Graph, view: View) -> ViewTexts:
+    """Formulas, rules and cut counts of a view's nodes, from the whole ``graph``."""
+    drawn = view.graph.nodes
+    at = {i: k for k, i in enumerate(view.origin)}
+    position = {id(v): i for i, v in enumerate(graph.nodes)}
+    if view.named:
+        formulas = [view.bubbles.get(id(v), "") for v in drawn]
+        rules = [[""] * len(v._prev) for v in drawn]
+    else:
+        whole = formula_texts(graph)
+        formulas = [whole[i] for i in view.origin]
+        rules = []
+        for i in view.origin:
+            v = graph.nodes[i]
+            names = [_short(graph.ids[position[id(c)]], c.label) for c in v._prev]
+            own = _short(graph.ids[i], v.label)
+            table = DERIVATIVE_RULES.get(v.operation, ())
+            rules.append(
+                [
+                    _rule(table, p, names, own, v.operation)
+                    for p, c in enumerate(v._prev)
+                    if position[id(c)] in at
+                ]
+            )
+    hidden = [0] * len(drawn)
+    if not view.named:
+        for i, v in enumerate(graph.nodes):
+            if i in at or v.is_constant:
+                continue
+            for c in v._prev:
+                k = at.get(position[id(c)])
+                if k is not None and not c.is_constant:
+                    hidden[k] += 1
+    return ViewTexts(
+        formulas,
+        rules,
+        hidden,
+        [view.cut_inputs.get(id(v), 0) for v in drawn],
+        [view.cut_users.get(id(v), 0) for v in drawn],
+    )
 
 
 def page(
@@ -61,12 +143,18 @@ def page(
     *,
     marks: Mapping[str, NodeMark] | None = None,
     watch: str | None = None,
+    texts: ViewTexts | None = None,
+    whole: Graph | None = None,
 ) -> bytes:
-    """The page around a laid-out ``svg`` of ``graph`` and its backprop ``trace``."""
+    """The page around a laid-out ``svg`` of ``graph`` and its backprop ``trace``.
+
+    ``texts`` for a view: ``graph`` is the drawn part of ``whole``.
+    """
     picture = stepped_svg(svg, graph)
     # The SVG as laid out: every gradient shown, no step marked (the script marks them).
     inline_svg = picture.fill(slot_values(picture, final_state(trace)))
-    data = graph_data(graph, trace, marks or {})
+    data = graph_data(graph, trace, marks or {}, texts)
+    data["outputName"] = (whole or graph).output
     blob = script_json(data)
     fills = {
         "title": html.escape(f"{graph.name}: gradpipe"),
@@ -103,13 +191,21 @@ def page_token(page_bytes: bytes) -> str | None:
     return page_bytes[start : start + 16].decode("ascii")
 
 
-def graph_data(graph: Graph, trace: BackpropTrace, marks: Mapping[str, NodeMark]) -> dict[str, Any]:
-    """The JSON the page reads: nodes, steps and marks, numbers as Python writes them."""
+def graph_data(
+    graph: Graph,
+    trace: BackpropTrace,
+    marks: Mapping[str, NodeMark],
+    texts: ViewTexts | None = None,
+) -> dict[str, Any]:
+    """The JSON the page reads: nodes, steps and marks, numbers as Python writes them.
+
+    ``texts``: ``graph`` is a view, its formulas and rules those of the whole graph.
+    """
 
     nodes = graph.nodes
     index = {id(v): i for i, v in enumerate(nodes)}
     output = trace.output
-    formulas = formula_texts(graph)
+    formulas = texts.formulas if texts is not None else formula_texts(graph)
     rows = []
     for i, (node_id, v) in enumerate(graph):
         args = [index[id(c)] for c in v._prev]
@@ -133,11 +229,20 @@ def graph_data(graph: Graph, trace: BackpropTrace, marks: Mapping[str, NodeMark]
             names = [_short(graph.ids[j], nodes[j].label) for j in args]
             row["locals"] = [
                 [
-                    _rule(rules, position, names, _short(node_id, v.label), v.operation),
+                    texts.rules[i][position]
+                    if texts is not None
+                    else _rule(rules, position, names, _short(node_id, v.label), v.operation),
                     None if d is None else repr(d),
                 ]
                 for position, d in enumerate(trace.locals[i])
             ]
+        if texts is not None:
+            if texts.hidden[i]:
+                row["hidden"] = texts.hidden[i]
+            if texts.cut_inputs[i]:
+                row["cutInputs"] = texts.cut_inputs[i]
+            if texts.cut_users[i]:
+                row["cutUsers"] = texts.cut_users[i]
         mark = marks.get(node_id)
         if mark is not None:
             row["mark"] = {"status": mark.status, "colour": mark.colour, "note": mark.note}

@@ -198,8 +198,10 @@ def step_states(graph: Graph, trace: BackpropTrace) -> list[StepState]:
     if not trace.steps:
         states[0] = final_state(trace, 0)
         return states
-    grads[trace.output] = micrograd_number(1.0)
     for k, step in enumerate(trace.steps, start=1):
+        # A node's gradient is complete when it steps (the output's, first: 1).
+        grads[step.node] = micrograd_number(step.gradient)
+        partial.discard(step.node)
         receiving = set()
         for c in step.contributions:
             received[c.child] += 1

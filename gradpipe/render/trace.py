@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gradpipe.documents.graph import Graph
 from gradpipe.engine.ops import LEAF, OP_SYMBOLS
 from gradpipe.engine.value import NO_GRAD, Value, topological_order
+
+if TYPE_CHECKING:
+    from gradpipe.render.views import View
 
 _new = object.__new__
 
@@ -178,3 +182,73 @@ def gradients_after(trace: BackpropTrace, count: int, size: int) -> list[float |
 def step_nodes(trace: BackpropTrace) -> Sequence[int]:
     """The node of each step, in order."""
     return [s.node for s in trace.steps]
+
+
+def view_trace(trace: BackpropTrace, graph: Graph, view: View) -> BackpropTrace:
+    """``trace`` (of the whole ``graph``) as the drawn part ``view`` shows it.
+
+    A focus view keeps the engine's steps of its drawn nodes and their terms to drawn
+    arguments, with the engine's running sums (which include terms from users left out).
+    A named view steps through its named nodes in the engine's order, each passing its
+    gradient to the named nodes it uses times the derivative through its folded formula
+    (the chain rule over the named nodes: the sums are made here, in that order). Either
+    way the gradients after the last step are backward's own.
+    """
+    at = {i: k for k, i in enumerate(view.origin)}
+    drawn = view.graph.nodes
+    index = {id(v): k for k, v in enumerate(drawn)}
+    whole = {id(v): i for i, v in enumerate(graph.nodes)}
+    steps: list[Step] = []
+    if view.named:
+        # The derivatives through each named node's folded formula; the engine's own
+        # where nothing is folded (its arguments all named, in order).
+        folded: list[list[float | None]] = []
+        for k, v in enumerate(drawn):
+            origin = view.origin[k]
+            named = [at.get(whole[id(c)]) for c in graph.nodes[origin]._prev]
+            if v._prev and named == [index[id(a)] for a in v._prev]:
+                folded.append(list(trace.locals[origin]))
+            else:
+                folded.append(view.derivatives.get(id(v)) or [None] * len(v._prev))
+        sums: dict[int, float] = {}
+        for s in trace.steps:
+            if s.node not in at:
+                continue
+            k = at[s.node]
+            terms: list[Contribution] = []
+            for position, (child, local) in enumerate(zip(drawn[k]._prev, folded[k], strict=True)):
+                if local is None or child.is_constant:
+                    continue
+                c = index[id(child)]
+                term = s.gradient * local
+                total = sums.get(c, -0.0) + term
+                sums[c] = total
+                terms.append(Contribution(position, c, local, term, total))
+            steps.append(Step(k, s.gradient, tuple(terms)))
+        locals_ = tuple(tuple(found) for found in folded)
+    else:
+        # Each drawn node's argument positions: in the whole graph -> in the view.
+        kept: list[dict[int, int]] = []
+        for origin in view.origin:
+            drawn_args = [p for p, c in enumerate(graph.nodes[origin]._prev) if whole[id(c)] in at]
+            kept.append({p: q for q, p in enumerate(drawn_args)})
+        for s in trace.steps:
+            if s.node not in at:
+                continue
+            k = at[s.node]
+            shown = tuple(
+                Contribution(kept[k][c.position], at[c.child], c.local, c.term, c.total)
+                for c in s.contributions
+                if c.child in at
+            )
+            steps.append(Step(k, s.gradient, shown))
+        locals_ = tuple(
+            tuple(trace.locals[origin][p] for p in kept[k]) for k, origin in enumerate(view.origin)
+        )
+    output = at.get(trace.output)
+    return BackpropTrace(
+        output=index[id(view.graph.node(view.graph.output))] if output is None else output,
+        steps=tuple(steps),
+        gradients=tuple(trace.gradients[i] for i in view.origin),
+        locals=locals_,
+    )

@@ -17,10 +17,15 @@ import math
 import re
 from collections import deque
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from gradpipe.documents.graph import Graph
 from gradpipe.engine.ops import CONST, LEAF
 from gradpipe.engine.value import Value
+from gradpipe.errors import RenderError
+
+if TYPE_CHECKING:
+    from gradpipe.render.dot import Style
 
 # Ids that the loader gives anonymous sub-formulas and literals (``_1``, ``_2``, ...).
 ANONYMOUS_ID = re.compile(r"_[0-9]+\Z")
@@ -54,6 +59,23 @@ class View:
     derivatives: dict[int, list[float | None]] = field(default_factory=dict)
     focus: int | None = None  # id(Value) of the node a focus view is about
     output_shown: bool = True  # False: the graph's output is not in the view
+    # The position in the whole graph of each node of the view, in the view's order.
+    origin: list[int] = field(default_factory=list)
+    named: bool = False  # a named view (folded formulas), not a focus
+
+
+def picture_view(graph: Graph, style: Style) -> View | None:
+    """The part of ``graph`` that ``style`` asks for, or None for the whole graph."""
+    if style.focus is not None:
+        if style.focus not in graph.ids:
+            from gradpipe.documents.names import did_you_mean
+
+            hint = did_you_mean(style.focus, graph.ids)
+            raise RenderError(f"--focus: no node '{style.focus}' in the graph{hint}")
+        return focus_view(graph, style.focus, style.depth)
+    if style.view == "named":
+        return named_view(graph, labelled=style.labelled, derivatives=style.edge_grads)
+    return None
 
 
 def is_named(node_id: str, v: Value, labelled: bool) -> bool:
@@ -77,6 +99,7 @@ def named_view(graph: Graph, labelled: bool = False, derivatives: bool = False) 
     texts: dict[int, tuple[str, int]] = {}  # position of a folded node -> (formula, strength)
     ids: list[str] = []
     nodes: list[Value] = []
+    origin: list[int] = []
     copies: dict[int, Value] = {}
     bubbles: dict[int, str] = {}
     view_derivatives: dict[int, list[float | None]] = {}
@@ -107,8 +130,9 @@ def named_view(graph: Graph, labelled: bool = False, derivatives: bool = False) 
         copies[i] = copy
         ids.append(node_id)
         nodes.append(copy)
+        origin.append(i)
     view = Graph(graph.name, ids, nodes, graph.output, has_gradients=graph.has_gradients)
-    return View(view, bubbles, derivatives=view_derivatives)
+    return View(view, bubbles, derivatives=view_derivatives, origin=origin, named=True)
 
 
 def _folded_derivatives(
@@ -183,6 +207,7 @@ def focus_view(graph: Graph, node_id: str, depth: int = DEFAULT_DEPTH) -> View:
             view.focus = id(copy)
         view.graph.ids.append(graph.ids[i])
         view.graph.nodes.append(copy)
+        view.origin.append(i)
     return view
 
 
