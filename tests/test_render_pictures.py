@@ -199,6 +199,65 @@ def test_named_view_through_the_cli(tmp_path: Path) -> None:
     assert '"_1"' not in result.stdout
 
 
+# Names a user may give that look like the ids gradpipe makes for anonymous nodes.
+LOOKALIKES = """\
+values: {x: 2.0, w: -3.0, _1: 1.0}
+nodes:
+  _3: x*w + _1
+  n3: tanh(_3)*2
+  _7: {expr: "n3 + x", label: "the sum"}
+  loss: _7**2
+"""
+KEPT = {"x", "w", "_1", "_3", "n3", "_7", "loss"}
+
+
+def value_nodes(dot: str) -> set[str]:
+    """The ids drawn as value records (not op bubbles or stubs)."""
+    return {
+        json.loads(name)
+        for name in nodes_of(dot)
+        if not json.loads(name).endswith((".op", ".in", ".out"))
+    }
+
+
+def test_named_view_keeps_what_the_spec_names_whatever_it_looks_like() -> None:
+    graph = load_document(LOOKALIKES.encode(), "l.yaml")
+    assert len(graph) > len(KEPT)  # the anonymous x*w, tanh(_3), 2 and n3 + x exist
+    view = named_view(graph)
+    assert set(view.graph.ids) == KEPT
+    bubbles = {graph_id: view.bubbles.get(id(v)) for graph_id, v in view.graph}
+    assert bubbles["_3"] == "x*w + _1"
+    assert bubbles["n3"] == "tanh(_3)*2"
+    assert bubbles["_7"] == "n3 + x" and bubbles["loss"] == "_7**2"
+    assert value_nodes(to_dot(view.graph, view=view)) == KEPT
+
+
+def test_named_view_of_a_piped_graph_document_keeps_the_same_nodes(tmp_path: Path) -> None:
+    spec = tmp_path / "l.yaml"
+    spec.write_text(LOOKALIKES)
+    document = invoke("backward", str(spec)).stdout_bytes
+    result = invoke("render", "--view", "named", "-f", "dot", "-", stdin=document)
+    assert result.exit_code == 0, result.stderr
+    # A graph document does not say what its spec named: an _N id labelled otherwise than
+    # by itself is gradpipe's anonymous node; the spec's _7 has a label of its own.
+    assert value_nodes(result.stdout) == KEPT - {"_7"}
+    assert '"_3.op" [label="x*w + _1"' in result.stdout
+
+
+def test_named_view_of_api_values_keeps_labels_that_look_generated() -> None:
+    x, w = Value(2.0, label="x"), Value(-3.0, label="_4")
+    p = x * w
+    p.label = "_2"
+    q = p + 1.0  # unlabelled: folded
+    r = q.tanh()
+    r.label = "n3"
+    r.backward()
+    graph = graph_from_value(r)
+    dot = render(graph, "dot", style=Style(view="named")).decode()
+    assert value_nodes(dot) == {"x", "_4", "_2", "n3"}
+    assert '"n3.op" [label="tanh(_2 + 1)"' in dot
+
+
 def test_focus_draws_a_neighbourhood_and_marks_cut_edges() -> None:
     graph = example("micrograd_readme")
     view = focus_view(graph, "d2", depth=1)

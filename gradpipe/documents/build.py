@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
-from gradpipe.documents.graph import Graph, anonymous_ids, paused_gc
+from gradpipe.documents.graph import Graph, anonymous_ids, document_names, paused_gc
 from gradpipe.documents.locating import place
 from gradpipe.documents.names import did_you_mean
 from gradpipe.documents.plan import Plan, read_plan
@@ -57,7 +57,16 @@ def _build_graph(plan: Plan, overrides: Mapping[str, float] | None) -> Graph:
     graph_ids = [ids[k] or next(fresh) for k in plan.order]
     output = str(ids[plan.output])  # always a named node
     locator = partial(locate_math_error, plan.raw, plan.path)
-    return Graph(name=plan.name, ids=graph_ids, nodes=nodes, output=output, locator=locator)
+    # A spec's named nodes are its keys; a graph document's, all but gradpipe's _N ones.
+    naming = document_names if plan.kind == "graph" else partial(_spec_names, taken)
+    return Graph(
+        name=plan.name, ids=graph_ids, nodes=nodes, output=output, locator=locator, naming=naming
+    )
+
+
+def _spec_names(taken: set[str], graph: Graph) -> set[str]:
+    """The named ids of a spec's graph: its ``values`` and ``nodes`` keys."""
+    return taken
 
 
 def locate_math_error(raw: bytes, path: str, graph: Graph, error: MathError) -> MathError:

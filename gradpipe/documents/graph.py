@@ -10,7 +10,9 @@ from __future__ import annotations
 import gc
 import io
 import json
+import re
 from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -39,8 +41,23 @@ class Graph:
     locator: Callable[[Graph, MathError], MathError] | None = field(
         default=None, repr=False, compare=False
     )
+    # The ids the user named (see ``named_ids``), computed when first asked for.
+    naming: Callable[[Graph], AbstractSet[str]] | None = field(
+        default=None, repr=False, compare=False
+    )
     _index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
     _looked_up: bool = field(default=False, repr=False, compare=False)
+
+    def named_ids(self) -> AbstractSet[str]:
+        """The ids of the nodes the user named, whatever they look like.
+
+        A spec's ``values`` and ``nodes`` keys; from the API, the labelled Values; in a
+        graph document, every id but those gradpipe gives anonymous nodes (``_N`` with a
+        label that is not the id: their formula). A Graph built by hand: every id.
+        """
+        if self.naming is None:
+            return set(self.ids)
+        return self.naming(self)
 
     def index(self, node_id: str) -> int:
         """Position of ``node_id`` in the topological order (KeyError when unknown)."""
@@ -216,6 +233,27 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+# The ids that ``anonymous_ids`` makes.
+ANONYMOUS_ID = re.compile(r"_[1-9][0-9]*\Z")
+
+
+def document_names(graph: Graph) -> set[str]:
+    """The named ids of a graph document: all but gradpipe's anonymous ones.
+
+    A graph document does not say which nodes its spec named; gradpipe writes an
+    anonymous node as ``_N`` labelled with its formula, a named one with its name as its
+    label unless the spec gave one. So ``_N`` counts as anonymous only when labelled
+    otherwise (a spec's own ``_3`` stays named, unless it also had a label).
+    """
+    match = ANONYMOUS_ID.match
+    return {i for i, v in zip(graph.ids, graph.nodes, strict=True) if v.label == i or not match(i)}
+
+
+def labelled_names(graph: Graph) -> set[str]:
+    """The named ids of a graph of Values from the API: its labelled Values."""
+    return {i for i, v in zip(graph.ids, graph.nodes, strict=True) if v.label}
+
+
 def anonymous_ids(taken: set[str]) -> Iterator[str]:
     """``_1``, ``_2``, ... skipping any id already taken: stable, never a user's name."""
     n = 0
@@ -241,4 +279,11 @@ def graph_from_value(root: Value, name: str = "expression", gradients: bool = Tr
     taken = {label for label, count in seen.items() if count == 1}
     fresh = anonymous_ids(taken)
     ids = [named[i] if named.get(i) in taken else next(fresh) for i in range(len(nodes))]
-    return Graph(name=name, ids=ids, nodes=nodes, output=ids[-1], has_gradients=gradients)
+    return Graph(
+        name=name,
+        ids=ids,
+        nodes=nodes,
+        output=ids[-1],
+        has_gradients=gradients,
+        naming=labelled_names,
+    )

@@ -287,6 +287,7 @@ def formula_texts(graph: Graph) -> list[str]:
     # Each node as an argument: (text, precedence).
     inline: list[tuple[str, int]] = []
     texts: list[str] = []
+    names = graph.named_ids()
     for node_id, v in graph:
         name = v.label if v.operation == CONST and v.label else node_id
         if not v._prev:
@@ -299,8 +300,7 @@ def formula_texts(graph: Graph) -> list[str]:
             text, prec = _formula(v.operation, [(graph.ids[index[id(c)]], _ATOM) for c in v._prev])
             text = text if len(text) <= FORMULA_LIMIT else text[: FORMULA_LIMIT - 1] + "…"
         texts.append(text)
-        anonymous = node_id.startswith("_") and v.label != node_id
-        inline.append((text, prec) if anonymous else (node_id, _ATOM))
+        inline.append((node_id, _ATOM) if node_id in names else (text, prec))
     return texts
 
 

@@ -14,7 +14,6 @@ needs to know beyond Values: the text of each node's op bubble and the cut edges
 from __future__ import annotations
 
 import math
-import re
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -27,8 +26,6 @@ from gradpipe.errors import RenderError
 if TYPE_CHECKING:
     from gradpipe.render.dot import Style
 
-# Ids that the loader gives anonymous sub-formulas and literals (``_1``, ``_2``, ...).
-ANONYMOUS_ID = re.compile(r"_[0-9]+\Z")
 # A folded formula longer than this is shortened with "…" (its text is built in linear time).
 FORMULA_CHARS = 60
 DEFAULT_DEPTH = 2
@@ -78,23 +75,19 @@ def picture_view(graph: Graph, style: Style) -> View | None:
     return None
 
 
-def is_named(node_id: str, v: Value, labelled: bool) -> bool:
-    """A node the view keeps: leaves, and nodes with a user's name (or, from the API, label)."""
-    if v.operation == LEAF:
-        return True
-    if labelled:
-        return bool(v.label)
-    return ANONYMOUS_ID.match(node_id) is None
-
-
 def named_view(graph: Graph, labelled: bool = False, derivatives: bool = False) -> View:
     """The named nodes, each computed one with the formula it stands for in its bubble.
 
-    ``labelled``: the graph comes from the API, where a labelled Value counts as named.
-    The output is always kept.
+    Named: the leaves, and the nodes the user named (``Graph.named_ids``: a spec's keys,
+    never judged by what an id looks like); with ``labelled``, every labelled Value (a
+    graph from the API). The output is always kept.
     """
     output = graph.node(graph.output)
-    keep = [is_named(node_id, v, labelled) or v is output for node_id, v in graph]
+    if labelled:
+        keep = [v.operation == LEAF or bool(v.label) or v is output for v in graph.nodes]
+    else:
+        names = graph.named_ids()
+        keep = [v.operation == LEAF or node_id in names or v is output for node_id, v in graph]
     position = {id(v): i for i, v in enumerate(graph.nodes)}
     texts: dict[int, tuple[str, int]] = {}  # position of a folded node -> (formula, strength)
     ids: list[str] = []
