@@ -383,3 +383,81 @@ def test_mermaid_escapes_hostile_labels() -> None:
     assert set(re.findall(r"^\t(n\d+(?:op)?)[\[(]", text, re.MULTILINE)) <= {
         f"n{i}" for i in range(len(HOSTILE) + 1)
     } | {f"n{len(HOSTILE)}op"}
+
+
+# The DOT writer works a column at a time; each column must say what the one-node rule says.
+TRICKY_NUMBERS = [
+    0.0,
+    -0.0,
+    1e-4,
+    -1e-4,
+    9.9999e-5,
+    5e-5,
+    4.9e-5,
+    -0.00009,
+    1e-300,
+    5e-324,
+    999999.99996,
+    -999999.99996,
+    1e6,
+    -1e6,
+    123456.78905,
+    1.5,
+    -2.25,
+    3,
+    1e300,
+    float("inf"),
+    float("-inf"),
+    float("nan"),
+]
+
+
+def test_numbers_of_a_column_are_those_of_one_number() -> None:
+    from gradpipe.render.labels import micrograd_number, micrograd_numbers
+
+    assert micrograd_numbers(TRICKY_NUMBERS) == list(map(micrograd_number, TRICKY_NUMBERS))
+    assert micrograd_numbers([]) == []
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["a", "b c", "x_1"],
+        ["a ", " b"],  # a run of spaces only across the join: none in the texts
+        ["a  b", "c"],
+        ['q"', "{x}", "a|b", "<p>", "&", "\\", "t\tab", "nl\nx", "\x7f", "\ufffe"],
+        ["L" * 1001, "short"],
+        [],
+    ],
+)
+def test_labels_of_a_column_are_escaped_as_one_label(texts: list[str]) -> None:
+    from gradpipe.render.dot import _escape, _escape_all
+
+    assert _escape_all(list(texts)) == list(map(_escape, texts))
+
+
+@pytest.mark.parametrize("ids", [["a", "b"], ["node", "x y"], ['q"', "n\x00"], ["n" * 1500, "m"]])
+def test_ids_of_a_column_are_those_of_one_id(ids: list[str]) -> None:
+    from gradpipe.render.dot import _node_id, _node_ids
+
+    assert _node_ids(ids) == [_node_id(node_id, i) for i, node_id in enumerate(ids)]
+
+
+def test_copies_of_shared_leaves_are_numbered_in_order_of_use() -> None:
+    """Past the layout budget a shared leaf is drawn once per use: its nearest use takes
+    the leaf, every other a copy numbered in order, and an op beside a copy holds its
+    real argument harder."""
+    w, b = Value(0.5, "w"), Value(0.1, "b")
+    x = Value(1.0, "x")
+    for _ in range(150):
+        x = (x * w + b).tanh()
+    graph = graph_from_value(x)
+    x.backward()
+    from gradpipe.render.dot import dot_lines
+
+    text = "".join(dot_lines(graph))
+    copies = [int(k) for k in re.findall(r'"w#(\d+)" -> ', text)]
+    assert copies == list(range(1, 150))
+    assert len(re.findall(r'\t"w" -> ', text)) == 1
+    assert text.count("shared ×150") == 4  # w and b: the record, and its copies
+    assert re.search(r'"_\d+" -> "_\d+\.op" \[weight=4\]', text)

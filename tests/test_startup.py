@@ -113,6 +113,35 @@ def test_rendering_a_small_file_loads_neither_the_checker_nor_orjson(tmp_path: P
     assert sorted(m for m in modules if m.startswith(unwanted)) == []
 
 
+def test_a_command_loads_only_its_own_module(tmp_path: Path) -> None:
+    """Commands are imported when they run: ``render`` loads neither ``check``'s,
+    ``sweep``'s nor the stages' command code."""
+    code, modules = modules_after(
+        "render", "-f", "dot", str(CASES / "valid" / "neuron.yaml"), "-o", str(tmp_path / "n.dot")
+    )
+    assert code == 0
+    unwanted = {
+        "gradpipe.cli.check",
+        "gradpipe.cli.sweep",
+        "gradpipe.cli.stages",
+        "gradpipe.cli.schema",
+        "gradpipe.sweep",
+        "gradpipe.replay",
+    }
+    assert sorted(unwanted & modules) == []
+
+
+def test_the_commands_read_as_a_plain_mapping() -> None:
+    """``main.commands`` lists every command (loading each) and looks one up by name."""
+    from gradpipe.cli import COMMANDS, main
+
+    assert sorted(main.commands) == sorted(COMMANDS)
+    assert main.commands.get("nosuch") is None
+    assert main.commands["render"].name == "render"
+    assert "check" in main.commands
+    assert len(main.commands) == len(dict(main.commands.items()))
+
+
 def test_the_api_loads_each_part_when_first_used() -> None:
     """``import gradpipe`` is cheap; every name of its API is there when asked for."""
     probe = (

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import accumulate, chain, compress, count, repeat
+from operator import attrgetter, ge, sub
 from typing import TYPE_CHECKING
 
 from gradpipe.documents.graph import Graph
 from gradpipe.engine.ops import OP_SYMBOLS
-from gradpipe.render.labels import CONTROL, kind, micrograd_number, records
-from gradpipe.render.plan import choose_rankdir, plan, stagger
+from gradpipe.render.labels import CONTROL, kinds, micrograd_number, records
+from gradpipe.render.plan import STAGGER_MIN, choose_rankdir, plan, stagger
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -69,6 +71,7 @@ RANKDIRS = ("LR", "TB")
 FAST_ESTIMATE = 10_000
 # The weight of a bubble -> result edge: Graphviz keeps heavy edges short and straight.
 OP_WEIGHT = 8
+WEIGHTED = f" [weight={OP_WEIGHT}]\n"
 STUB_ATTRS = 'shape=plaintext fontsize=9 fontcolor="#888888"'
 STUB_EDGE = 'style=dashed color="#aaaaaa"'
 EDGE_GRAD_ATTRS = 'fontsize=9 fontcolor="#1a5276"'
@@ -104,7 +107,12 @@ def dot_lines(
     *,
     marks: Mapping[str, NodeMark] | None = None,
 ) -> list[str]:
-    """The DOT source: a head line, a line per statement or per value node, the tail line."""
+    """The DOT source: a head line, a line per statement or per value node, the tail line.
+
+    Written a column at a time, as the JSON writer is: every node's id, record and
+    statements are made by C-speed maps and joins; only nodes that need more (a split
+    argument, stacked arguments, edge labels, a view's stubs) take the per-edge loop.
+    """
     style = style or Style()
     nodes = graph.nodes
     n = len(nodes)
@@ -116,8 +124,6 @@ def dot_lines(
     rankdir, levels_big = choose_rankdir(layout, compact) if many else ("LR", 1)
     if style.rankdir:
         rankdir = style.rankdir
-    names = [_node_id(node_id, i) for i, node_id in enumerate(graph.ids)]
-    position = {id(v): i for i, v in enumerate(nodes)}
     output = graph.node(graph.output) if view is None or view.output_shown else None
     focus = view.focus if view is not None else None
     graph_attrs = f"rankdir={rankdir} outputorder=edgesfirst fontname=Helvetica"
@@ -133,116 +139,203 @@ def dot_lines(
         f"\tnode [{NODE_ATTRS} style=filled fillcolor=white]\n",
         f"\tedge [{EDGE_ATTRS}]\n",
     ]
-    append = lines.append
     bubbles = view.bubbles if view is not None else {}
     cut_inputs = view.cut_inputs if view is not None else {}
     cut_users = view.cut_users if view is not None else {}
     op_attrs = {
         op: f' [label="{_escape(symbol)}" {OP_ATTRS}]\n' for op, symbol in OP_SYMBOLS.items()
     }
+    names = _node_ids(graph.ids)
+    keys = list(map(id, nodes))
+    position = dict(zip(keys, range(n), strict=True))
+    prevs = list(map(_prev, nodes))
+    ops = list(map(_operation, nodes))
     split = layout.split
     if marks:
         split = {i for i in split if graph.ids[i] not in marks}
-    # A split node serves its nearest use itself and each other use by a copy "id#k".
-    nearest: dict[int, int] = {}
-    uses: dict[int, int] = {}
-    copies_needed: dict[int, int] = {}
-    copies_used: dict[int, int] = {}
-    if split:
-        ranks = layout.ranks
-        for u, v in enumerate(nodes):
-            for c in v._prev:
-                a = position[id(c)]
-                if a in split:
-                    uses[a] = uses.get(a, 0) + 1
-                    best = nearest.get(a)
-                    if best is None or (ranks and ranks[u] < ranks[best]):
-                        nearest[a] = u
-        for u, v in enumerate(nodes):
-            for c in v._prev:
-                a = position[id(c)]
-                if a in split and nearest[a] != u:
-                    copies_needed[a] = copies_needed.get(a, 0) + 1
-    shared_fill: dict[int, str] = {}
-    for i, (v, fields) in enumerate(zip(nodes, records(graph, _escape), strict=True)):
+
+    # The records: fields and style of every node, then what marks, compact and split change.
+    fields = records(graph, _escape_all)
+    shown = list(map(_STYLES.__getitem__, kinds(nodes, ops, output)))
+    if focus is not None and focus in position:
+        shown[position[focus]] += FOCUS_ATTRS
+    computed = list(map(bool, prevs))
+    for key in cut_inputs:
+        if key in position:
+            computed[position[key]] = True
+    if marks:
+        for i in compress(count(), map(marks.__contains__, graph.ids)):
+            fields[i], shown[i] = _marked(fields[i], shown[i], marks[graph.ids[i]])
+    if compact:
+        for i in compress(count(), computed):
+            op_text = _escape(bubbles.get(keys[i]) or OP_SYMBOLS.get(ops[i], ops[i]))
+            fields[i] = f"{op_text} | {fields[i]}"
+    statements = list(map('\t{} [label="{{ {} }}"{}]\n'.format, names, fields, shown))
+
+    # Every edge, a column each: its argument, its source (the argument or a copy of it),
+    # its target (the op's bubble, or in compact drawings the result) and its attributes.
+    counts = list(map(len, prevs))
+    starts = list(accumulate(counts, initial=0))
+    args = list(map(position.__getitem__, map(id, chain.from_iterable(prevs))))
+    sources = list(map(names.__getitem__, args))
+    targets = names if compact else list(map('{}.op"'.format, [name[:-1] for name in names]))
+    attrs = [""] * len(args)
+    copied = _copy_split(statements, fields, split, args, sources, counts, names, layout.ranks)
+    for user, served in copied.items():
+        # The real arguments hold the line; a copy beside one would pull the op aside
+        # a little at every step: a chain drifting diagonally.
+        for e in range(starts[user], starts[user + 1]):
+            if e not in served:
+                attrs[e] = " [weight=4]"
+    # Each computed node's edges, made at once and cut apart at the NUL ending each
+    # node's last one (no DOT text here holds a NUL: ids and labels escape it).
+    ends = [""] * len(args)
+    last = list(map(sub, compress(starts[1:], counts), repeat(1)))
+    list(map(ends.__setitem__, last, repeat("\0")))
+    edge_texts = "".join(
+        map(
+            "\t{} -> {}{}\n{}".format,
+            sources,
+            chain.from_iterable(map(repeat, targets, counts)),
+            attrs,
+            ends,
+        )
+    ).split("\0")
+    edge_texts.pop()  # after the last NUL
+    edges_of = [""] * n
+    for i, edges in zip(compress(count(), counts), edge_texts, strict=True):
+        edges_of[i] = edges
+    if compact:
+        after = edges_of
+    else:
+        bubble_of = op_attrs.get
+        after = [
+            f"\t{target}{bubble_of(op) or _bubble(op)}{edges}\t{target} -> {name}{WEIGHTED}"
+            if c
+            else ""
+            for name, target, op, edges, c in zip(
+                names, targets, ops, edges_of, computed, strict=True
+            )
+        ]
+
+    # Nodes with more to say than that take the per-edge loop: a view's stubs and
+    # bubbles, stacked arguments, edge labels.
+    special = {position[key] for key in (*cut_inputs, *cut_users, *bubbles) if key in position}
+    if style.edge_grads:
+        special.update(compress(count(), computed))
+    stacked = levels_big if rankdir == "LR" else 1
+    wide = compress(count(), map(ge, counts, repeat(STAGGER_MIN)))
+    special.update(i for i in wide if stagger(counts[i], stacked) > 1)
+    for i in sorted(special):
+        v = nodes[i]
         name = names[i]
-        shown = _STYLES[kind(v, output)]
-        if id(v) == focus:
-            shown += FOCUS_ATTRS
-        mark = marks.get(graph.ids[i]) if marks else None
-        if mark is not None:
-            fields, shown = _marked(fields, shown, mark)
-        computed = bool(v._prev) or id(v) in cut_inputs
-        if computed and compact:
-            op_text = _escape(bubbles.get(id(v)) or OP_SYMBOLS.get(v.operation, v.operation))
-            fields = f"{op_text} | {fields}"
-        if i in split:
-            fill = SHARED_FILLS[len(shared_fill) % len(SHARED_FILLS)]
-            shared_fill[i] = fill
-            fields = f"{fields} | shared ×{uses[i]}"
-            shown = f' style="filled,dashed" fillcolor="{fill}"'
-        append(f'\t{name} [label="{{ {fields} }}"{shown}]\n')
-        if i in split:
-            # The copies' statement: the same fields and colour, one copy per further use.
-            copies = " ".join(f'{name[:-1]}#{k}"' for k in range(1, copies_needed.get(i, 0) + 1))
-            if copies:
-                append(
-                    f'\tsubgraph {{ node [label="{{ {fields} }}" style="filled,dashed" '
-                    f'fillcolor="{shared_fill[i]}"] {copies} }}\n'
-                )
-        prev = v._prev
-        if not computed:
-            if id(v) in cut_users:
-                append(_stub_out(name, cut_users[id(v)]))
+        if not computed[i]:
+            after[i] = _stub_out(name, cut_users[id(v)]) if id(v) in cut_users else ""
             continue
-        target = name if compact else f'{name[:-1]}.op"'
+        target = targets[i]
+        out: list[str] = []
+        append = out.append
         if not compact:
             text = bubbles.get(id(v))
-            bubble = (
-                f' [label="{_escape(text)}" {OP_ATTRS}]\n'
+            append(
+                f'\t{target} [label="{_escape(text)}" {OP_ATTRS}]\n'
                 if text is not None
-                else op_attrs.get(v.operation) or f' [label="{_escape(v.operation)}" {OP_ATTRS}]\n'
+                else f"\t{target}{op_attrs.get(ops[i]) or _bubble(ops[i])}"
             )
-            append(f"\t{target}{bubble}")
-        levels = stagger(len(prev), levels_big if rankdir == "LR" else 1)
-        pulls = any(position[id(c)] in split and nearest[position[id(c)]] != i for c in prev)
+        levels = stagger(counts[i], stacked)
         grads = None
         if style.edge_grads:
             grads = view.derivatives.get(id(v)) if view is not None else _local_derivatives(v)
-        for k, c in enumerate(prev):
-            a = position[id(c)]
-            source = names[a]
-            attrs: list[str] = []
-            if a in split and nearest[a] != i:
-                copies_used[a] = copies_used.get(a, 0) + 1
-                source = f'{source[:-1]}#{copies_used[a]}"'
-            elif pulls:
-                # The real argument holds the line; a copy beside it would pull the op aside
-                # a little at every step: a chain drifting diagonally.
-                attrs.append("weight=4")
+        for k, e in enumerate(range(starts[i], starts[i + 1])):
+            extra = [attrs[e][2:-1]] if attrs[e] else []
             if levels > 1:
-                attrs.append(f"minlen={1 + (k % levels) * (1 if compact else 2)}")
+                extra.append(f"minlen={1 + (k % levels) * (1 if compact else 2)}")
             derivative = derivative_at(grads, k)
             if derivative is not None:
-                attrs.append(f'label="∂ {micrograd_number(derivative)}" {EDGE_GRAD_ATTRS}')
+                extra.append(f'label="∂ {micrograd_number(derivative)}" {EDGE_GRAD_ATTRS}')
             append(
-                f"\t{source} -> {target} [{' '.join(attrs)}]\n"
-                if attrs
-                else f"\t{source} -> {target}\n"
+                f"\t{sources[e]} -> {target} [{' '.join(extra)}]\n"
+                if extra
+                else f"\t{sources[e]} -> {target}\n"
             )
         if id(v) in cut_inputs:
-            count = cut_inputs[id(v)]
+            inputs = cut_inputs[id(v)]
             stub = f'{name[:-1]}.in"'
             append(
-                f'\t{stub} [label="{count} more input{"s" if count > 1 else ""}" {STUB_ATTRS}]\n'
+                f'\t{stub} [label="{inputs} more input{"s" if inputs > 1 else ""}" {STUB_ATTRS}]\n'
                 f"\t{stub} -> {target} [{STUB_EDGE}]\n"
             )
         if not compact:
             append(f"\t{target} -> {name} [weight={OP_WEIGHT}]\n")
         if id(v) in cut_users:
             append(_stub_out(name, cut_users[id(v)]))
-    append("}\n")
+        after[i] = "".join(out)
+    lines += map(str.__add__, statements, after)
+    lines.append("}\n")
     return lines
+
+
+_prev = attrgetter("_prev")
+_operation = attrgetter("operation")
+
+
+def _bubble(op: str) -> str:
+    """The attributes of an op's bubble whose op has no symbol (a user's op)."""
+    return f' [label="{_escape(op)}" {OP_ATTRS}]\n'
+
+
+def _copy_split(
+    statements: list[str],
+    fields: list[str],
+    split: set[int],
+    args: list[int],
+    sources: list[str],
+    counts: list[int],
+    names: list[str],
+    ranks: list[int],
+) -> dict[int, set[int]]:
+    """Draw each split node once per use: its nearest use takes it, every other a copy.
+
+    Rewrites the split nodes' statements (a record marked ``shared ×N`` in the node's own
+    colour, then its copies') and the sources of the edges that copies serve; returns
+    those edges by user. Without ranks (big graphs) the nearest use is the first.
+    """
+    if not split:
+        return {}
+    users = list(chain.from_iterable(map(repeat, range(len(counts)), counts)))
+    shared = list(compress(count(), map(split.__contains__, args)))  # edges from split nodes
+    nearest: dict[int, int] = {}
+    uses: dict[int, int] = {}
+    for e in shared:
+        a, u = args[e], users[e]
+        uses[a] = uses.get(a, 0) + 1
+        best = nearest.get(a)
+        if best is None or (ranks and ranks[u] < ranks[best]):
+            nearest[a] = u
+    copied: dict[int, set[int]] = {}
+    copies: dict[int, int] = {}
+    for e in shared:
+        a, u = args[e], users[e]
+        if nearest[a] != u:
+            k = copies[a] = copies.get(a, 0) + 1
+            sources[e] = f'{names[a][:-1]}#{k}"'
+            copied.setdefault(u, set()).add(e)
+    for k, i in enumerate(sorted(split)):
+        fill = SHARED_FILLS[k % len(SHARED_FILLS)]
+        fields[i] = f"{fields[i]} | shared ×{uses[i]}"
+        record = (
+            f'\t{names[i]} [label="{{ {fields[i]} }}" style="filled,dashed" fillcolor="{fill}"]\n'
+        )
+        # The copies' statement: the same fields and colour, one copy per further use.
+        name = names[i][:-1]
+        names_of_copies = " ".join(f'{name}#{j}"' for j in range(1, copies.get(i, 0) + 1))
+        if names_of_copies:
+            record += (
+                f'\tsubgraph {{ node [label="{{ {fields[i]} }}" style="filled,dashed" '
+                f'fillcolor="{fill}"] {names_of_copies} }}\n'
+            )
+        statements[i] = record
+    return copied
 
 
 def _marked(fields: str, style: str, mark: NodeMark) -> tuple[str, str]:
@@ -305,6 +398,15 @@ def _node_id(node_id: str, index: int) -> str:
     return dot_id(f"{node_id[:40]}…{index}")
 
 
+def _node_ids(ids: list[str]) -> list[str]:
+    """Each node's DOT id (``_node_id``): at C speed where none needs more than its quotes."""
+    if max(map(len, ids), default=0) <= DRAWN_TEXT_LIMIT and not _QUOTE_SPECIAL.search(
+        "".join(ids)
+    ):
+        return list(map('"{}"'.format, ids))
+    return [_node_id(node_id, i) for i, node_id in enumerate(ids)]
+
+
 def _shortened(text: str) -> str:
     """``text`` cut to DRAWN_TEXT_LIMIT characters, with "…" where it was cut."""
     return text if len(text) <= DRAWN_TEXT_LIMIT else text[: DRAWN_TEXT_LIMIT - 1] + "…"
@@ -339,3 +441,16 @@ def _escape(text: str) -> str:
         return text
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_RECORD_ESCAPES)
     return _SPACE_RUN.sub("\\\\ ", text)
+
+
+def _escape_all(texts: list[str]) -> list[str]:
+    """``_escape`` of each text: all at once where none needs escaping or shortening.
+
+    The texts are scanned joined by a character that is special nowhere, so no run of
+    spaces or special character is made or hidden by the join.
+    """
+    if max(map(len, texts), default=0) <= DRAWN_TEXT_LIMIT and not _LABEL_SPECIAL.search(
+        "\x80".join(texts)
+    ):
+        return texts
+    return list(map(_escape, texts))

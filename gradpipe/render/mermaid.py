@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from gradpipe.engine.ops import OP_SYMBOLS
-from gradpipe.render.labels import CONTROL, kind, micrograd_number
+from gradpipe.render.labels import CONTROL, kinds, micrograd_number
 from gradpipe.render.views import local_derivatives
 
 if TYPE_CHECKING:
@@ -51,14 +51,15 @@ def to_mermaid(graph: Graph, style: Style | None = None, view: View | None = Non
     nodes = graph.nodes
     names = {id(v): f"n{i}" for i, v in enumerate(nodes)}
     output = graph.node(graph.output) if view is None or view.output_shown else None
-    kinds = {"output": ":::output", "leaf": ":::leaf", "const": ":::const", "": ""}
+    classes = {"output": ":::output", "leaf": ":::leaf", "const": ":::const", "": ""}
     op_shapes = {op: f'op(("{_mermaid_text(symbol)}")):::op\n' for op, symbol in OP_SYMBOLS.items()}
     bubbles = view.bubbles if view is not None else {}
     lines = [f"flowchart {'TB' if style.rankdir == 'TB' else 'LR'}\n", MERMAID_CLASSES]
     append = lines.append
-    for v, fields in zip(nodes, _records(graph), strict=True):
+    ops = [v.operation for v in nodes]
+    for v, fields, node_kind in zip(nodes, _records(graph), kinds(nodes, ops, output), strict=True):
         name = names[id(v)]
-        shown = kinds[kind(v, output)]
+        shown = classes[node_kind]
         if not v._prev:
             append(f'\t{name}["{fields}"]{shown}\n')
             continue
