@@ -258,6 +258,44 @@ def test_named_view_of_api_values_keeps_labels_that_look_generated() -> None:
     assert '"n3.op" [label="tanh(_2 + 1)"' in dot
 
 
+def dot_stubs(dot: str) -> set[tuple[str, str, str]]:
+    """(node id, "in" or "out", the stub's text) of each cut-edge stub of a DOT picture."""
+    found = set()
+    for name, attrs in nodes_of(dot).items():
+        node_id = json.loads(name)
+        if node_id.endswith((".in", ".out")):
+            base, _, side = node_id.rpartition(".")
+            found.add((base, side, re.match(r'label="([^"]*)"', attrs)[1]))  # type: ignore[index]
+    return found
+
+
+def mermaid_stubs(text: str, ids: list[str]) -> set[tuple[str, str, str]]:
+    found = set()
+    for k, side, label in re.findall(r'^\tn(\d+)(in|out)\["([^"]*)"\]:::stub$', text, re.M):
+        found.add((ids[int(k)], side, label))
+        edge = f"\tn{k}in -.-> n{k}op" if side == "in" else f"\tn{k} -.-> n{k}out"
+        assert edge in text
+    return found
+
+
+@pytest.mark.parametrize(
+    ("name", "focus", "depth"),
+    [("neuron", "_3", 1), ("neuron", "x1", 1), ("micrograd_readme", "d2", 1), ("mlp", "h1", 2)],
+)
+def test_mermaid_focus_marks_cut_edges_as_dot_does(name: str, focus: str, depth: int) -> None:
+    graph = example(name)
+    style = Style(focus=focus, depth=depth)
+    view = focus_view(graph, focus, depth)
+    dot = to_dot(view.graph, style, view)
+    text = render(graph, "mermaid", style=style).decode()
+    stubs = mermaid_stubs(text, view.graph.ids)
+    assert stubs and stubs == dot_stubs(dot)
+    focus_at = view.graph.ids.index(focus)
+    assert text.endswith(f"\tclass n{focus_at} focus\n")
+    assert "classDef focus stroke:#c0392b" in text
+    assert ":::stub" not in render(graph, "mermaid").decode()  # the whole graph: no stubs
+
+
 def test_focus_draws_a_neighbourhood_and_marks_cut_edges() -> None:
     graph = example("micrograd_readme")
     view = focus_view(graph, "d2", depth=1)

@@ -22,6 +22,12 @@ MERMAID_CLASSES = (
     "\tclassDef output fill:#fdebd0,stroke:#333,stroke-width:3px\n"
     "\tclassDef op fill:#eee,stroke:#888\n"
 )
+# A focus view's extras, as DOT draws them: the focus outlined red, cut edges as dashed
+# stubs to a grey note that counts what is left out.
+FOCUS_CLASSES = (
+    "\tclassDef focus stroke:#c0392b,stroke-width:3px\n"
+    "\tclassDef stub fill:none,stroke:none,color:#888,font-size:11px\n"
+)
 _MERMAID_ESCAPES = str.maketrans(
     {
         **CONTROL,
@@ -54,14 +60,24 @@ def to_mermaid(graph: Graph, style: Style | None = None, view: View | None = Non
     classes = {"output": ":::output", "leaf": ":::leaf", "const": ":::const", "": ""}
     op_shapes = {op: f'op(("{_mermaid_text(symbol)}")):::op\n' for op, symbol in OP_SYMBOLS.items()}
     bubbles = view.bubbles if view is not None else {}
+    cut_inputs = view.cut_inputs if view is not None else {}
+    cut_users = view.cut_users if view is not None else {}
     lines = [f"flowchart {'TB' if style.rankdir == 'TB' else 'LR'}\n", MERMAID_CLASSES]
+    if cut_inputs or cut_users or (view is not None and view.focus is not None):
+        lines.append(FOCUS_CLASSES)
     append = lines.append
     ops = [v.operation for v in nodes]
     for v, fields, node_kind in zip(nodes, _records(graph), kinds(nodes, ops, output), strict=True):
         name = names[id(v)]
         shown = classes[node_kind]
-        if not v._prev:
-            append(f'\t{name}["{fields}"]{shown}\n')
+        users_left = cut_users.get(id(v))
+        out_stub = (
+            f'\t{name}out["used by {users_left} more"]:::stub\n\t{name} -.-> {name}out\n'
+            if users_left
+            else ""
+        )
+        if not v._prev and id(v) not in cut_inputs:
+            append(f'\t{name}["{fields}"]{shown}\n{out_stub}')
             continue
         text = bubbles.get(id(v))
         if text is not None:
@@ -79,7 +95,19 @@ def to_mermaid(graph: Graph, style: Style | None = None, view: View | None = Non
                 for k, c in enumerate(v._prev)
             ]
         )
-        append(f'\t{name}["{fields}"]{shown}\n\t{name}{shape}{edges}\t{name}op --> {name}\n')
+        args_left = cut_inputs.get(id(v))
+        in_stub = (
+            f'\t{name}in["{args_left} more input{"s" if args_left > 1 else ""}"]:::stub\n'
+            f"\t{name}in -.-> {name}op\n"
+            if args_left
+            else ""
+        )
+        append(
+            f'\t{name}["{fields}"]{shown}\n\t{name}{shape}{edges}{in_stub}'
+            f"\t{name}op --> {name}\n{out_stub}"
+        )
+    if view is not None and view.focus is not None:
+        append(f"\tclass {names[view.focus]} focus\n")
     return "".join(lines)
 
 
