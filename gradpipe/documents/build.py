@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
@@ -11,7 +11,7 @@ from gradpipe.documents.graph import Graph, anonymous_ids, document_names, pause
 from gradpipe.documents.locating import place
 from gradpipe.documents.names import did_you_mean
 from gradpipe.documents.plan import Plan, read_plan
-from gradpipe.engine.ops import CONST, LEAF
+from gradpipe.engine.ops import CONST, LEAF, OPS
 from gradpipe.engine.value import Value, apply, describe_node
 from gradpipe.errors import GradpipeError, MathError
 
@@ -38,6 +38,7 @@ def _build_graph(plan: Plan, overrides: Mapping[str, float] | None) -> Graph:
     built: list[Any] = [None] * len(plan)  # each entry's Value, once built
     argument = built.__getitem__
     nodes: list[Value] = []
+    spread, whole = _METHODS
     for k in plan.order:
         op = ops[k]
         if op == LEAF:
@@ -45,8 +46,16 @@ def _build_graph(plan: Plan, overrides: Mapping[str, float] | None) -> Graph:
         elif op == CONST:
             v = Value.constant(values[k], labels[k])
         else:
+            # The plan checked each op's arity: its Value method is called at once, as
+            # ``apply`` would after checking it again.
+            method = spread.get(op)
             try:
-                v = apply(op, list(map(argument, args[k])))
+                if method is not None:
+                    v = method(*map(argument, args[k]))
+                elif op in whole:
+                    v = whole[op](list(map(argument, args[k])))
+                else:
+                    v = apply(op, list(map(argument, args[k])))
             except MathError as err:
                 raise _math_error(plan, k, err) from None
             v.label = labels[k]
@@ -62,6 +71,20 @@ def _build_graph(plan: Plan, overrides: Mapping[str, float] | None) -> Graph:
     return Graph(
         name=plan.name, ids=graph_ids, nodes=nodes, output=output, locator=locator, naming=naming
     )
+
+
+def _methods() -> tuple[dict[str, Callable[..., Value]], dict[str, Callable[..., Value]]]:
+    """The ops whose Value method computes them: of fixed arity (arguments spread), n-ary."""
+    spread = {
+        row.name: getattr(Value, row.method) for row in OPS if row.method and row.arity is not None
+    }
+    whole = {
+        row.name: getattr(Value, row.method) for row in OPS if row.method and row.arity is None
+    }
+    return spread, whole
+
+
+_METHODS = _methods()
 
 
 def _spec_names(taken: set[str], graph: Graph) -> set[str]:

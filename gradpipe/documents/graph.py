@@ -64,6 +64,8 @@ class Graph:
         if not self._index:
             if not self._looked_up:  # one look-up (the output's) needs no index
                 self._looked_up = True
+                if self.ids and self.ids[-1] == node_id:  # the output, where it usually is
+                    return len(self.ids) - 1
                 try:
                     return self.ids.index(node_id)
                 except ValueError:

@@ -18,9 +18,10 @@ it into SVG, PNG or PDF.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from itertools import accumulate, chain, compress, count, repeat
-from operator import attrgetter, ge, sub
+from operator import attrgetter, ge, ne, sub
 from typing import TYPE_CHECKING
 
 from gradpipe.documents.graph import Graph
@@ -72,6 +73,8 @@ FAST_ESTIMATE = 10_000
 # The weight of a bubble -> result edge: Graphviz keeps heavy edges short and straight.
 OP_WEIGHT = 8
 WEIGHTED = f" [weight={OP_WEIGHT}]\n"
+# An edge's attributes beside a copy of a split node, or not.
+_PULLED = ("\n", " [weight=4]\n")
 STUB_ATTRS = 'shape=plaintext fontsize=9 fontcolor="#888888"'
 STUB_EDGE = 'style=dashed color="#aaaaaa"'
 EDGE_GRAD_ATTRS = 'fontsize=9 fontcolor="#1a5276"'
@@ -179,26 +182,26 @@ def dot_lines(
     args = list(map(position.__getitem__, map(id, chain.from_iterable(prevs))))
     sources = list(map(names.__getitem__, args))
     targets = names if compact else list(map('{}.op"'.format, [name[:-1] for name in names]))
-    attrs = [""] * len(args)
-    copied = _copy_split(statements, fields, split, args, sources, counts, names, layout.ranks)
-    for user, served in copied.items():
+    # What ends each edge's line: its attributes, if any, and the newline.
+    tails = ["\n"] * len(args)
+    copy_edges, pulled = _copy_split(
+        statements, fields, split, args, sources, counts, names, layout.ranks
+    )
+    if pulled:
         # The real arguments hold the line; a copy beside one would pull the op aside
         # a little at every step: a chain drifting diagonally.
-        for e in range(starts[user], starts[user + 1]):
-            if e not in served:
-                attrs[e] = " [weight=4]"
+        users = chain.from_iterable(map(repeat, range(n), counts))
+        tails = list(map(_PULLED.__getitem__, map(pulled.__contains__, users)))
+        list(map(tails.__setitem__, copy_edges, repeat("\n")))
     # Each computed node's edges, made at once and cut apart at the NUL ending each
     # node's last one (no DOT text here holds a NUL: ids and labels escape it).
-    ends = [""] * len(args)
     last = list(map(sub, compress(starts[1:], counts), repeat(1)))
-    list(map(ends.__setitem__, last, repeat("\0")))
     edge_texts = "".join(
         map(
-            "\t{} -> {}{}\n{}".format,
+            "\t{} -> {}{}".format,
             sources,
             chain.from_iterable(map(repeat, targets, counts)),
-            attrs,
-            ends,
+            map(str.__add__, tails, _ends(len(args), last)),
         )
     ).split("\0")
     edge_texts.pop()  # after the last NUL
@@ -247,7 +250,7 @@ def dot_lines(
         if style.edge_grads:
             grads = view.derivatives.get(id(v)) if view is not None else _local_derivatives(v)
         for k, e in enumerate(range(starts[i], starts[i + 1])):
-            extra = [attrs[e][2:-1]] if attrs[e] else []
+            extra = [tails[e][2:-2]] if tails[e] != "\n" else []
             if levels > 1:
                 extra.append(f"minlen={1 + (k % levels) * (1 if compact else 2)}")
             derivative = derivative_at(grads, k)
@@ -279,6 +282,13 @@ _prev = attrgetter("_prev")
 _operation = attrgetter("operation")
 
 
+def _ends(edges: int, last: list[int]) -> list[str]:
+    """A NUL after each of the ``last`` edges (a node's last), nothing after the others."""
+    ends = [""] * edges
+    list(map(ends.__setitem__, last, repeat("\0")))
+    return ends
+
+
 def _bubble(op: str) -> str:
     """The attributes of an op's bubble whose op has no symbol (a user's op)."""
     return f' [label="{_escape(op)}" {OP_ATTRS}]\n'
@@ -293,33 +303,41 @@ def _copy_split(
     counts: list[int],
     names: list[str],
     ranks: list[int],
-) -> dict[int, set[int]]:
+) -> tuple[list[int], set[int]]:
     """Draw each split node once per use: its nearest use takes it, every other a copy.
 
     Rewrites the split nodes' statements (a record marked ``shared ×N`` in the node's own
     colour, then its copies') and the sources of the edges that copies serve; returns
-    those edges by user. Without ranks (big graphs) the nearest use is the first.
+    those edges, and the nodes they lead to. Without ranks (big graphs) the nearest use
+    is the first.
     """
     if not split:
-        return {}
+        return [], set()
     users = list(chain.from_iterable(map(repeat, range(len(counts)), counts)))
     shared = list(compress(count(), map(split.__contains__, args)))  # edges from split nodes
+    shared_args = list(map(args.__getitem__, shared))
+    shared_users = list(map(users.__getitem__, shared))
+    uses = Counter(shared_args)
     nearest: dict[int, int] = {}
-    uses: dict[int, int] = {}
-    for e in shared:
-        a, u = args[e], users[e]
-        uses[a] = uses.get(a, 0) + 1
-        best = nearest.get(a)
-        if best is None or (ranks and ranks[u] < ranks[best]):
-            nearest[a] = u
-    copied: dict[int, set[int]] = {}
-    copies: dict[int, int] = {}
-    for e in shared:
-        a, u = args[e], users[e]
-        if nearest[a] != u:
-            k = copies[a] = copies.get(a, 0) + 1
-            sources[e] = f'{names[a][:-1]}#{k}"'
-            copied.setdefault(u, set()).add(e)
+    if ranks:
+        for a, u in zip(shared_args, shared_users, strict=True):
+            best = nearest.get(a)
+            if best is None or ranks[u] < ranks[best]:
+                nearest[a] = u
+    else:
+        list(map(nearest.setdefault, shared_args, shared_users))  # each one's first use
+    copy = list(map(ne, shared_users, map(nearest.__getitem__, shared_args)))
+    copy_edges = list(compress(shared, copy))
+    copy_args = list(compress(shared_args, copy))
+    numbers = {a: count(1) for a in split}  # each split node's copies, in order of use
+    stems = {a: names[a][:-1] for a in split}
+    copy_names = map(
+        '{}#{}"'.format,
+        map(stems.__getitem__, copy_args),
+        map(next, map(numbers.__getitem__, copy_args)),
+    )
+    list(map(sources.__setitem__, copy_edges, copy_names))
+    copies = Counter(copy_args)
     for k, i in enumerate(sorted(split)):
         fill = SHARED_FILLS[k % len(SHARED_FILLS)]
         fields[i] = f"{fields[i]} | shared ×{uses[i]}"
@@ -328,14 +346,14 @@ def _copy_split(
         )
         # The copies' statement: the same fields and colour, one copy per further use.
         name = names[i][:-1]
-        names_of_copies = " ".join(f'{name}#{j}"' for j in range(1, copies.get(i, 0) + 1))
+        names_of_copies = " ".join(f'{name}#{j}"' for j in range(1, copies[i] + 1))
         if names_of_copies:
             record += (
                 f'\tsubgraph {{ node [label="{{ {fields[i]} }}" style="filled,dashed" '
                 f'fillcolor="{fill}"] {names_of_copies} }}\n'
             )
         statements[i] = record
-    return copied
+    return copy_edges, set(compress(shared_users, copy))
 
 
 def _marked(fields: str, style: str, mark: NodeMark) -> tuple[str, str]:

@@ -53,11 +53,10 @@ def records(graph: Graph, escape: Callable[[list[str]], list[str]]) -> list[str]
     if not graph.has_gradients:
         return list(map("{} | data {}".format, texts, data))
     raw = list(map(_grad, nodes))
-    grads = micrograd_numbers(raw)
-    return [
-        f"{text} | data {x}" if g is NO_GRAD else f"{text} | data {x} | grad {grad}"
-        for text, x, g, grad in zip(texts, data, raw, grads, strict=True)
-    ]
+    fields = list(map("{} | data {} | grad {}".format, texts, data, micrograd_numbers(raw)))
+    for i in compress(count(), map(is_, raw, repeat(NO_GRAD))):  # a constant has no grad
+        fields[i] = f"{texts[i]} | data {data[i]}"
+    return fields
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,10 @@ once per use only where the total would exceed LAYOUT_BUDGET, the widest savers 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
+from itertools import chain, compress, count
+from operator import attrgetter
 
 from gradpipe.documents.graph import Graph
 
@@ -20,6 +23,8 @@ from gradpipe.documents.graph import Graph
 # shared nodes are split until the estimate is down to half of it (Graphviz 2.43's ranking
 # is slow on one long fan left among copies, so no fan is left half way).
 LAYOUT_BUDGET = 20_000
+_prev = attrgetter("_prev")
+
 # Past this many nodes nothing is estimated: every shared leaf is drawn per use (such graphs
 # are written as DOT for other tools; ``svg`` refuses them at --layout-limit anyway).
 ESTIMATE_NODES = 50_000
@@ -52,8 +57,9 @@ def plan(graph: Graph, compact: bool = False, budget: int = LAYOUT_BUDGET) -> Pl
     nodes = graph.nodes
     n = len(nodes)
     if n > ESTIMATE_NODES:
-        leaves = {i for i, c in enumerate(_use_counts(graph)) if c > 1 and not nodes[i]._prev}
-        return Plan(leaves, [], 0, 0, 0)
+        uses = Counter(map(id, chain.from_iterable(map(_prev, nodes))))
+        shared = [uses[id(v)] > 1 and not v._prev for v in nodes]
+        return Plan(set(compress(count(), shared)), [], 0, 0, 0)
     step = 1 if compact else 2  # ranks per op: the op's bubble, then its result
     position = {id(v): i for i, v in enumerate(nodes)}
     ranks = [0] * n
@@ -98,16 +104,6 @@ def plan(graph: Graph, compact: bool = False, budget: int = LAYOUT_BUDGET) -> Pl
         width[r] = width.get(r, 0) + 1
     rank_count = (max(ranks) - min(ranks) + 1) if ranks else 0
     return Plan(split, ranks, estimate, rank_count, max(width.values(), default=0))
-
-
-def _use_counts(graph: Graph) -> list[int]:
-    """How many times each node is an argument."""
-    position = {id(v): i for i, v in enumerate(graph.nodes)}
-    counts = [0] * len(graph.nodes)
-    for v in graph.nodes:
-        for c in v._prev:
-            counts[position[id(c)]] += 1
-    return counts
 
 
 def choose_rankdir(layout: Plan, compact: bool = False) -> tuple[str, int]:
