@@ -62,10 +62,10 @@ class Graph:
     def index(self, node_id: str) -> int:
         """Position of ``node_id`` in the topological order (KeyError when unknown)."""
         if not self._index:
-            if not self._looked_up:  # one look-up (the output's) needs no index
+            if self.ids and self.ids[-1] == node_id:  # the output, where it usually is
+                return len(self.ids) - 1
+            if not self._looked_up:  # one look-up (another node's) needs no index
                 self._looked_up = True
-                if self.ids and self.ids[-1] == node_id:  # the output, where it usually is
-                    return len(self.ids) - 1
                 try:
                     return self.ids.index(node_id)
                 except ValueError:

@@ -24,7 +24,7 @@ from gradpipe.documents.names import FUNCTION_NAMES, did_you_mean
 from gradpipe.documents.numbers import number_text
 from gradpipe.documents.parsing import parse_data
 from gradpipe.documents.refusals import validate_with_models
-from gradpipe.documents.structure import conforms, key_count
+from gradpipe.documents.structure import conforms, graph_columns, key_count
 from gradpipe.engine.ops import CONST, LEAF, OP_ARITY
 from gradpipe.errors import FormulaError, GradpipeError, warn
 
@@ -400,7 +400,7 @@ def _shorten(text: str, start: int, end: int) -> str:
 def _plan_graph(plan: Plan, graph: Mapping[str, Any]) -> list[int]:
     """Add every node of a graph document to the plan; returns the roots of the order."""
     nodes: list[dict[str, Any]] = graph["nodes"]
-    ids: list[str] = list(map(itemgetter("id"), nodes))
+    ids, labels, ops, arguments, numbers, grads = graph_columns(nodes)
     index = dict(zip(ids, range(len(ids)), strict=False))
     if len(index) < len(ids):
         seen: set[str] = set()
@@ -415,13 +415,10 @@ def _plan_graph(plan: Plan, graph: Mapping[str, Any]) -> list[int]:
                 Where(("nodes", i, "id"), WHOLE),
             )
     plan.ids = list(ids)
-    plan.labels = list(map(dict.get, nodes, repeat("label"), ids))
-    grads = list(map(dict.get, nodes, repeat("grad")))
+    plan.labels = labels
     plan.gradients = grads.count(None) != len(grads)
     del grads
-    plan.ops = list(map(itemgetter("op"), nodes))
-    arguments: list[list[str]] = list(map(dict.get, nodes, repeat("args"), repeat(())))
-    numbers: list[Any] = list(map(dict.get, nodes, repeat("value")))
+    plan.ops = ops
     resolved: list[Any] = list(map(tuple, map(map, repeat(index.get), arguments)))
     leaves = list(map(_LEAF_OR_CONST.__contains__, plan.ops))
     if _graph_nodes_plain(plan.ops, arguments, numbers, resolved, leaves):

@@ -173,7 +173,10 @@ def dot_lines(
         for i in compress(count(), computed):
             op_text = _escape(bubbles.get(keys[i]) or OP_SYMBOLS.get(ops[i], ops[i]))
             fields[i] = f"{op_text} | {fields[i]}"
-    statements = list(map('\t{} [label="{{ {} }}"{}]\n'.format, names, fields, shown))
+    statements = [
+        f'\t{name} [label="{{ {record} }}"{attrs}]\n'
+        for name, record, attrs in zip(names, fields, shown, strict=True)
+    ]
 
     # Every edge, a column each: its argument, its source (the argument or a copy of it),
     # its target (the op's bubble, or in compact drawings the result) and its attributes.
@@ -181,7 +184,7 @@ def dot_lines(
     starts = list(accumulate(counts, initial=0))
     args = list(map(position.__getitem__, map(id, chain.from_iterable(prevs))))
     sources = list(map(names.__getitem__, args))
-    targets = names if compact else list(map('{}.op"'.format, [name[:-1] for name in names]))
+    targets = names if compact else [f'{name[:-1]}.op"' for name in names]
     # What ends each edge's line: its attributes, if any, and the newline.
     tails = ["\n"] * len(args)
     copy_edges, pulled = _copy_split(
@@ -197,12 +200,16 @@ def dot_lines(
     # node's last one (no DOT text here holds a NUL: ids and labels escape it).
     last = list(map(sub, compress(starts[1:], counts), repeat(1)))
     edge_texts = "".join(
-        map(
-            "\t{} -> {}{}".format,
-            sources,
-            chain.from_iterable(map(repeat, targets, counts)),
-            map(str.__add__, tails, _ends(len(args), last)),
-        )
+        [
+            f"\t{source} -> {target}{tail}{end}"
+            for source, target, tail, end in zip(
+                sources,
+                chain.from_iterable(map(repeat, targets, counts)),
+                tails,
+                _ends(len(args), last),
+                strict=True,
+            )
+        ]
     ).split("\0")
     edge_texts.pop()  # after the last NUL
     edges_of = [""] * n
@@ -331,11 +338,14 @@ def _copy_split(
     copy_args = list(compress(shared_args, copy))
     numbers = {a: count(1) for a in split}  # each split node's copies, in order of use
     stems = {a: names[a][:-1] for a in split}
-    copy_names = map(
-        '{}#{}"'.format,
-        map(stems.__getitem__, copy_args),
-        map(next, map(numbers.__getitem__, copy_args)),
-    )
+    copy_names = [
+        f'{stem}#{k}"'
+        for stem, k in zip(
+            map(stems.__getitem__, copy_args),
+            map(next, map(numbers.__getitem__, copy_args)),
+            strict=True,
+        )
+    ]
     list(map(sources.__setitem__, copy_edges, copy_names))
     copies = Counter(copy_args)
     for k, i in enumerate(sorted(split)):
@@ -421,7 +431,7 @@ def _node_ids(ids: list[str]) -> list[str]:
     if max(map(len, ids), default=0) <= DRAWN_TEXT_LIMIT and not _QUOTE_SPECIAL.search(
         "".join(ids)
     ):
-        return list(map('"{}"'.format, ids))
+        return [f'"{node_id}"' for node_id in ids]
     return [_node_id(node_id, i) for i, node_id in enumerate(ids)]
 
 

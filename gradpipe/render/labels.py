@@ -51,9 +51,12 @@ def records(graph: Graph, escape: Callable[[list[str]], list[str]]) -> list[str]
     texts = escape(labels)
     data = micrograd_numbers(list(map(_data, nodes)))
     if not graph.has_gradients:
-        return list(map("{} | data {}".format, texts, data))
+        return [f"{text} | data {x}" for text, x in zip(texts, data, strict=True)]
     raw = list(map(_grad, nodes))
-    fields = list(map("{} | data {} | grad {}".format, texts, data, micrograd_numbers(raw)))
+    grads = micrograd_numbers(raw)
+    fields = [
+        f"{text} | data {x} | grad {grad}" for text, x, grad in zip(texts, data, grads, strict=True)
+    ]
     for i in compress(count(), map(is_, raw, repeat(NO_GRAD))):  # a constant has no grad
         fields[i] = f"{texts[i]} | data {data[i]}"
     return fields
