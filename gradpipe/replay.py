@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from gradpipe.engine.kernels import one_minus_square
 from gradpipe.engine.kernels import tanh as _hyperbolic_tangent
 from gradpipe.engine.ops import power as _power
-from gradpipe.engine.value import Value, _pow, _power_problem, _show, topological_order
+from gradpipe.engine.value import Value, _pow, _power_problem, _show, creation_order
 
 # Ops whose local derivative jumps, or whose domain ends, where an argument crosses 0:
 # relu's kink, division's pole, and a power whose exponent is below 1 (x ** 0.5, x ** -1)
@@ -52,7 +52,7 @@ class Replay:
     """
 
     def __init__(self, root: Value, ids: Mapping[Value, str], moving: Iterable[str]) -> None:
-        order = topological_order((root,))
+        order = creation_order((root,))
         self.order = order
         self.names = [ids.get(v, "") or v.label for v in order]
         position = {v: k for k, v in enumerate(order)}

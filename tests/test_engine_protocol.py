@@ -14,7 +14,7 @@ import pytest
 
 from gradpipe import Value
 from gradpipe.documents import graph_from_value
-from gradpipe.engine import topological_order
+from gradpipe.engine import creation_order, topological_order
 
 
 def step(a: Value, b: Value, op: int, exponent: float) -> Value:
@@ -53,18 +53,45 @@ def random_graph(rng: random.Random) -> Value:
     return Value.sum(nodes[-4:])
 
 
-@pytest.mark.parametrize("seed", range(30))
-def test_calling_backward_by_hand_in_reverse_topological_order_is_backward(seed: int) -> None:
-    root = random_graph(random.Random(seed))
-    topo = topological_order([root])
-    root.backward()
-    expected = [v.grad for v in topo]
+def by_hand(root: Value, topo: list[Value]) -> list[float]:
+    """The lecture's manual backprop: zero the gradients, seed 1, ``_backward`` in reverse."""
     for v in topo:
         v.grad = 0.0 if v.requires_grad else v.grad
     root.grad = 1.0
     for v in reversed(topo):
         v._backward()
-    assert [v.grad for v in topo] == expected
+    return [v.grad for v in topo]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_calling_backward_by_hand_in_backwards_order_is_backward_to_the_bit(seed: int) -> None:
+    root = random_graph(random.Random(seed))
+    order = creation_order([root])
+    root.backward()
+    expected = [v.grad for v in order]
+    assert by_hand(root, order) == expected
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_calling_backward_by_hand_in_any_reverse_topological_order_is_backward(seed: int) -> None:
+    # Depth first, as the lecture's build_topo walks: the same gradients, up to the order
+    # in which a node's terms are added where it is an argument three times or more.
+    root = random_graph(random.Random(seed))
+    topo = topological_order([root])
+    root.backward()
+    expected = [v.grad for v in topo]
+    got = by_hand(root, topo)
+    assert got == pytest.approx(expected, rel=1e-12, abs=1e-300)
+
+
+def test_by_hand_depth_first_differs_from_backward_only_in_the_order_of_adding() -> None:
+    x = Value(1.0, "x")
+    u1, u2, u3 = x * 0.1, x * 0.2, x * 0.3
+    root = u3 + u2 + u1
+    topo = topological_order([root])
+    root.backward()
+    assert x.grad == 0.6  # torch's order: u3's term first, then u2's, then u1's
+    assert by_hand(root, topo)[0] == 0.1 + 0.2 + 0.3  # depth first reaches u1 first
 
 
 def test_every_node_has_a_backward_and_a_leafs_does_nothing() -> None:
@@ -160,7 +187,7 @@ def test_a_constants_grad_is_a_number_and_requires_grad_tells_it_apart() -> None
     x = Value(2.0, label="x")
     y = 2 * x - 1
     y.backward()
-    two = y.children[0].children[0]
+    two = y.children[0].children[1]  # 2 * x is x * 2, as in micrograd and torch
     assert two.grad == 0.0 and isinstance(two.grad, float)
     assert "%.4f" % two.grad == "0.0000" and two.grad + 1.0 == 1.0  # noqa: UP031 (the lecture's)
     assert not two.requires_grad and x.requires_grad and y.requires_grad
@@ -205,3 +232,32 @@ def test_a_subclass_with_a_set_of_children_backpropagates() -> None:
     mixed = (c + 1.0).tanh()  # built-in ops over subclass nodes
     mixed.backward()
     assert a.grad == pytest.approx(-12.0 + (1 - mixed.data**2) * -2.0)
+
+
+def test_a_plain_number_on_the_left_comes_second_as_in_micrograd() -> None:
+    a = Value(3.0, "a")
+    for made in (2 * a, 2 + a):
+        assert made._prev[0] is a and made._prev[1].data == 2.0
+    assert (2 - a)._prev[1] is a and (2 / a)._prev[1] is a  # not commutative: kept in order
+
+
+def test_a_graph_rewired_against_creation_order_is_walked_depth_first() -> None:
+    x = Value(2.0, "x")
+    p = x * 2
+    q = p * 3
+    root = q + 0
+    later = x * 7
+    p._prev = (later, p._prev[1])  # p now uses a node made after it
+    root.backward()
+    assert x.grad == 42.0 and later.grad == 6.0
+    assert creation_order([root]) == topological_order([root])
+
+
+def test_creation_order_puts_arguments_first_and_computed_nodes_as_made() -> None:
+    root = random_graph(random.Random(7))
+    order = creation_order([root])
+    assert sorted(order, key=id) == sorted(topological_order([root]), key=id)
+    position = {v: k for k, v in enumerate(order)}
+    assert all(position[c] < position[v] for v in order for c in v._prev)
+    made = [v for v in order if v._prev]
+    assert made == sorted(made, key=lambda v: v._seq)

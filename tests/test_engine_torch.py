@@ -17,7 +17,7 @@ import warnings
 
 import pytest
 
-from gradpipe.engine import CONST, LEAF, Value, topological_order
+from gradpipe.engine import CONST, LEAF, Value, creation_order
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # torch warns when numpy is missing
@@ -46,9 +46,13 @@ TORCH_OPS = {
 
 
 def mirror(root: Value) -> dict[Value, torch.Tensor]:
-    """The same graph in torch, built in our topological order, every gradient retained."""
+    """The same graph in torch, built in the order ours was, every gradient retained.
+
+    Built in that order, torch's engine runs its nodes as ours does (latest created first),
+    so each gradient's terms are added in the same order.
+    """
     out: dict[Value, torch.Tensor] = {}
-    for v in topological_order([root]):
+    for v in creation_order([root]):
         if v.operation == LEAF:
             t = torch.tensor(v.data, dtype=F64, requires_grad=True)
         elif v.operation == CONST:

@@ -8,7 +8,7 @@ import pytest
 
 from gradpipe.documents import load_document
 from gradpipe.documents.graph import graph_from_value
-from gradpipe.engine import Value, apply, topological_order
+from gradpipe.engine import Value, apply, creation_order
 from gradpipe.errors import GradpipeError
 from gradpipe.replay import Replay, Unevaluable, replay_of
 
@@ -46,7 +46,7 @@ def engine_at(
     """The engine's value and gradients with the leaves at ``point``, recomputing every node."""
     for leaf in leaves:
         leaf.data = point[leaf.label]
-    topo = topological_order((root,))
+    topo = creation_order((root,))  # the replay's order
     try:
         for v in topo:
             if v._prev:

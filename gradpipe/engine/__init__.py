@@ -1,6 +1,16 @@
 """The autograd engine: ``Value`` and backprop (value.py), and the op table (ops.py)."""
 
 from gradpipe.engine.ops import CONST, LEAF, OPS, Op
-from gradpipe.engine.value import NO_GRAD, Value, apply, topological_order
+from gradpipe.engine.value import NO_GRAD, Value, apply, creation_order, topological_order
 
-__all__ = ["CONST", "LEAF", "NO_GRAD", "OPS", "Op", "Value", "apply", "topological_order"]
+__all__ = [
+    "CONST",
+    "LEAF",
+    "NO_GRAD",
+    "OPS",
+    "Op",
+    "Value",
+    "apply",
+    "creation_order",
+    "topological_order",
+]

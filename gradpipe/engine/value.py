@@ -1,8 +1,9 @@
 """A scalar autograd engine in micrograd's style, with PyTorch float64 semantics.
 
-Each op computes its value eagerly; ``backward`` walks the graph in reverse topological
-order and applies each op's local derivative. Nothing here recurses per node, knows
-about files, or imports anything beyond the standard library.
+Each op computes its value eagerly; ``backward`` applies each op's local derivative to
+the nodes the output depends on, latest created first: a reverse topological order, and
+torch's engine's, so each gradient's terms are added in torch's order. Nothing here
+recurses per node, knows about files, or imports anything beyond the standard library.
 
 A node whose ``grad`` is ``None`` is constant (a wrapped plain number, or an op on
 constants only): like a PyTorch tensor without ``requires_grad``, it takes part in the
@@ -30,9 +31,11 @@ gradpipe's name (``value``, ``add``, ``mul``, ``pow``, ``relu``).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterable, Sequence
 from numbers import Real
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from gradpipe.engine.kernels import one_minus_square
@@ -55,6 +58,17 @@ _new = object.__new__
 # constants apart by identity at no cost per node. Arithmetic never returns it.
 NO_GRAD = float("0.0")
 
+# Each computed node's creation number. Arguments exist before their users, so decreasing
+# creation order is a reverse topological order, and it is the order torch's engine runs
+# its nodes in (highest sequence number first): a node's gradient contributions are added
+# in torch's order, bit for bit. Leaves need none: they pass nothing on.
+_created = itertools.count().__next__
+_creation = attrgetter("_seq")
+
+
+class _Unordered(Exception):
+    """A node's argument was created after it (``_prev`` rewired): creation order is no order."""
+
 
 class _Custom:
     """The op of a node made the lecture's way: its ``_op`` as given and its closure."""
@@ -72,7 +86,7 @@ class _Custom:
 class Value:
     """A scalar in an expression graph: its value, gradient, label, op and children."""
 
-    __slots__ = ("_kind", "_prev", "data", "grad", "label")
+    __slots__ = ("_kind", "_prev", "_seq", "data", "grad", "label")
 
     data: float
     grad: float
@@ -80,6 +94,7 @@ class Value:
     # The op: a name of the op table, LEAF, CONST, or a _Custom for a user's op.
     _kind: str | _Custom
     _prev: tuple[Value, ...]
+    _seq: int  # set on computed nodes only
 
     def __init__(
         self,
@@ -96,7 +111,11 @@ class Value:
         self.grad = 0.0
         self.label = label
         self._prev = tuple(_children)
-        self._kind = _Custom(_op, None) if self._prev else LEAF
+        if self._prev:
+            self._kind = _Custom(_op, None)
+            self._seq = _created()
+        else:
+            self._kind = LEAF
         if self.data - self.data != 0.0:
             raise MathError(f"value of {_describe(self)} is {_show(self.data)}", self)
 
@@ -253,14 +272,16 @@ class Value:
         constant = self.grad is NO_GRAD and other.grad is NO_GRAD
         return _node(data, "pow", children, constant)
 
+    # `2 + a` and `2 * a` are `a + 2` and `a * 2`, as in micrograd (whose `_prev` then
+    # starts with `a`) and torch (whose `__rmul__` is `mul(self, other)`): the same bits.
     def __radd__(self, other: Number) -> Value:
-        return _wrap(other) + self
+        return self + other
 
     def __rsub__(self, other: Number) -> Value:
         return _wrap(other) - self
 
     def __rmul__(self, other: Number) -> Value:
-        return _wrap(other) * self
+        return self * other
 
     def __rtruediv__(self, other: Number) -> Value:
         return _wrap(other) / self
@@ -329,18 +350,16 @@ class Value:
         """
         if self.grad is NO_GRAD:
             return
-        topo = topological_order((self,))
-        for v in topo:
-            # Each gradient starts at -0.0, so the first contribution is the gradient as in
-            # torch's engine (-0.0 + x is x for every x, signed zeros included). Leaves keep
-            # what earlier passes accumulated.
-            g = v.grad
-            if g is not NO_GRAD and (v._prev or g == 0.0):
-                v.grad = -0.0
+        order, leaves = _backward_order(self)
         self.grad = 1.0
-        if _propagate(reversed(topo), topo):
-            for v in topo:  # a user's closure may leave a child untouched: no -0.0 shows
-                if v.grad == 0.0 and v.grad is not NO_GRAD:
+        closures = _propagate(order, order)
+        for v in leaves:  # computed nodes' gradients are checked as they are applied
+            g = v.grad
+            if g - g != 0.0:
+                raise _gradient_error(v, order)
+        if closures:  # a user's closure may leave an argument untouched: no -0.0 shows
+            for v in (*order, *leaves):
+                if v.grad == 0.0:
                     v.grad = 0.0
 
     def render_graph(
@@ -449,6 +468,80 @@ def topological_order(roots: Iterable[Value]) -> list[Value]:
     return order
 
 
+def creation_order(roots: Iterable[Value]) -> list[Value]:
+    """Every node reachable from ``roots``, arguments before users, computed ones as created.
+
+    Leaves (which have no creation number) come first, in depth-first order. Reversed, the
+    computed nodes that take gradients are the order ``backward`` applies them in, so code
+    that replays backprop (the steps view, sweeps) adds gradients in the engine's order.
+    Where a node has no creation number or was rewired, it is ``topological_order``.
+    """
+    topo = topological_order(roots)
+    try:
+        order = sorted(topo, key=_leaf_or_creation)
+        for v in order:
+            if v._prev and any(c._prev and c._seq >= v._seq for c in v._prev):
+                return topo
+    except AttributeError:
+        return topo
+    return order
+
+
+def _leaf_or_creation(v: Value) -> int:
+    return v._seq if v._prev else -1
+
+
+def _backward_order(root: Value) -> tuple[list[Value], list[Value]]:
+    """The computed nodes ``root`` depends on, latest created first, and its leaves.
+
+    Latest created first is the order torch's engine runs its nodes in (highest sequence
+    number first), so each gradient's contributions are added in torch's order. Constants
+    are left out. Gradients are reset on the way: a computed node's to -0.0, so that its
+    first contribution is its gradient as in torch's engine, and a leaf's too where it is
+    zero (leaves accumulate over passes). The reset value is a fresh object, which marks a
+    node as seen at no cost in memory. Nodes without a creation number (a user's subclass)
+    or rewired after creation are walked depth first.
+    """
+    seen = float("-0.0")  # a new object: no gradient is this very float yet
+    root.grad = seen
+    order = [root]
+    leaves: list[Value] = []
+    emit = order.append
+    leaf = leaves.append
+    try:
+        for v in order:  # breadth first: the list grows as it is walked
+            created = v._seq
+            for c in v._prev:
+                g = c.grad
+                if g is seen or g is NO_GRAD:
+                    continue
+                if c._prev:
+                    if c._seq >= created:
+                        raise _Unordered
+                    c.grad = seen
+                    emit(c)
+                else:
+                    if g == 0.0:
+                        c.grad = -0.0
+                    leaf(c)
+        order.sort(key=_creation, reverse=True)
+    except (AttributeError, _Unordered):
+        topo = topological_order((root,))
+        order, leaves = [], []
+        for v in reversed(topo):
+            g = v.grad
+            if g is NO_GRAD:
+                continue
+            if v._prev:
+                v.grad = -0.0
+                order.append(v)
+            else:
+                if g == 0.0:
+                    v.grad = -0.0
+                leaves.append(v)
+    return order, leaves
+
+
 def _propagate(nodes: Iterable[Value], topo: list[Value] | None) -> bool:
     """Apply each node's local derivatives, in ATen's formulas and order of operations.
 
@@ -542,6 +635,7 @@ def _node(data: float, op: str, children: tuple[Value, ...], constant: bool) -> 
     out.label = ""
     out._kind = op
     out._prev = children
+    out._seq = _created()
     if data - data != 0.0:
         raise _math_error(f"value is {_show(data)}", op, children, out)
     return out

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from gradpipe.documents.graph import Graph
 from gradpipe.engine.ops import LEAF, OP_SYMBOLS
-from gradpipe.engine.value import NO_GRAD, Value, topological_order
+from gradpipe.engine.value import NO_GRAD, Value, creation_order
 
 if TYPE_CHECKING:
     from gradpipe.render.views import View
@@ -71,7 +71,7 @@ def trace_backward(graph: Graph, output: str | None = None) -> BackpropTrace:
     steps: list[Step] = []
     if root.requires_grad:
         sums[id(root)] = 1.0
-        for v in reversed(topological_order((root,))):
+        for v in reversed(creation_order((root,))):
             g = sums.get(id(v))
             if g is None or not v._prev:
                 continue
