@@ -25,6 +25,7 @@ from gradpipe.documents.graph import Graph, graph_from_value
 from gradpipe.render import render
 from gradpipe.render.dot import Style, to_dot
 from gradpipe.render.mermaid import to_mermaid
+from gradpipe.render.plan import MIN_BAND_RANKS, plan
 from gradpipe.render.views import focus_view, local_derivatives, named_view
 
 EDGE_LINE = re.compile(
@@ -108,6 +109,88 @@ def test_long_chains_run_straight_past_the_copies() -> None:
     # Copies serve their users; the real argument's edge pulls harder, so no drift.
     into_products = [a for t, h, a in edges_of(dot) if "#" not in t and h.endswith('.op"')]
     assert any("weight=4" in a for a in into_products)
+
+
+CLUSTER_LINE = re.compile(
+    r'^\tsubgraph "cluster_band(\d+)" \{ graph \[peripheries=0\] (.*) \}$', re.M
+)
+
+
+def bands_of(dot: str) -> dict[str, int]:
+    """Each drawn node's band (its cluster) in a wrapped picture."""
+    found: dict[str, int] = {}
+    for band, members in CLUSTER_LINE.findall(dot):
+        for name in re.findall(r'"(?:[^"\\]|\\.)*"', members):
+            assert name not in found, f"{name} in two bands"
+            found[name] = int(band)
+    return found
+
+
+@pytest.mark.parametrize(("steps", "compact"), [(100, False), (333, False), (333, True)])
+def test_long_chains_wrap_into_columns_joined_by_connectors(steps: int, compact: bool) -> None:
+    graph = graph_from_value(chain(steps))  # 3 nodes a step
+    dot = to_dot(graph, Style(compact=compact))
+    assert "rankdir=TB" in dot.splitlines()[1]
+    band = bands_of(dot)
+    nodes = nodes_of(dot)
+    # Every drawn node is in a band: records, bubbles, notes, and copies (stated together).
+    assert set(nodes) <= set(band)
+    assert {n for t, h, _ in edges_of(dot) for n in (t, h)} == set(band)
+    assert len(set(band.values())) >= 4
+    # Op bubbles stay with their results; an edge never runs from one band into another:
+    # it leaves by a connector ("→ head") and comes in by one ("tail →").
+    for tail, head, _ in edges_of(dot):
+        assert band[tail] == band[head], (tail, head)
+    leaving = {n: a for n, a in nodes.items() if ".to" in n}
+    coming = {n: a for n, a in nodes.items() if ".from" in n}
+    assert len(leaving) == len(coming) == len(set(band.values())) - 1
+    for name, attrs in leaving.items():
+        edge = name[:-1].rsplit(".to", 1)[1]
+        head = re.search(r'label="→ ([^"]*)"', attrs)[1]  # type: ignore[index]
+        (tail,) = [t for t, h, _ in edges_of(dot) if h == name]
+        (note,) = [n for n in coming if n.endswith(f'.from{edge}"')]
+        (target,) = [h for t, h, _ in edges_of(dot) if t == note]
+        assert json.loads(target).removesuffix(".op") == head
+        assert f'label="{json.loads(tail)} →"' in coming[note]
+        assert band[note] == band[target] != band[name] == band[tail]
+    # Each band a run of consecutive steps: the chain reads column after column.
+    steps_at = [band[f'"{i}"'] for i in graph.ids if f'"{i}"' in band and graph.node(i)._prev]
+    assert steps_at == sorted(steps_at)
+
+
+def test_a_wrapped_chain_lays_out_near_a_screens_aspect() -> None:
+    if shutil.which("dot") is None and shutil.which("graphviz-pure") is None:
+        pytest.skip("no Graphviz layout program")
+    for steps in (100, 333, 666):
+        svg = render(graph_from_value(chain(steps)), "svg").decode()
+        size = re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+        assert size is not None
+        aspect = float(size[1]) / float(size[2])
+        assert 1.0 <= aspect <= 2.5, (steps, aspect)
+
+
+def test_wrapping_leaves_graphs_of_many_cross_edges_and_the_users_lr_alone() -> None:
+    long_chain = graph_from_value(chain(333))
+    assert "cluster_band" not in to_dot(long_chain, Style(rankdir="LR"))
+    assert "cluster_band" not in to_dot(example("micrograd_readme"))
+    # A long DAG whose every step also uses the one three steps back: cut into bands, several
+    # edges would leave each band for the next.
+    hs = [Value(0.1 * i, label=f"h{i}") for i in range(3)]
+    for _ in range(400):
+        hs.append((hs[-1] + hs[-3]).tanh())
+    hs[-1].backward()
+    skipping = graph_from_value(hs[-1])
+    assert plan(skipping).rank_count > 100 * MIN_BAND_RANKS // 10  # long enough to wrap
+    assert "cluster_band" not in to_dot(skipping, Style(rankdir="TB"))
+
+
+def test_a_wrapped_chains_page_and_frames_tag_every_node() -> None:
+    from gradpipe.render.html import render_html
+
+    graph = graph_from_value(chain(100))
+    page = render_html(graph).decode()
+    tagged = set(re.findall(r'data-i="(\d+)" data-id="[^"]*" data-k="v"', page))
+    assert len(tagged) == len(graph)
 
 
 def test_wide_sums_stand_their_terms_over_several_ranks() -> None:

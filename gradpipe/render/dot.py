@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from gradpipe.documents.graph import Graph
 from gradpipe.engine.ops import OP_SYMBOLS
 from gradpipe.render.labels import CONTROL, kinds, micrograd_number, records
-from gradpipe.render.plan import STAGGER_MIN, choose_rankdir, plan, stagger
+from gradpipe.render.plan import STAGGER_MIN, Bands, choose_rankdir, plan, stagger, wrap_bands
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 # Past this many nodes, layout speed comes first: a faster ranking, few network simplex and
 # crossing-minimisation iterations, and straight edges (routing long edges costs the most).
 FAST_LAYOUT_NODES = 300
-FAST_LAYOUT_ATTRS = "newrank=true mclimit=0.01 nslimit=0.01 nslimit1=1 splines=line"
+FAST_LAYOUT_ATTRS = "newrank=true mclimit=0.01 nslimit=0.01 nslimit1=1 splines=line nodesep=0.1"
 NODE_ATTRS = "shape=record fontname=Helvetica fontsize=11 width=0.4 height=0.3"
 EDGE_ATTRS = 'color="#555555" arrowsize=0.6'
 OP_ATTRS = 'shape=ellipse style=filled fillcolor="#eeeeee"'
@@ -127,6 +127,13 @@ def dot_lines(
     rankdir, levels_big = choose_rankdir(layout, compact) if many else ("LR", 1)
     if style.rankdir:
         rankdir = style.rankdir
+    # A picture too long for a screen wraps into columns, top to bottom then left to
+    # right (not with --rankdir LR, nor named views, which fan in rather than run long).
+    bands = None
+    if style.rankdir != "LR" and (view is None or not view.bubbles):
+        bands = wrap_bands(graph, layout, rankdir, compact)
+        if bands is not None:
+            rankdir = "TB"
     output = graph.node(graph.output) if view is None or view.output_shown else None
     focus = view.focus if view is not None else None
     graph_attrs = f"rankdir={rankdir} outputorder=edgesfirst fontname=Helvetica"
@@ -233,6 +240,15 @@ def dot_lines(
     special = {position[key] for key in (*cut_inputs, *cut_users, *bubbles) if key in position}
     if style.edge_grads:
         special.update(compress(count(), computed))
+    # In a wrapped picture, an edge from one band into another is a pair of connectors.
+    connected: set[int] = set()  # edges drawn as connectors
+    if bands is not None:
+        edge_users = list(chain.from_iterable(map(repeat, range(n), counts)))
+        by_copy = set(copy_edges)
+        for e, (a, u) in enumerate(zip(args, edge_users, strict=True)):
+            if (a, u) in bands.crossing and e not in by_copy:
+                connected.add(e)
+                special.add(u)
     stacked = levels_big if rankdir == "LR" else 1
     wide = compress(count(), map(ge, counts, repeat(STAGGER_MIN)))
     special.update(i for i in wide if stagger(counts[i], stacked) > 1)
@@ -257,6 +273,9 @@ def dot_lines(
         if style.edge_grads:
             grads = view.derivatives.get(id(v)) if view is not None else _local_derivatives(v)
         for k, e in enumerate(range(starts[i], starts[i + 1])):
+            if e in connected:
+                append(_connectors(sources[e], target, graph.ids[args[e]], graph.ids[i], e))
+                continue
             extra = [tails[e][2:-2]] if tails[e] != "\n" else []
             if levels > 1:
                 extra.append(f"minlen={1 + (k % levels) * (1 if compact else 2)}")
@@ -281,8 +300,64 @@ def dot_lines(
             append(_stub_out(name, cut_users[id(v)]))
         after[i] = "".join(out)
     lines += map(str.__add__, statements, after)
+    if bands is not None:
+        stubs = [f'{names[position[key]][:-1]}.in"' for key in cut_inputs if key in position]
+        stubs += [f'{names[position[key]][:-1]}.out"' for key in cut_users if key in position]
+        stub_bands = [position[key] for key in (*cut_inputs, *cut_users) if key in position]
+        for e in sorted(connected):
+            stubs += (f'{sources[e][:-1]}.to{e}"', f'{targets[edge_users[e]][:-1]}.from{e}"')
+            stub_bands += (args[e], edge_users[e])
+        for e in copy_edges:  # a copy is drawn beside the user it serves
+            stubs.append(sources[e])
+            stub_bands.append(edge_users[e])
+        lines += _band_clusters(
+            bands, names, None if compact else targets, computed, stubs, stub_bands
+        )
     lines.append("}\n")
     return lines
+
+
+# Connector notes: where an edge leaves a band ("→ head") and where it comes in ("tail →").
+CONNECTOR_ATTRS = 'shape=plaintext fontsize=10 fontcolor="#1a5276"'
+
+
+def _connectors(source: str, target: str, tail: str, head: str, e: int) -> str:
+    """The edge ``source -> target`` between two bands, as two connector notes."""
+    leaving = f'{source[:-1]}.to{e}"'
+    coming = f'{target[:-1]}.from{e}"'
+    return (
+        f'\t{leaving} [label="→ {_escape(head)}" {CONNECTOR_ATTRS}]\n'
+        f"\t{source} -> {leaving} [{STUB_EDGE}]\n"
+        f'\t{coming} [label="{_escape(tail)} →" {CONNECTOR_ATTRS}]\n'
+        f"\t{coming} -> {target} [{STUB_EDGE}]\n"
+    )
+
+
+def _band_clusters(
+    bands: Bands,
+    names: list[str],
+    targets: list[str] | None,
+    computed: list[bool],
+    stubs: list[str],
+    stub_nodes: list[int],
+) -> list[str]:
+    """One invisible cluster per band, holding its nodes: Graphviz keeps each apart.
+
+    ``targets``: the op bubbles (None when compact); ``stubs``: what else is drawn for
+    ``stub_nodes`` (cut-edge notes, connectors, the copies serving them).
+    """
+    members: list[list[str]] = [[] for _ in range(bands.count)]
+    band = bands.band
+    for i, name in enumerate(names):
+        members[band[i]].append(name)
+        if targets is not None and computed[i]:
+            members[band[i]].append(targets[i])
+    for stub, i in zip(stubs, stub_nodes, strict=True):
+        members[band[i]].append(stub)
+    return [
+        f'\tsubgraph "cluster_band{b}" {{ graph [peripheries=0] {" ".join(m)} }}\n'
+        for b, m in enumerate(members)
+    ]
 
 
 _prev = attrgetter("_prev")

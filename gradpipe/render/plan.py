@@ -137,3 +137,73 @@ def stagger(args: int, levels: int = 1) -> int:
         return 1
     own = max(1, round(math.sqrt(args / 9))) if args > STAGGER_ARGS else 1
     return min(args, max(levels, own))
+
+
+# Wrapping a long picture (a chain) into columns side by side, as text wraps into lines.
+# A picture whose estimated aspect in its direction is past WRAP_ASPECT (or its inverse)
+# is drawn top to bottom, cut into bands of whole ranks, each band a column; an edge from
+# one band into another is drawn as a pair of connector notes.
+WRAP_ASPECT = 3.0
+WRAP_MIN_NODES = 100
+MIN_BAND_RANKS = 12  # ranks of a band at the least
+# Wrapped only where few edges leave a band: at most this many per band boundary.
+WRAP_CROSSINGS = 2
+# Sizes in points, measured on chains: along a rank and across it per node, each way.
+WRAP_LR_RANK, WRAP_LR_NODE = 180.0, 95.0
+WRAP_TB_RANK, WRAP_TB_NODE = 90.0, 190.0
+
+
+@dataclass
+class Bands:
+    """Which band each node is drawn in (by position), and the edges between bands."""
+
+    band: list[int]
+    count: int
+    crossing: set[tuple[int, int]]  # (argument, user) positions whose edge leaves a band
+
+
+def wrap_bands(graph: Graph, layout: Plan, rankdir: str, compact: bool = False) -> Bands | None:
+    """The columns of a picture too long for a screen along its ranks, or None.
+
+    ``rankdir`` is the direction it would have unwrapped; wrapped, it is drawn top to
+    bottom. The column count brings the estimated aspect (width / height) near
+    SCREEN_ASPECT. A node without arguments goes with its nearest user, a split node's
+    copies with their users; an op bubble is always in its result's band.
+    """
+    nodes = graph.nodes
+    n = len(nodes)
+    ranks = layout.ranks
+    if n < WRAP_MIN_NODES or not ranks or layout.rank_count < 2 * MIN_BAND_RANKS:
+        return None
+    total = layout.rank_count
+    drawn = n if compact else n + sum(1 for v in nodes if v._prev)
+    across = max(1.0, drawn / total)  # nodes side by side on a rank, on average
+    tall = across * WRAP_TB_NODE / (total * WRAP_TB_RANK)  # the aspect top to bottom
+    if rankdir == "TB" and tall >= 1 / WRAP_ASPECT:
+        return None
+    if rankdir != "TB" and total * WRAP_LR_RANK / (across * WRAP_LR_NODE) <= WRAP_ASPECT:
+        return None
+    count = min(round(math.sqrt(SCREEN_ASPECT / tall)), total // MIN_BAND_RANKS)
+    if count < 2:
+        return None
+    low = min(ranks)
+    band = [(r - low) * count // total for r in ranks]
+    position = {id(v): i for i, v in enumerate(nodes)}
+    users: list[list[int]] = [[] for _ in range(n)]
+    for i, v in enumerate(nodes):
+        for c in v._prev:
+            users[position[id(c)]].append(i)
+    for i, v in enumerate(nodes):
+        if not v._prev and users[i]:
+            band[i] = band[min(users[i], key=ranks.__getitem__)]
+    # A split node's nearest use keeps it (as ``dot`` draws it); copies serve the others.
+    nearest = {a: min(users[a], key=ranks.__getitem__) for a in layout.split if users[a]}
+    crossing = set()
+    for i, v in enumerate(nodes):
+        for c in v._prev:
+            a = position[id(c)]
+            if band[a] != band[i] and nearest.get(a, i) == i:
+                crossing.add((a, i))
+    if len(crossing) > WRAP_CROSSINGS * (count - 1):
+        return None
+    return Bands(band, count, crossing)
