@@ -1,9 +1,11 @@
 """Figure 5: SVG of small and big graphs in time, big ones refused at once, text formats near
-json; the size up to which every shared node is drawn once; the default --layout-limit."""
+json; the size up to which every shared node is drawn once; the default --layout-limit; the
+aspect big pictures keep by default."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -76,6 +78,7 @@ def rows(config: Config) -> list[Row]:
             table.append(svg_row(workload, spec, count, limit, path, env, 1 if config.quick else 3))
     for path, env in layout_paths(config):
         table.append(named_row(path, env, 1 if config.quick else 3))
+    table.extend(aspect_rows(config))
     table.extend(reuse_rows(config))
     table.extend(limit_rows(config))
     table.append(html_row(config))
@@ -270,6 +273,53 @@ def text_rows(config: Config) -> list[Row]:
                 at_most=TEXT_TARGET,
                 names=("gradpipe", "floor"),
                 cpu=(ours.cpu, floor.cpu),
+            )
+        )
+    return table
+
+
+# The aspect (width : height) a big picture keeps by default, read from its SVG (issue 12).
+ASPECT_SIZES = (
+    ("chain", 1000),
+    ("chain", 2000),
+    ("mlp-sum", 1000),
+    ("mlp-sum", 2000),
+    ("tree", 2000),
+)
+ASPECT_RANGE = (1 / 3, 3.0)
+
+
+def aspect_rows(config: Config) -> list[Row]:
+    """Width : height of the default SVG of big graphs, with the first layout program."""
+    path, env = layout_paths(config)[0]
+    low, high = ASPECT_RANGE
+    target = f"1 : {1 / low:g} to {high:g} : 1"
+    table = []
+    for workload, nodes in ASPECT_SIZES[:2] if config.quick else ASPECT_SIZES:
+        spec = spec_file(workload, nodes)
+        figure = f"5 aspect svg {workload} {spec_nodes(spec):,} nodes ({path})"
+        out = BUILD / "out" / f"{spec.stem}.aspect.svg"
+        command = [*gradpipe_command(), "render", "-f", "svg", backward_document(spec), "-o", out]
+        try:
+            best_run(command, 1, "gradpipe render", timeout=SVG_TIMEOUT, env=env)
+            head = out.read_text(encoding="utf-8", errors="replace")[:4000]
+        except (TimedOut, Unavailable, OSError) as error:
+            table.append(not_available(figure, target, str(error) or "timed out"))
+            continue
+        found = re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', head)
+        if found is None:
+            table.append(not_available(figure, target, "no size in the SVG"))
+            continue
+        width, height = float(found[1]), float(found[2])
+        aspect = width / height
+        shown = f"{aspect:.2f} : 1" if aspect >= 1 else f"1 : {1 / aspect:.2f}"
+        table.append(
+            Row(
+                figure,
+                f"{shown} ({width:,.0f} x {height:,.0f} pt)",
+                target,
+                low <= aspect <= high,
+                aspect,
             )
         )
     return table
