@@ -156,8 +156,10 @@ def dot_lines(
         op: f' [label="{_escape(symbol)}" {OP_ATTRS}]\n' for op, symbol in OP_SYMBOLS.items()
     }
     names = _node_ids(graph.ids)
-    keys = list(map(id, nodes))
-    position = dict(zip(keys, range(n), strict=True))
+    # Each node's position, by the node (Values hash by identity, as the engine's sets
+    # use them: no id() to allocate per edge) and, for a view's maps, by its id.
+    position = dict(zip(nodes, range(n), strict=True))
+    by_id = dict(zip(map(id, nodes), range(n), strict=True)) if view is not None else {}
     prevs = list(map(_prev, nodes))
     ops = list(map(_operation, nodes))
     split = layout.split
@@ -167,18 +169,18 @@ def dot_lines(
     # The records: fields and style of every node, then what marks, compact and split change.
     fields = records(graph, _escape_all)
     shown = list(map(_STYLES.__getitem__, kinds(nodes, ops, output)))
-    if focus is not None and focus in position:
-        shown[position[focus]] += FOCUS_ATTRS
+    if focus is not None and focus in by_id:
+        shown[by_id[focus]] += FOCUS_ATTRS
     computed = list(map(bool, prevs))
     for key in cut_inputs:
-        if key in position:
-            computed[position[key]] = True
+        if key in by_id:
+            computed[by_id[key]] = True
     if marks:
         for i in compress(count(), map(marks.__contains__, graph.ids)):
             fields[i], shown[i] = _marked(fields[i], shown[i], marks[graph.ids[i]])
     if compact:
         for i in compress(count(), computed):
-            op_text = _escape(bubbles.get(keys[i]) or OP_SYMBOLS.get(ops[i], ops[i]))
+            op_text = _escape(bubbles.get(id(nodes[i])) or OP_SYMBOLS.get(ops[i], ops[i]))
             fields[i] = f"{op_text} | {fields[i]}"
     statements = [
         f'\t{name} [label="{{ {record} }}"{attrs}]\n'
@@ -189,7 +191,7 @@ def dot_lines(
     # its target (the op's bubble, or in compact drawings the result) and its attributes.
     counts = list(map(len, prevs))
     starts = list(accumulate(counts, initial=0))
-    args = list(map(position.__getitem__, map(id, chain.from_iterable(prevs))))
+    args = list(map(position.__getitem__, chain.from_iterable(prevs)))
     sources = list(map(names.__getitem__, args))
     targets = names if compact else [f'{name[:-1]}.op"' for name in names]
     # What ends each edge's line: its attributes, if any, and the newline.
@@ -237,7 +239,7 @@ def dot_lines(
 
     # Nodes with more to say than that take the per-edge loop: a view's stubs and
     # bubbles, stacked arguments, edge labels.
-    special = {position[key] for key in (*cut_inputs, *cut_users, *bubbles) if key in position}
+    special = {by_id[key] for key in (*cut_inputs, *cut_users, *bubbles) if key in by_id}
     if style.edge_grads:
         special.update(compress(count(), computed))
     # In a wrapped picture, an edge from one band into another is a pair of connectors.
@@ -396,9 +398,10 @@ def _copy_split(
     if not split:
         return [], set()
     users = list(chain.from_iterable(map(repeat, range(len(counts)), counts)))
-    shared = list(compress(count(), map(split.__contains__, args)))  # edges from split nodes
-    shared_args = list(map(args.__getitem__, shared))
-    shared_users = list(map(users.__getitem__, shared))
+    from_split = list(map(split.__contains__, args))  # the edges from split nodes
+    shared = list(compress(count(), from_split))
+    shared_args = list(compress(args, from_split))
+    shared_users = list(compress(users, from_split))
     uses = Counter(shared_args)
     nearest: dict[int, int] = {}
     if ranks:

@@ -57,8 +57,8 @@ def plan(graph: Graph, compact: bool = False, budget: int = LAYOUT_BUDGET) -> Pl
     nodes = graph.nodes
     n = len(nodes)
     if n > ESTIMATE_NODES:
-        uses = Counter(map(id, chain.from_iterable(map(_prev, nodes))))
-        shared = [uses[id(v)] > 1 and not v._prev for v in nodes]
+        uses = Counter(chain.from_iterable(map(_prev, nodes)))  # Values hash by identity
+        shared = [uses[v] > 1 and not v._prev for v in nodes]
         return Plan(set(compress(count(), shared)), [], 0, 0, 0)
     step = 1 if compact else 2  # ranks per op: the op's bubble, then its result
     position = {id(v): i for i, v in enumerate(nodes)}
