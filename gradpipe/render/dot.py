@@ -303,9 +303,9 @@ def dot_lines(
         after[i] = "".join(out)
     lines += map(str.__add__, statements, after)
     if bands is not None:
-        stubs = [f'{names[position[key]][:-1]}.in"' for key in cut_inputs if key in position]
-        stubs += [f'{names[position[key]][:-1]}.out"' for key in cut_users if key in position]
-        stub_bands = [position[key] for key in (*cut_inputs, *cut_users) if key in position]
+        stubs = [f'{names[by_id[key]][:-1]}.in"' for key in cut_inputs if key in by_id]
+        stubs += [f'{names[by_id[key]][:-1]}.out"' for key in cut_users if key in by_id]
+        stub_bands = [by_id[key] for key in (*cut_inputs, *cut_users) if key in by_id]
         for e in sorted(connected):
             stubs += (f'{sources[e][:-1]}.to{e}"', f'{targets[edge_users[e]][:-1]}.from{e}"')
             stub_bands += (args[e], edge_users[e])
