@@ -295,6 +295,21 @@ def test_big_graphs_get_the_fast_layout_settings() -> None:
     assert FAST_LAYOUT_ATTRS in big.splitlines()[1]
 
 
+def test_long_edges_to_shared_nodes_get_the_limited_layout_settings() -> None:
+    from gradpipe.render.dot import LIMITED_ESTIMATE, LIMITED_LAYOUT_ATTRS
+    from gradpipe.render.plan import plan
+
+    # 27 steps (82 nodes) whose w and b, drawn once, reach into every step: Graphviz 2.43
+    # took 15 s on it with splines and its default limits.
+    graph = graph_from_value(chain(27))
+    assert len(graph) < 300 and not plan(graph).split
+    assert plan(graph).estimate > LIMITED_ESTIMATE
+    head = to_dot(graph).splitlines()[1]
+    assert LIMITED_LAYOUT_ATTRS in head and "nodesep" not in head
+    assert "splines=line" in head
+    assert LIMITED_LAYOUT_ATTRS not in to_dot(graph_from_value(chain(10)))
+
+
 HOSTILE = [
     "{a}|<b>",
     'q"u\\o\\"te\\',
