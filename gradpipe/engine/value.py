@@ -36,7 +36,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from numbers import Real
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from gradpipe.engine.kernels import one_minus_square
 from gradpipe.engine.kernels import tanh as _tanh
@@ -352,14 +352,18 @@ class Value:
             return
         order, leaves = _backward_order(self)
         self.grad = 1.0
-        closures = _propagate(order, order)
+        # Applied latest created first, each node popped as it is applied: the list's memory
+        # goes as the gradients' comes. Its first entry, None, ends the walk.
+        walk = cast("list[Value | None]", order)
+        walk.insert(0, None)
+        closures = _propagate(iter(walk.pop, None), self)
         for v in leaves:  # computed nodes' gradients are checked as they are applied
             g = v.grad
             if g - g != 0.0:
-                raise _gradient_error(v, order)
+                raise _gradient_error(v, self)
         if closures:  # a user's closure may leave an argument untouched: no -0.0 shows
-            for v in (*order, *leaves):
-                if v.grad == 0.0:
+            for v in topological_order((self,)):
+                if v.grad == 0.0 and v.grad is not NO_GRAD:
                     v.grad = 0.0
 
     def render_graph(
@@ -492,7 +496,7 @@ def _leaf_or_creation(v: Value) -> int:
 
 
 def _backward_order(root: Value) -> tuple[list[Value], list[Value]]:
-    """The computed nodes ``root`` depends on, latest created first, and its leaves.
+    """The computed nodes ``root`` depends on, as created (``root`` last), and its leaves.
 
     Latest created first is the order torch's engine runs its nodes in (highest sequence
     number first), so each gradient's contributions are added in torch's order. Constants
@@ -521,14 +525,14 @@ def _backward_order(root: Value) -> tuple[list[Value], list[Value]]:
                     c.grad = seen
                     emit(c)
                 else:
-                    if g == 0.0:
-                        c.grad = -0.0
+                    if g == 0.0:  # marked too: listed once (one that accumulates, each time)
+                        c.grad = seen
                     leaf(c)
-        order.sort(key=_creation, reverse=True)
+        order.sort(key=_creation)
     except (AttributeError, _Unordered):
         topo = topological_order((root,))
         order, leaves = [], []
-        for v in reversed(topo):
+        for v in topo:
             g = v.grad
             if g is NO_GRAD:
                 continue
@@ -542,12 +546,12 @@ def _backward_order(root: Value) -> tuple[list[Value], list[Value]]:
     return order, leaves
 
 
-def _propagate(nodes: Iterable[Value], topo: list[Value] | None) -> bool:
+def _propagate(nodes: Iterable[Value], root: Value | None) -> bool:
     """Apply each node's local derivatives, in ATen's formulas and order of operations.
 
-    ``backward`` passes the whole graph in reverse topological order (``topo`` names the
-    users of a node whose gradient is not finite); a node's ``_backward`` passes itself.
-    True when a user's closure ran.
+    ``backward`` passes the graph's computed nodes, latest created first (``root`` is its
+    output, to name the users of a node whose gradient is not finite); a node's
+    ``_backward`` passes itself. True when a user's closure ran.
     """
     closures = False
     for v in nodes:
@@ -555,7 +559,7 @@ def _propagate(nodes: Iterable[Value], topo: list[Value] | None) -> bool:
         if g is NO_GRAD:
             continue
         if g - g != 0.0:
-            raise _gradient_error(v, topo or [v])
+            raise _gradient_error(v, root)
         op = v._kind
         if op == "mul":
             a, b = v._prev
@@ -699,8 +703,9 @@ def _math_error(
     return MathError(f"{problem} at {_describe(node)}", node, op, problem)
 
 
-def _gradient_error(v: Value, topo: list[Value]) -> MathError:
+def _gradient_error(v: Value, root: Value | None) -> MathError:
     """Name the node whose gradient is not finite, and the users it came from."""
+    topo = topological_order((root,)) if root is not None else [v]
     users = [u for u in topo if any(c is v for c in u._prev)]
     origin = ", ".join(_describe(u) for u in users) or "the output"
     return MathError(f"gradient of {_describe(v)} is {_show(v.grad)} (from {origin})", v)
