@@ -338,17 +338,18 @@ def test_check_says_a_kink_is_not_differentiable_and_passes(tmp_path: Path) -> N
 @pytest.fixture
 def wrong_backprop(monkeypatch: pytest.MonkeyPatch) -> None:
     """Backprop that gives every leaf 1.5 times its gradient: a broken engine."""
-    from gradpipe.engine import Value, topological_order
+    from collections.abc import Sequence
 
-    right = Value.backward
+    from gradpipe.documents import graph
+    from gradpipe.engine import Value, backward_over
 
-    def backward(self: Value) -> None:
-        right(self)
-        for v in topological_order((self,)):
+    def broken(root: Value, nodes: Sequence[Value]) -> None:
+        backward_over(root, nodes)
+        for v in nodes:
             if not v._prev and v.grad:
                 v.grad *= 1.5
 
-    monkeypatch.setattr(Value, "backward", backward)
+    monkeypatch.setattr(graph, "backward_over", broken)  # how a Graph backpropagates
 
 
 @pytest.mark.usefixtures("wrong_backprop")

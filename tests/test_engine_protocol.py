@@ -14,7 +14,7 @@ import pytest
 
 from gradpipe import Value
 from gradpipe.documents import graph_from_value
-from gradpipe.engine import creation_order, topological_order
+from gradpipe.engine import backward_over, creation_order, topological_order
 
 
 def step(a: Value, b: Value, op: int, exponent: float) -> Value:
@@ -261,3 +261,28 @@ def test_creation_order_puts_arguments_first_and_computed_nodes_as_made() -> Non
     assert all(position[c] < position[v] for v in order for c in v._prev)
     made = [v for v in order if v._prev]
     assert made == sorted(made, key=lambda v: v._seq)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_backward_over_the_nodes_as_created_is_backward_to_the_bit(seed: int) -> None:
+    rng = random.Random(seed)
+    root = random_graph(rng)
+    order = creation_order([root])
+    root.backward()
+    expected = [(v.grad, math.copysign(1.0, v.grad)) for v in order]
+    aside = [Value(2.0) * v for v in order[:3]]  # made later, not reached from root
+    for v in order:
+        if v.requires_grad:
+            v.grad = 5.0  # backward_over starts from zero, leaves included
+    backward_over(root, [*order, *aside])
+    assert [(v.grad, math.copysign(1.0, v.grad)) for v in order] == expected
+    assert all(v.grad == 0.0 and math.copysign(1.0, v.grad) == 1.0 for v in aside)
+
+
+def test_backward_over_nodes_out_of_creation_order_is_still_backward() -> None:
+    root = random_graph(random.Random(3))
+    topo = topological_order([root])
+    root.backward()
+    expected = [v.grad for v in topo]
+    backward_over(root, topo[::-1])  # not as created: walked by backward itself
+    assert [v.grad for v in topo] == expected

@@ -13,6 +13,7 @@ import sys
 import zipfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import pytest
 from conftest import run_gradpipe
@@ -85,10 +86,15 @@ def test_examples_lists_every_bundled_example_with_what_it_shows(tmp_path: Path)
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
-def test_examples_prints_the_example_byte_for_byte(tmp_path: Path, example: Path) -> None:
+def test_examples_prints_the_example_with_its_modeline_at_the_installed_schema(
+    tmp_path: Path, example: Path
+) -> None:
     result = gradpipe("examples", example.stem, cwd=tmp_path)
     assert result.returncode == 0
-    assert result.stdout == example.read_text(encoding="utf-8")
+    first, rest = result.stdout.split("\n", 1)
+    assert rest == example.read_text(encoding="utf-8").split("\n", 1)[1]
+    schema = first.removeprefix("# yaml-language-server: $schema=")
+    assert schema.startswith("file://") and Path(unquote(urlparse(schema).path)).is_file()
 
 
 def test_examples_pipe_into_the_stages(tmp_path: Path) -> None:
@@ -273,7 +279,11 @@ def test_the_installed_wheel_works_away_from_the_checkout(wheel: Path, tmp_path:
 
     run = away_from_the_checkout("-m", "gradpipe", "examples", "neuron")
     assert run.returncode == 0, run.stderr
-    assert run.stdout == (ROOT / "examples" / "neuron.yaml").read_text(encoding="utf-8")
+    assert (
+        run.stdout.split("\n", 1)[1]
+        == (ROOT / "examples" / "neuron.yaml").read_text(encoding="utf-8").split("\n", 1)[1]
+    )
+    assert f"$schema={site.resolve().as_uri()}" in run.stdout.split("\n", 1)[0]
     starter = away_from_the_checkout("-m", "gradpipe", "init", "-")
     assert starter.returncode == 0, starter.stderr
     assert f"$schema={site.resolve().as_uri()}" in starter.stdout

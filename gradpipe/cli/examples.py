@@ -23,7 +23,7 @@ def examples_command(name: str | None) -> None:
       gradpipe examples
       gradpipe examples neuron | gradpipe render -o neuron.svg
     """
-    from gradpipe.data import describe_example, example_files
+    from gradpipe.data import describe_example, example_files, example_text
     from gradpipe.documents.names import did_you_mean
 
     found = example_files()
@@ -40,4 +40,4 @@ def examples_command(name: str | None) -> None:
             f"no example '{name}'{hint}; `gradpipe examples` lists them", param_hint="NAME"
         )
     with closed_pipe_ends_the_command():
-        write_stream(sys.stdout.buffer, found[name].read_bytes())
+        write_stream(sys.stdout.buffer, example_text(found[name]).encode("utf-8"))

@@ -55,10 +55,25 @@ def schema_file(kind: str) -> Path:
 
 def starter_spec(name: str) -> str:
     """The commented starter spec named ``name``, its modeline pointing at the schema file."""
-    text = (_data() / STARTER).read_text(encoding="utf-8")
-    _, rest = text.split("\n", 1)  # the first line is the modeline
-    modeline = f"# yaml-language-server: $schema={schema_file('spec').as_uri()}"
-    return modeline + "\n" + rest.replace(NAME_PLACEHOLDER, name)
+    text = _pointing_at_the_schema((_data() / STARTER).read_text(encoding="utf-8"))
+    return text.replace(NAME_PLACEHOLDER, name)
+
+
+def example_text(entry: Traversable) -> str:
+    """A bundled example as ``examples`` prints it: its modeline at the installed schema.
+
+    In the repository the modeline is ``../schemas/...``, which resolves only there; a
+    copy saved from ``gradpipe examples NAME`` points at the schema gradpipe installed.
+    """
+    return _pointing_at_the_schema(entry.read_text(encoding="utf-8"))
+
+
+def _pointing_at_the_schema(text: str) -> str:
+    """``text`` with its first line, a yaml-language-server modeline, at the schema file."""
+    first, rest = text.split("\n", 1)
+    if "yaml-language-server" not in first:
+        return text
+    return f"# yaml-language-server: $schema={schema_file('spec').as_uri()}\n{rest}"
 
 
 def starter_target(name: str | None) -> tuple[Path, str]:

@@ -22,7 +22,7 @@ from typing import Any
 
 from gradpipe.documents.json_codec import json_string, number_texts, string_texts
 from gradpipe.documents.names import is_valid_name
-from gradpipe.engine.value import NO_GRAD, Value, topological_order
+from gradpipe.engine.value import NO_GRAD, Value, backward_over, topological_order
 from gradpipe.errors import MathError
 
 DOCUMENT_VERSION = 1
@@ -91,11 +91,9 @@ class Graph:
         built from a file.
         """
         with paused_gc():
-            for v in self.nodes:
-                if v.grad is not NO_GRAD:
-                    v.grad = 0.0
             try:
-                self.node(self.output if output is None else output).backward()
+                # Built from a document, the nodes are in creation order: no walk, no sort.
+                backward_over(self.node(self.output if output is None else output), self.nodes)
             except MathError as error:
                 if self.locator is None:
                     raise

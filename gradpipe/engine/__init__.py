@@ -1,7 +1,14 @@
 """The autograd engine: ``Value`` and backprop (value.py), and the op table (ops.py)."""
 
 from gradpipe.engine.ops import CONST, LEAF, OPS, Op
-from gradpipe.engine.value import NO_GRAD, Value, apply, creation_order, topological_order
+from gradpipe.engine.value import (
+    NO_GRAD,
+    Value,
+    apply,
+    backward_over,
+    creation_order,
+    topological_order,
+)
 
 __all__ = [
     "CONST",
@@ -11,6 +18,7 @@ __all__ = [
     "Op",
     "Value",
     "apply",
+    "backward_over",
     "creation_order",
     "topological_order",
 ]

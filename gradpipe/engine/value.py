@@ -495,6 +495,42 @@ def _leaf_or_creation(v: Value) -> int:
     return v._seq if v._prev else -1
 
 
+def backward_over(root: Value, nodes: Sequence[Value]) -> None:
+    """``root``'s gradients with respect to ``nodes``, from zero, for a holder of its nodes.
+
+    ``nodes`` holds every node ``root`` depends on, as created (arguments first), as a graph
+    built from a document does: they are applied latest created first, as ``backward``
+    applies them, without finding and sorting them first. Nodes ``root`` does not reach
+    get 0.0; leaves start from zero too. Where ``nodes`` is not in creation order, this is
+    ``backward`` after zeroing.
+    """
+    unreached = float("-0.0")  # a new object: marks what no term has reached yet
+    made = -1
+    try:
+        for v in nodes:
+            if v.grad is not NO_GRAD:
+                v.grad = unreached
+            if v._prev:
+                if v._seq <= made:
+                    raise _Unordered
+                made = v._seq
+    except (AttributeError, _Unordered):
+        for v in nodes:
+            if v.grad is not NO_GRAD:
+                v.grad = 0.0
+        root.backward()
+        return
+    if root.grad is not NO_GRAD:
+        root.grad = 1.0
+        closures = _propagate(reversed(nodes), root, unreached)
+    else:
+        closures = False
+    for v in nodes:
+        g = v.grad
+        if g is unreached or (closures and g == 0.0):
+            v.grad = 0.0
+
+
 def _backward_order(root: Value) -> tuple[list[Value], list[Value]]:
     """The computed nodes ``root`` depends on, as created (``root`` last), and its leaves.
 
@@ -546,17 +582,18 @@ def _backward_order(root: Value) -> tuple[list[Value], list[Value]]:
     return order, leaves
 
 
-def _propagate(nodes: Iterable[Value], root: Value | None) -> bool:
+def _propagate(nodes: Iterable[Value], root: Value | None, unreached: object = None) -> bool:
     """Apply each node's local derivatives, in ATen's formulas and order of operations.
 
     ``backward`` passes the graph's computed nodes, latest created first (``root`` is its
-    output, to name the users of a node whose gradient is not finite); a node's
+    output, to name the users of a node whose gradient is not finite); ``backward_over``
+    passes every node, skipping those whose gradient is still ``unreached``; a node's
     ``_backward`` passes itself. True when a user's closure ran.
     """
     closures = False
     for v in nodes:
         g = v.grad
-        if g is NO_GRAD:
+        if g is NO_GRAD or g is unreached:
             continue
         if g - g != 0.0:
             raise _gradient_error(v, root)
