@@ -126,14 +126,14 @@ def draw(
     return render(graph, fmt, layout_limit=limit, style=style)
 
 
-def show(target: Value | Graph, *, height: int = 520) -> Any:
+def show(target: Value | Graph, *, height: int = 520, style: Style | None = None) -> Any:
     """The interactive HTML view of a Value's graph or of a Graph, inline in notebooks.
 
     Hover, search, highlight and step through backprop; ``.save("page.html")`` writes
-    the page. Gradients of the Values are left as they were.
+    the page. Gradients of the Values are left as they were. ``style`` as for ``draw``.
     """
     from gradpipe.documents import Graph, graph_from_value
     from gradpipe.render.html import show as show_graph
 
     graph = target if isinstance(target, Graph) else graph_from_value(target)
-    return show_graph(graph, height=height)
+    return show_graph(graph, height=height, style=style)

@@ -58,7 +58,7 @@ def test_draw_dot_is_micrograds_function_drawing_gradpipes_picture() -> None:
 
 def test_render_graph_takes_the_same_options() -> None:
     dot = neuron().render_graph(format="png", rankdir="TB")
-    assert dot.format == "png" and dot.source.rstrip().endswith("graph [rankdir=TB]\n}")
+    assert dot.format == "png" and "\tgraph [rankdir=TB " in dot.source
 
 
 def test_pictures_without_graphviz_installed(graphviz_setup: str, tmp_path: Path) -> None:
@@ -96,3 +96,40 @@ def test_a_picture_too_big_to_lay_out_is_refused_at_once() -> None:
 
 def test_draw_dot_is_in_the_public_api() -> None:
     assert "draw_dot" in gradpipe.__all__ and gradpipe.draw_dot is draw_dot
+
+
+def drawn_nodes(source: str) -> set[str]:
+    """The node statements' names of a DOT source."""
+    return {
+        line.split(" [")[0].strip().strip('"')
+        for line in source.splitlines()
+        if line.startswith('\t"') and "->" not in line
+    }
+
+
+def test_draw_dot_takes_the_clis_views() -> None:
+    o = neuron()
+    whole = drawn_nodes(draw_dot(o).source)
+    assert {"x1", "w1", "_1", "b", "n", "o"} <= whole  # _1: the unlabelled product
+    named = drawn_nodes(draw_dot(o, view="named").source)
+    assert {"x1", "w1", "b", "n", "o"} <= named and "_1" not in named  # folded into n
+    near = drawn_nodes(draw_dot(o, focus="n", depth=1).source)  # a label names the node
+    assert {"n", "_1", "b", "o"} <= near and "x1" not in near and "_1.in" in near  # a stub
+    compact = drawn_nodes(draw_dot(o, compact=True).source)
+    assert not any(name.endswith(".op") for name in compact)
+    labelled = draw_dot(o, edge_grads=True).source
+    assert '"x1" -> "_1.op" [label="∂ -3.0000"' in labelled  # ∂(x1·w1)/∂x1 = w1
+    assert "∂" not in draw_dot(o).source
+
+
+def test_draw_dot_refuses_unknown_options() -> None:
+    with pytest.raises(ValueError, match="view must be one of 'all', 'named', not 'nope'"):
+        draw_dot(neuron(), view="nope")
+    with pytest.raises(RenderError, match="no node 'zz'"):
+        draw_dot(neuron(), focus="zz")
+
+
+def test_show_takes_the_same_views() -> None:
+    o = neuron()
+    whole, named = o.show()._repr_html_(), o.show(view="named")._repr_html_()
+    assert "_1" in whole and "_1" not in named

@@ -378,14 +378,16 @@ class Value:
 
         return draw_dot(self, format, rankdir, **options)
 
-    def show(self) -> Any:
+    def show(self, **options: Any) -> Any:
         """The interactive HTML view of the graph: hover, search, step through backprop.
 
         Shows inline in Jupyter and VS Code notebooks; ``.save("page.html")`` writes it.
+        Takes ``draw_dot``'s picture options: ``view="named"``, ``focus``, ``depth``,
+        ``compact``, ``rankdir``, and ``height`` in pixels.
         """
-        from gradpipe.render.diagram import draw_graph  # the view applies its own limit
+        from gradpipe.render.diagram import show_value  # the view applies its own limit
 
-        return draw_graph(self).interactive()
+        return show_value(self, **options)
 
 
 def apply(op: str, args: Sequence[Value]) -> Value:

@@ -19,9 +19,10 @@ import graphviz  # type: ignore[import-untyped]
 from gradpipe.documents.graph import Graph, graph_from_value
 from gradpipe.engine.value import Value
 from gradpipe.errors import RenderError
-from gradpipe.render.dot import dot_id, dot_lines
+from gradpipe.render.dot import VIEWS, Style, dot_id, dot_lines
 from gradpipe.render.formats import DEFAULT_LAYOUT_LIMIT
 from gradpipe.render.layout import NATIVE, embedded_program, layout
+from gradpipe.render.views import DEFAULT_DEPTH, picture_view
 
 RANKDIRS = ("LR", "TB")
 
@@ -40,12 +41,6 @@ class Diagram(graphviz.Digraph):  # type: ignore[misc]
         diagram = cls(name=name, body=lines[1:-1])
         diagram.graph = graph
         return diagram
-
-    def interactive(self, height: int = 520) -> Any:
-        """The interactive HTML view of the same graph (``Value.show()``)."""
-        from gradpipe.render.html import show
-
-        return show(self.graph, height=height)
 
     def _repr_image_svg_xml(self) -> str:
         """SVG for Jupyter, laid out by ``dot`` or, without Graphviz, by ``graphviz-pure``."""
@@ -119,37 +114,91 @@ def _lay_out(source: bytes, fmt: str) -> bytes:
     return layout(source, fmt)
 
 
-def draw_graph(root: Value) -> Diagram:
-    """Everything ``root`` depends on, as a ``graphviz.Digraph``, whatever its size."""
-    # Gradients are always shown, as micrograd shows them (0.0000 before ``backward``).
-    graph = graph_from_value(root)
-    return Diagram.from_lines(graph.name, dot_lines(graph), graph)
-
-
 def draw_dot(
     root: Value,
     format: str = "svg",
     rankdir: str = "LR",
     *,
     layout_limit: int | None = DEFAULT_LAYOUT_LIMIT,
+    view: str = "all",
+    focus: str | None = None,
+    depth: int = DEFAULT_DEPTH,
+    compact: bool = False,
+    edge_grads: bool = False,
 ) -> Diagram:
     """micrograd's ``draw_dot``, drawing gradpipe's picture of everything ``root`` depends on.
 
     ``format`` is the Digraph's (``svg``, ``png``, ...), ``rankdir`` ``LR`` (left to
     right) or ``TB`` (top to bottom). A graph of more than ``layout_limit`` nodes (the
     default of the CLI's ``--layout-limit``) is refused at once, as Graphviz would take minutes to
-    lay it out; ``layout_limit=None`` draws it anyway.
+    lay it out; ``layout_limit=None`` draws it anyway. The CLI's picture options apply too:
+    ``view="named"`` draws only the labelled Values (each computed one with the formula it
+    stands for), ``focus=LABEL`` (a node's label, or its id in ``graph_from_value``) a
+    node's neighbourhood ``depth`` steps out, ``compact`` puts each op inside its result,
+    ``edge_grads`` labels each edge with ∂result/∂argument.
     """
+    graph = graph_from_value(root)
+    style = api_style(graph, rankdir, view, focus, depth, compact, edge_grads)
+    picture = picture_view(graph, style)
+    drawn = graph if picture is None else picture.graph
+    if layout_limit is not None and len(drawn) > layout_limit:
+        raise RenderError(
+            f"graph has {len(drawn)} nodes, more than layout_limit={layout_limit}: laying it "
+            "out would take minutes; pass layout_limit=None (or a larger number) to draw it, "
+            "or draw part of it (view='named', focus=...)"
+        )
+    diagram = Diagram.from_lines(graph.name, dot_lines(drawn, style, picture), graph)
+    diagram.format = format
+    return diagram
+
+
+def show_value(
+    root: Value,
+    *,
+    view: str = "all",
+    focus: str | None = None,
+    depth: int = DEFAULT_DEPTH,
+    compact: bool = False,
+    rankdir: str = "LR",
+    height: int = 520,
+) -> Any:
+    """``Value.show()``: the interactive view of ``root``'s graph, with draw_dot's options."""
+    from gradpipe.render.html import show
+
+    graph = graph_from_value(root)
+    style = api_style(graph, rankdir, view, focus, depth, compact, edge_grads=False)
+    return show(graph, height=height, style=style)
+
+
+def api_style(
+    graph: Graph,
+    rankdir: str,
+    view: str,
+    focus: str | None,
+    depth: int,
+    compact: bool,
+    edge_grads: bool,
+) -> Style:
+    """The picture options of the API as the CLI's Style; a labelled Value counts as named."""
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be 'LR' or 'TB', not {rankdir!r}")
-    graph = graph_from_value(root)
-    if layout_limit is not None and len(graph) > layout_limit:
-        raise RenderError(
-            f"graph has {len(graph)} nodes, more than layout_limit={layout_limit}: laying it "
-            "out would take minutes; pass layout_limit=None (or a larger number) to draw it"
-        )
-    diagram = Diagram.from_lines(graph.name, dot_lines(graph), graph)
-    diagram.format = format
-    if rankdir != "LR":
-        diagram.body.append(f"\tgraph [rankdir={rankdir}]\n")  # the last setting counts
-    return diagram
+    if view not in VIEWS:
+        raise ValueError(f"view must be one of {', '.join(map(repr, VIEWS))}, not {view!r}")
+    # LR is micrograd's default: left unset, a big graph takes the direction nearer a screen's.
+    return Style(
+        rankdir=None if rankdir == "LR" else rankdir,
+        compact=compact,
+        edge_grads=edge_grads,
+        view=view,
+        focus=_node_id(graph, focus),
+        depth=depth,
+        labelled=True,
+    )
+
+
+def _node_id(graph: Graph, focus: str | None) -> str | None:
+    """The id of the node ``focus`` names: its id, or the label of one Value."""
+    if focus is None or focus in graph.ids:
+        return focus
+    labelled = [i for i, v in zip(graph.ids, graph.nodes, strict=True) if v.label == focus]
+    return labelled[0] if len(labelled) == 1 else focus  # else the view says it is unknown

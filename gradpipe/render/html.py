@@ -383,7 +383,13 @@ class HtmlView:
             stream.write(self.page)
 
 
-def show(graph: Graph, *, height: int = 520, layout_limit: int | None = None) -> HtmlView:
+def show(
+    graph: Graph,
+    *,
+    height: int = 520,
+    layout_limit: int | None = None,
+    style: Style | None = None,
+) -> HtmlView:
     """The interactive view of ``graph``, its Values' gradients left as they were.
 
     The view replays backward from the graph's output; the gradients it computes for
@@ -392,7 +398,7 @@ def show(graph: Graph, *, height: int = 520, layout_limit: int | None = None) ->
     saved = [v.grad for v in graph.nodes]
     had_gradients = graph.has_gradients
     try:
-        page_bytes = render_html(graph, layout_limit=layout_limit)
+        page_bytes = render_html(graph, layout_limit=layout_limit, style=style)
     finally:
         for v, grad in zip(graph.nodes, saved, strict=True):
             v.grad = grad
