@@ -133,3 +133,20 @@ def test_show_takes_the_same_views() -> None:
     o = neuron()
     whole, named = o.show()._repr_html_(), o.show(view="named")._repr_html_()
     assert "_1" in whole and "_1" not in named
+
+
+def test_a_wrapped_pictures_connectors_name_nodes_as_their_records_do() -> None:
+    x = Value(0.5, label="x")
+    for i in range(150):
+        p = x * 0.9
+        p.label = f"p[{i}]"  # not a valid id: each node's id is an anonymous _N
+        s = p + 0.1
+        s.label = f"s[{i}]"
+        x = s.tanh()
+        x.label = f"h[{i}]"
+    x.backward()
+    connectors = [
+        line for line in draw_dot(x).source.splitlines() if "→" in line and "label=" in line
+    ]
+    assert connectors  # the chain is long enough to wrap into columns
+    assert all("[" in line.split("label=")[1].split('"')[1] for line in connectors), connectors[:2]

@@ -253,6 +253,17 @@ def test_a_graph_rewired_against_creation_order_is_walked_depth_first() -> None:
     assert creation_order([root]) == topological_order([root])
 
 
+def test_a_rewired_edge_to_a_node_already_reached_is_caught_too() -> None:
+    x = Value(3.0, "x")
+    v = x + 0.0
+    c = x * 2.0
+    v._prev = (c, x)  # v uses c, made after it; c is reached first, from root
+    for root in (c + v, v + c):
+        x.grad = 0.0
+        root.backward()
+        assert x.grad == 5.0  # root = c + (c + x), c = 2x
+
+
 def test_creation_order_puts_arguments_first_and_computed_nodes_as_made() -> None:
     root = random_graph(random.Random(7))
     order = creation_order([root])

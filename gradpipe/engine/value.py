@@ -555,14 +555,15 @@ def _backward_order(root: Value) -> tuple[list[Value], list[Value]]:
             created = v._seq
             for c in v._prev:
                 g = c.grad
-                if g is seen or g is NO_GRAD:
+                if g is NO_GRAD:
                     continue
                 if c._prev:
-                    if c._seq >= created:
+                    if c._seq >= created:  # every edge, seen or not: one rewired is enough
                         raise _Unordered
-                    c.grad = seen
-                    emit(c)
-                else:
+                    if g is not seen:
+                        c.grad = seen
+                        emit(c)
+                elif g is not seen:
                     if g == 0.0:  # marked too: listed once (one that accumulates, each time)
                         c.grad = seen
                     leaf(c)

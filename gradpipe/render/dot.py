@@ -284,7 +284,8 @@ def dot_lines(
             grads = view.derivatives.get(id(v)) if view is not None else _local_derivatives(v)
         for k, e in enumerate(range(starts[i], starts[i + 1])):
             if e in connected:
-                append(_connectors(sources[e], target, graph.ids[args[e]], graph.ids[i], e))
+                tail, head = _shown(graph, args[e]), _shown(graph, i)
+                append(_connectors(sources[e], target, tail, head, e))
                 continue
             extra = [tails[e][2:-2]] if tails[e] != "\n" else []
             if levels > 1:
@@ -329,6 +330,12 @@ def dot_lines(
 
 # Connector notes: where an edge leaves a band ("→ head") and where it comes in ("tail →").
 CONNECTOR_ATTRS = 'shape=plaintext fontsize=10 fontcolor="#1a5276"'
+
+
+def _shown(graph: Graph, k: int, most: int = 24) -> str:
+    """The name a connector gives node ``k``: what its record shows (label, else id), cut."""
+    name = graph.nodes[k].label or graph.ids[k]
+    return name if len(name) <= most else name[: most - 1] + "…"
 
 
 def _connectors(source: str, target: str, tail: str, head: str, e: int) -> str:
