@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from gradpipe.documents import load_document
+from gradpipe.render.dot import Style
 from gradpipe.render.html import render_html
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -338,6 +339,19 @@ def test_a_graph_with_no_backprop_step_opens_cleanly(browser: Any, tmp_path: Pat
     view.page.keyboard.press("ArrowRight")
     assert view.step() == 0
     assert "No backprop steps" in view.page.inner_text("#gp-panel")
+    assert view.errors == []
+
+
+def test_a_focus_with_no_step_drawn_says_so_not_that_there_is_none(
+    browser: Any, tmp_path: Path
+) -> None:
+    graph = load_document(b"values: {x: 1.0}\nnodes:\n  y: tanh(x)\n  z: 2*y\n", "f.yaml")
+    page = render_html(graph, style=Style(focus="x", depth=0))
+    view = open_view(browser, tmp_path, "focus", page)
+    assert view.step() == 0
+    text = view.page.inner_text("#gp-panel")
+    assert "No backprop steps here" in text and "z (not drawn here)" in text
+    assert "depends on no computed node" not in text
     assert view.errors == []
 
 

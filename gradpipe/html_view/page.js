@@ -162,7 +162,9 @@
         ? "at the output, <b>" + esc(name(data.output)) + "</b>, whose gradient is 1."
         : "at the output, <b>" + esc(data.outputName) + "</b> (not drawn here): each drawn node's gradient is complete when it steps.";
       panel.innerHTML = S ? "<h2>Step 0 of " + S + ": the forward pass</h2>Every value is computed; no gradient yet. Press &#x2192; to start backprop " + begin
-        : "<h2>No backprop steps</h2>The output depends on no computed node.";
+        : data.outputName === nodes[data.output].id
+          ? "<h2>No backprop steps</h2>The output depends on no computed node."
+          : "<h2>No backprop steps here</h2>No node drawn here is a computed node that the output, <b>" + esc(data.outputName) + "</b> (not drawn here), depends on.";
       return;
     }
     var s = steps[step - 1], n = nodes[s.node];
