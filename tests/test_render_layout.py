@@ -15,7 +15,7 @@ from gradpipe.documents.graph import Graph, graph_from_value
 from gradpipe.engine import topological_order
 from gradpipe.render import RenderError, render
 from gradpipe.render.diagram import Diagram
-from gradpipe.render.dot import to_dot
+from gradpipe.render.dot import Style, to_dot
 from gradpipe.render.layout import GRAPHVIZ_ENV, embedded_program, layout
 
 HAS_DOT = shutil.which("dot") is not None
@@ -194,8 +194,14 @@ def test_too_big_a_graph_is_refused_before_any_layout(monkeypatch: pytest.Monkey
             render(graph, fmt, layout_limit=5)
         assert raised.value.message == (
             "graph 'neuron' has 10 nodes, more than --layout-limit 5; raise --layout-limit, "
-            "draw a part (--view named, --focus NODE), or use -f dot/json/mermaid"
+            "draw a part (--view named or --focus NODE), or use -f dot/json/mermaid"
         )
+    named = Style(view="named")
+    with pytest.raises(RenderError, match=r"draw a part \(--focus NODE\)"):
+        render(graph, "svg", layout_limit=5, style=named)  # the named part has 7 nodes
+    near = Style(focus="o", depth=3)
+    with pytest.raises(RenderError, match=r"draw a part \(a smaller --depth than 3\)"):
+        render(graph, "svg", layout_limit=2, style=near)
     # Text formats need no layout: no limit.
     for fmt in ("dot", "json", "mermaid"):
         assert render(graph, fmt, layout_limit=5)

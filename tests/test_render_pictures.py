@@ -600,6 +600,18 @@ def test_mermaid_warns_past_500_edges(tmp_path: Path) -> None:
     assert "warning:" in result.stderr
     assert "maxEdges" in result.stderr
     assert "--view named or --focus NODE" in result.stderr
+    named = invoke("render", str(big), "-f", "mermaid", "--view", "named")
+    assert "maxEdges" not in named.stderr  # y is one named node: folded, few edges
+    wide = (
+        " + ".join(f"x*{i + 1}" for i in range(200))
+        + "\n"
+        + "".join(f"  t{i}: x*{i + 1}\n" for i in range(300))
+    )
+    many = tmp_path / "many.yaml"
+    total = " + ".join(f"t{i}" for i in range(300))
+    many.write_text(f"values: {{x: 1.0}}\nnodes:\n  y: {wide}  z: {total}\n")
+    named = invoke("render", str(many), "-f", "mermaid", "--view", "named")
+    assert "maxEdges" in named.stderr and "draw a part with --focus NODE" in named.stderr
     small = tmp_path / "small.yaml"
     small.write_text(NEURON)
     assert invoke("render", str(small), "-f", "mermaid").stderr == ""

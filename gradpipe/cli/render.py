@@ -61,11 +61,13 @@ def render(
     if fmt == "mermaid":
         edges = data.count(b" -->")
         if edges > MERMAID_MAX_EDGES:
+            from gradpipe.render.dot import Style
+
             return Warned(
                 data,
                 f"{edges} edges, more than Mermaid draws by default (its maxEdges setting, "
                 f"{MERMAID_MAX_EDGES}): raise maxEdges in the Mermaid config, or draw a part "
-                "with --view named or --focus NODE",
+                f"with {(style or Style()).smaller_part()}",
             )
     return data
 

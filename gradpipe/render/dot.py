@@ -108,6 +108,14 @@ class Style:
     depth: int = 2
     labelled: bool = False
 
+    def smaller_part(self) -> str:
+        """How to ask for less than this style draws, for messages about too big a picture."""
+        if self.focus is not None:
+            return f"a smaller --depth than {self.depth}"
+        if self.view == "named":
+            return "--focus NODE"
+        return "--view named or --focus NODE"
+
 
 def dot_lines(
     graph: Graph,

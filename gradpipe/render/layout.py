@@ -63,13 +63,15 @@ def lay_out(
     ``graph`` is what is drawn (a view's graph, with ``view``); ``style`` and ``marks`` as
     ``to_dot``'s.
     """
+    from gradpipe.render.dot import Style, to_dot
+
     if len(graph) > layout_limit:
+        part = (style or Style()).smaller_part()
         raise RenderError(
             f"graph {graph.name!r} has {len(graph)} nodes, more than --layout-limit "
-            f"{layout_limit}; raise --layout-limit, draw a part (--view named, --focus NODE), "
+            f"{layout_limit}; raise --layout-limit, draw a part ({part}), "
             "or use -f dot/json/mermaid"
         )
-    from gradpipe.render.dot import to_dot
 
     return layout(encode(to_dot(graph, style, view, marks=marks)), fmt)
 
