@@ -37,16 +37,26 @@ def _fma_exact(a: float, b: float, c: float) -> float:
         return c if (a - a == 0.0 and b - b == 0.0 and c == c) else p + c
     if a == 0.0 or b == 0.0 or not (1e-290 < abs(p) < 1e290) or abs(a) > 1e290:
         return _fma_integers(a, b, c)
-    t = _SPLIT * a
-    ah = t - (t - a)
-    al = a - ah
-    t = _SPLIT * b
-    bh = t - (t - b)
-    bl = b - bh
+    ah, al = _split(a)
+    bh, bl = _split(b)
     r = _fsum((ah * bh, ah * bl, al * bh, al * bl, c))
     if r == 0.0:  # an exact zero takes IEEE's sign: -0 only when both parts are -0
         return p + c if p + c == 0.0 else r
     return r
+
+
+def _split(x: float) -> tuple[float, float]:
+    """``x`` as hi + lo exactly, each of at most 26 significant bits (Veltkamp's split)."""
+    t = _SPLIT * x
+    hi = t - (t - x)
+    return hi, x - hi
+
+
+def _product_error(a: float, b: float, p: float) -> float:
+    """a*b - p exactly, where p is a*b rounded (Dekker's product)."""
+    ah, al = _split(a)
+    bh, bl = _split(b)
+    return ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
 
 def _fma_integers(a: float, b: float, c: float) -> float:
@@ -69,6 +79,7 @@ fma = getattr(math, "fma", _fma_exact)
 def one_minus_square(t: float) -> float:
     """fma(-t, t, 1) for |t| <= 1: 1 - t² rounded once, as torch's tanh backward has it."""
     p = t * t
+    # _product_error(t, t, p), inline: every tanh node's backward runs this.
     c = _SPLIT * t
     th = c - (c - t)
     tl = t - th
@@ -222,13 +233,7 @@ def _tanh_dd(a: float) -> float:
     th, tl = _E64[j + 32]
     # E = 2^k * T * (1 + s + sl), as eh + el
     p = th * s
-    c = _SPLIT * th
-    thh = c - (c - th)
-    thl = th - thh
-    c = _SPLIT * s
-    sh = c - (c - s)
-    slo = s - sh
-    pe = ((thh * sh - p) + thh * slo + thl * sh) + thl * slo
+    pe = _product_error(th, s, p)
     eh = th + p
     el = ((th - eh) + p) + (tl + pe + th * sl + tl * s)
     scale = 2.0**k
@@ -243,13 +248,7 @@ def _tanh_dd(a: float) -> float:
     dl = ((eh - (dh - bb)) + (1.0 - bb)) + el
     qh = nh / dh
     p = qh * dh
-    c = _SPLIT * qh
-    qhh = c - (c - qh)
-    qhl = qh - qhh
-    c = _SPLIT * dh
-    dhh = c - (c - dh)
-    dhl = dh - dhh
-    pe = ((qhh * dhh - p) + qhh * dhl + qhl * dhh) + qhl * dhl
+    pe = _product_error(qh, dh, p)
     return qh + (((nh - p) - pe) + nl - qh * dl) / dh
 
 

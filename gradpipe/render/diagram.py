@@ -33,14 +33,10 @@ class Diagram(graphviz.Digraph):  # type: ignore[misc]
     # The source comes ready quoted from gradpipe.render.dot; only the graph's name is quoted here.
     _quote = staticmethod(dot_id)
 
-    graph: Graph
-
     @classmethod
-    def from_lines(cls, name: str, lines: list[str], graph: Graph) -> Diagram:
+    def from_lines(cls, name: str, lines: list[str]) -> Diagram:
         """The Digraph of ``name`` whose ``source`` is ``lines`` (head and tail included)."""
-        diagram = cls(name=name, body=lines[1:-1])
-        diagram.graph = graph
-        return diagram
+        return cls(name=name, body=lines[1:-1])
 
     def _repr_image_svg_xml(self) -> str:
         """SVG for Jupyter, laid out by ``dot`` or, without Graphviz, by ``graphviz-pure``."""
@@ -147,7 +143,7 @@ def draw_dot(
             "out would take minutes; pass layout_limit=None (or a larger number) to draw it, "
             "or draw part of it (view='named', focus=...)"
         )
-    diagram = Diagram.from_lines(graph.name, dot_lines(drawn, style, picture), graph)
+    diagram = Diagram.from_lines(graph.name, dot_lines(drawn, style, picture))
     diagram.format = format
     return diagram
 
