@@ -76,15 +76,15 @@ def _write_unnamed(fd: int, path: str, data: bytes, like: os.stat_result | None)
         # linkat(AT_SYMLINK_FOLLOW): Python passes that flag only when given a dir_fd.
         proc = os.open(_PROC_FD, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
         try:
+            # One handler for both calls: Ctrl-C right after the link still removes the name.
             os.link(str(stream.fileno()), temporary, src_dir_fd=proc, follow_symlinks=True)
-        finally:
-            os.close(proc)
-        try:
             os.replace(temporary, path)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
             raise
+        finally:
+            os.close(proc)
     finally:
         stream.close()
 
