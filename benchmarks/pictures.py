@@ -284,6 +284,7 @@ ASPECT_SIZES = (
     ("chain", 2000),
     ("mlp-sum", 1000),
     ("mlp-sum", 2000),
+    ("tree", 300),
     ("tree", 2000),
 )
 ASPECT_RANGE = (1 / 3, 3.0)

@@ -202,6 +202,9 @@ def test_too_big_a_graph_is_refused_before_any_layout(monkeypatch: pytest.Monkey
     near = Style(focus="o", depth=3)
     with pytest.raises(RenderError, match=r"draw a part \(a smaller --depth than 3\)"):
         render(graph, "svg", layout_limit=2, style=near)
+    for part in (named, near):  # json is never a view's (see test_render_pictures)
+        with pytest.raises(RenderError, match=r"or use -f dot/mermaid$"):
+            render(graph, "svg", layout_limit=2, style=part)
     # Text formats need no layout: no limit.
     for fmt in ("dot", "json", "mermaid"):
         assert render(graph, fmt, layout_limit=5)
@@ -218,3 +221,106 @@ def test_jupyter_svg_works_without_graphviz_on_path() -> None:
     assert svg.startswith("<?xml")
     assert "data 4.0000" in svg_texts(svg.encode())
     assert drawing.source == to_dot(graph_from_value(b))
+
+
+# --- the aspect a big picture keeps ----------------------------------------------------
+
+SVG_SIZE = re.compile(r'width="([\d.]+)pt" height="([\d.]+)pt"')
+
+
+def svg_size(svg: bytes) -> tuple[float, float]:
+    """The width and height of an SVG, in points."""
+    found = SVG_SIZE.search(svg.decode())
+    assert found is not None
+    return float(found[1]), float(found[2])
+
+
+def polygon_widths(svg: bytes) -> list[float]:
+    """The width of each record's outline (unfilled; arrowheads are filled), in order."""
+    widths = []
+    for points in re.findall(r'<polygon fill="none" stroke="[^"]*" points="([^"]*)"', svg.decode()):
+        xs = [float(p.split(",")[0]) for p in points.split()]
+        widths.append(round(max(xs) - min(xs), 1))
+    assert widths
+    return widths
+
+
+def fan_dot(rows: int, rankdir: str) -> bytes:
+    """``rows`` records on one rank, each into one sum: tall drawn LR, wide drawn TB."""
+    records = "".join(
+        f'\t"a{i}" [label="{{ a{i} | data 1.0000 | grad 1.0000 }}"]\n\t"a{i}" -> "s"\n'
+        for i in range(rows)
+    )
+    return (
+        f"digraph fan {{\n\tgraph [rankdir={rankdir}]\n\tnode [shape=record]\n{records}}}\n"
+    ).encode()
+
+
+@pytest.mark.parametrize("program", ["embedded", pytest.param("native", marks=needs_dot)])
+@pytest.mark.parametrize(("rows", "rankdir"), [(24, "LR"), (6, "TB")])
+def test_a_layout_past_one_to_three_is_stretched_to_it_nodes_unchanged(
+    program: str, rows: int, rankdir: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(GRAPHVIZ_ENV, program)
+    dot = fan_dot(rows, rankdir)
+    plain = layout(dot, "svg")
+    width, height = svg_size(plain)
+    long_side, short_side = max(width, height), min(width, height)
+    assert 3 < long_side / short_side < 6  # past the bound, not a strip
+    kept = layout(dot, "svg", keep_aspect=True)
+    new_width, new_height = svg_size(kept)
+    assert max(new_width, new_height) == pytest.approx(long_side, abs=2)  # the long side stays
+    # The layout's box (the SVG less Graphviz's 4 pt pad all round) is 3 : 1 or 1 : 3.
+    inner = (new_width - 8) / (new_height - 8)
+    assert max(inner, 1 / inner) == pytest.approx(3, rel=0.01)
+    assert polygon_widths(kept) == polygon_widths(plain)  # positions spread, not the nodes
+    assert svg_texts(kept) == svg_texts(plain)
+
+
+@pytest.mark.parametrize("program", ["embedded", pytest.param("native", marks=needs_dot)])
+def test_layouts_within_the_bound_or_strips_are_drawn_as_laid_out(
+    program: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(GRAPHVIZ_ENV, program)
+    strip = to_dot(graph_from_value(chain_of(30)), Style(rankdir="LR")).encode()
+    width, height = svg_size(layout(strip, "svg"))
+    assert width / height > 6  # stretching it would only add empty space
+    for dot in (strip, to_dot(neuron()).encode(), fan_dot(8, "LR")):
+        assert layout(dot, "svg", keep_aspect=True) == layout(dot, "svg")
+
+
+def chain_of(steps: int) -> Value:
+    h = Value(0.5, label="x")
+    for k in range(steps):
+        h = (h * Value(0.9, label=f"w{k}")).tanh()
+    h.backward()
+    return h
+
+
+def test_big_pictures_keep_their_aspect_small_ones_stay_as_micrograd_draws(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gradpipe.render.layout as layout_module
+    from gradpipe.render.plan import KEEP_ASPECT_NODES
+
+    asked: list[bool] = []
+    monkeypatch.setattr(
+        layout_module, "layout", lambda dot, fmt, keep_aspect=False: asked.append(keep_aspect)
+    )
+    big = graph_from_value(chain_of(KEEP_ASPECT_NODES // 3 + 1))
+    assert len(big) >= KEEP_ASPECT_NODES
+    for graph in (neuron(), big):
+        render(graph, "svg")
+    assert asked == [False, True]
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "ratio"),
+    [(100, 367, 3.0), (367, 100, 1 / 3), (100, 300, None), (280, 100, None), (100, 700, None)],
+)
+def test_stretch_ratio_brings_a_layout_to_the_bound(
+    width: float, height: float, ratio: float | None
+) -> None:
+    from gradpipe.render.plan import stretch_ratio
+
+    assert stretch_ratio(width, height) == ratio

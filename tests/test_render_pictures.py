@@ -17,12 +17,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, chain, invoke, nodes_of
+from conftest import EXAMPLES, chain, invoke, nodes_of, run_gradpipe
 
 from gradpipe import Value
 from gradpipe.documents import load_document
 from gradpipe.documents.graph import Graph, graph_from_value
-from gradpipe.render import render
+from gradpipe.render import RenderError, render
 from gradpipe.render.dot import Style, to_dot
 from gradpipe.render.mermaid import to_mermaid
 from gradpipe.render.plan import MIN_BAND_RANKS, plan
@@ -182,6 +182,51 @@ def test_wrapping_leaves_graphs_of_many_cross_edges_and_the_users_lr_alone() -> 
     skipping = graph_from_value(hs[-1])
     assert plan(skipping).rank_count > 100 * MIN_BAND_RANKS // 10  # long enough to wrap
     assert "cluster_band" not in to_dot(skipping, Style(rankdir="TB"))
+
+
+def formula_chain(steps: int) -> str:
+    """A spec naming each step of x -> tanh(x*w + b): its named view runs as long."""
+    lines = ["values: {x: 0.5, w: 0.9, b: 0.1}", "nodes:"]
+    previous = "x"
+    for k in range(1, steps + 1):
+        lines.append(f"  h{k}: tanh({previous}*w + b)")
+        previous = f"h{k}"
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("steps", [100, 400])
+def test_a_named_view_of_a_long_chain_wraps_into_columns(tmp_path: Path, steps: int) -> None:
+    spec = tmp_path / "chain.yaml"
+    spec.write_text(formula_chain(steps))
+    result = invoke("render", "--backward", "--view", "named", str(spec), "-f", "dot")
+    assert result.exit_code == 0, result.output
+    dot = result.stdout
+    band = bands_of(dot)
+    assert len(set(band.values())) >= 4
+    assert "concentrate" not in dot  # merged edges are for fans, not columns
+    # Each step's formula bubble is in its result's column; the steps read column after column.
+    for k in range(1, steps + 1):
+        assert band[f'"h{k}.op"'] == band[f'"h{k}"']
+    steps_at = [band[f'"h{k}"'] for k in range(1, steps + 1)]
+    assert steps_at == sorted(steps_at)
+    strip = invoke(
+        "render", "--backward", "--view", "named", "--rankdir", "LR", str(spec), "-f", "dot"
+    )
+    assert "cluster_band" not in strip.stdout  # the strip asked for
+
+
+def test_a_named_view_of_a_long_chain_keeps_a_screens_aspect(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GRADPIPE_GRAPHVIZ", "embedded")
+    spec = tmp_path / "chain.yaml"
+    spec.write_text(formula_chain(140))
+    out = tmp_path / "chain.png"
+    result = invoke("render", "--backward", "--view", "named", str(spec), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    head = out.read_bytes()[:24]
+    width, height = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    assert 1 / 3 <= width / height <= 3, (width, height)
 
 
 def test_a_wrapped_chains_page_and_frames_tag_every_node() -> None:
@@ -377,6 +422,45 @@ def test_mermaid_focus_marks_cut_edges_as_dot_does(name: str, focus: str, depth:
     assert text.endswith(f"\tclass n{focus_at} focus\n")
     assert "classDef focus stroke:#c0392b" in text
     assert ":::stub" not in render(graph, "mermaid").decode()  # the whole graph: no stubs
+
+
+@pytest.mark.parametrize(
+    ("args", "part"),
+    [
+        (["--view", "named"], "--view named"),
+        (["--focus", "n"], "--focus"),
+        (["--focus", "n", "--depth", "1"], "--focus"),
+    ],
+)
+def test_json_of_a_view_is_refused_as_wrong_usage(
+    tmp_path: Path, args: list[str], part: str
+) -> None:
+    # A view's nodes fold formulas (n = x1*w1 + x2*w2 + b: an add of five arguments) or
+    # lack their cut inputs: as a graph document, backward would refuse it.
+    spec = tmp_path / "neuron.yaml"
+    spec.write_text(NEURON)
+    for out in (["-f", "json"], ["-o", str(tmp_path / "view.json")]):
+        result = run_gradpipe("render", "--backward", *args, str(spec), *out, cwd=tmp_path)
+        assert result.returncode == 2
+        assert result.stdout == ""
+        assert result.stderr.splitlines()[-1] == (
+            f"Error: -f json writes the whole graph document; {part} draws a part of it that "
+            f"no graph document holds: drop {part}, or draw it with -f svg, png, pdf, dot, "
+            "mermaid or html"
+        )
+        assert "Traceback" not in result.stderr
+    assert not (tmp_path / "view.json").exists()
+    # The whole graph's document is what json writes, and backward reads it back.
+    whole = run_gradpipe("render", "--backward", str(spec), "-f", "json", cwd=tmp_path)
+    assert whole.returncode == 0
+    again = run_gradpipe("backward", "-", cwd=tmp_path, stdin=whole.stdout)
+    assert again.returncode == 0, again.stderr
+    # From the API, the same refusal: no invalid document is ever written.
+    graph = load_document(NEURON.encode(), "neuron.yaml")
+    graph.backward()
+    for style in (Style(view="named"), Style(focus="n")):
+        with pytest.raises(RenderError, match="json is the whole graph document"):
+            render(graph, "json", style=style)
 
 
 def test_focus_draws_a_neighbourhood_and_marks_cut_edges() -> None:

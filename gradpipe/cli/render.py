@@ -195,6 +195,13 @@ def render_command(
         raise click.UsageError("--depth needs --focus NODE")
     if focus is not None and view != "all":
         raise click.UsageError("--focus and --view named draw different parts: give one")
+    if fmt == "json" and (focus is not None or view != "all"):
+        part = "--view named" if focus is None else "--focus"
+        raise click.UsageError(
+            f"-f json writes the whole graph document; {part} draws a part of it that no "
+            f"graph document holds: drop {part}, or draw it with -f svg, png, pdf, dot, "
+            "mermaid or html"
+        )
     style = Style(
         rankdir=rankdir.upper() if rankdir else None,
         compact=compact,

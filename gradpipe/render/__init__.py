@@ -55,6 +55,13 @@ def render(
         from gradpipe.render.html import render_html
 
         return render_html(graph, layout_limit=layout_limit, marks=marks, style=style)
+    if fmt == "json" and (style.view != "all" or style.focus is not None):
+        # A view's nodes stand for folded formulas (an add of five arguments) or lack
+        # their cut inputs: no graph document, which every command must read, holds that.
+        raise RenderError(
+            "json is the whole graph document: a view (named, or a focus) is drawn only "
+            "(dot, svg, png, pdf, mermaid, html)"
+        )
     view = picture_view(graph, style)
     drawn = graph if view is None else view.graph
     if fmt == "json":

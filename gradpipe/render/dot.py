@@ -142,9 +142,10 @@ def dot_lines(
     if style.rankdir:
         rankdir = style.rankdir
     # A picture too long for a screen wraps into columns, top to bottom then left to
-    # right (not with --rankdir LR, nor named views, which fan in rather than run long).
+    # right (not with --rankdir LR): the whole graph or a view of it (a named view of a
+    # long chain runs as long as the chain).
     bands = None
-    if style.rankdir != "LR" and (view is None or not view.bubbles):
+    if style.rankdir != "LR":
         bands = wrap_bands(graph, layout, rankdir, compact)
         if bands is not None:
             rankdir = "TB"
@@ -155,7 +156,7 @@ def dot_lines(
         graph_attrs += f" {FAST_LAYOUT_ATTRS}"
     elif layout.estimate > LIMITED_ESTIMATE:
         graph_attrs += f" {LIMITED_LAYOUT_ATTRS}"
-    if view is not None and view.bubbles and not style.edge_grads:
+    if view is not None and view.bubbles and not style.edge_grads and bands is None:
         # A named view fans hundreds of parameters into a few sums: merged edge bundles
         # let them stand in tidy columns instead of a staircase of long edges.
         graph_attrs += " concentrate=true"

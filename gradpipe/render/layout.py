@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -64,35 +65,80 @@ def lay_out(
     ``to_dot``'s.
     """
     from gradpipe.render.dot import Style, to_dot
+    from gradpipe.render.plan import KEEP_ASPECT_NODES
 
     if len(graph) > layout_limit:
-        part = (style or Style()).smaller_part()
+        style = style or Style()
+        part = style.smaller_part()
+        # json is the whole graph document, never a view's (gradpipe.render.render)
+        texts = "dot/json/mermaid" if style.view == "all" and style.focus is None else "dot/mermaid"
         raise RenderError(
             f"graph {graph.name!r} has {len(graph)} nodes, more than --layout-limit "
-            f"{layout_limit}; raise --layout-limit, draw a part ({part}), "
-            "or use -f dot/json/mermaid"
+            f"{layout_limit}; raise --layout-limit, draw a part ({part}), or use -f {texts}"
         )
 
-    return layout(encode(to_dot(graph, style, view, marks=marks)), fmt)
+    dot = encode(to_dot(graph, style, view, marks=marks))
+    return layout(dot, fmt, keep_aspect=len(graph) >= KEEP_ASPECT_NODES)
 
 
-def layout(dot: bytes, fmt: str) -> bytes:
-    """``dot -T{fmt}`` over the DOT source on standard input; any failure is a RenderError."""
+def layout(dot: bytes, fmt: str, *, keep_aspect: bool = False) -> bytes:
+    """``dot -T{fmt}`` over the DOT source on standard input; any failure is a RenderError.
+
+    ``keep_aspect``: a layout past 1:3 or 3:1 is stretched to the bound (``aspect_kept``).
+    """
     program = layout_program(fmt)
-    if fmt == "pdf" and Path(program).stem != NATIVE:
-        return _svg_to_pdf(run_program([program, "-Tsvg"], dot))
-    data = run_program([program, f"-T{fmt}"], dot)
+    drawn = "svg" if fmt == "pdf" and Path(program).stem != NATIVE else fmt
+    if keep_aspect:
+        data = aspect_kept(program, dot, drawn)
+    else:
+        data = run_program([program, f"-T{drawn}"], dot)
+    if drawn != fmt:
+        return _svg_to_pdf(data)
     return PDF_DATE.sub(rb"\g<1>19700101000000", data) if fmt == "pdf" else data
 
 
-def run_program(command: list[str], data: bytes, env: dict[str, str] | None = None) -> bytes:
-    """The standard output of ``command`` fed ``data``; a RenderError when it fails."""
+BOUNDING_BOX = re.compile(rb'\bbb="([-\d.e]+),([-\d.e]+),([-\d.e]+),([-\d.e]+)"')
+
+
+def aspect_kept(program: str, dot: bytes, fmt: str) -> bytes:
+    """The picture in ``fmt``, stretched to 1:3 or 3:1 where its layout is further off.
+
+    One layout writes the picture and the positions (``-Tdot``); only where the graph's
+    bounding box is past the bound (``stretch_ratio``) are those positions drawn again
+    with Graphviz's ``ratio``, which spreads the nodes along the short side (``neato -n2``
+    keeps every position dot chose and routes the edges anew: no second layout).
+    """
+    from gradpipe.render.plan import stretch_ratio
+
+    with tempfile.TemporaryDirectory(prefix="gradpipe-layout-") as folder:
+        picture, placed = Path(folder, f"picture.{fmt}"), Path(folder, "placed.dot")
+        run_program(
+            [program, f"-T{fmt}", f"-o{picture}", "-Tdot", f"-o{placed}"], dot, output=False
+        )
+        positions = placed.read_bytes()
+        box = BOUNDING_BOX.search(positions)
+        ratio = None
+        if box is not None:
+            x0, y0, x1, y1 = map(float, box.groups())
+            ratio = stretch_ratio(x1 - x0, y1 - y0)
+        if ratio is None:
+            return picture.read_bytes()
+    return run_program([program, "-Kneato", "-n2", f"-Gratio={ratio:.6g}", f"-T{fmt}"], positions)
+
+
+def run_program(
+    command: list[str], data: bytes, env: dict[str, str] | None = None, *, output: bool = True
+) -> bytes:
+    """The standard output of ``command`` fed ``data``; a RenderError when it fails.
+
+    ``output`` False: the command writes files (``-o``), so standard output may be empty.
+    """
     program = command[0]
     try:
         done = subprocess.run(command, input=data, capture_output=True, check=False, env=env)
     except OSError as error:
         raise RenderError(f"cannot run {program}: {error.strerror}") from None
-    if done.returncode != 0 or not done.stdout:
+    if done.returncode != 0 or (output and not done.stdout):
         detail = done.stderr.decode("utf-8", "replace").strip() or "no output"
         raise RenderError(f"{Path(program).name} failed (exit status {done.returncode}): {detail}")
     return done.stdout

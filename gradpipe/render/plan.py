@@ -207,3 +207,28 @@ def wrap_bands(graph: Graph, layout: Plan, rankdir: str, compact: bool = False) 
     if len(crossing) > WRAP_CROSSINGS * (count - 1):
         return None
     return Bands(band, count, crossing)
+
+
+# The aspect a big picture keeps whatever its layout: one of KEEP_ASPECT_NODES drawn nodes or
+# more that Graphviz lays out past 1:ASPECT_BOUND or ASPECT_BOUND:1 (width : height) is
+# stretched to the bound along its short side, by Graphviz's ``ratio``, which scales the
+# node positions, never the nodes or their text. Not past MAX_STRETCH: a picture further off
+# is a strip or a tower (a chain drawn with --rankdir LR), which stretching would only
+# fill with empty space.
+KEEP_ASPECT_NODES = WRAP_MIN_NODES
+ASPECT_BOUND = WRAP_ASPECT
+MAX_STRETCH = 2.0
+
+
+def stretch_ratio(width: float, height: float) -> float | None:
+    """Graphviz's ``ratio`` (height / width) that brings a ``width`` x ``height`` layout
+    within 1:ASPECT_BOUND to ASPECT_BOUND:1, or None when it is within or too far off."""
+    if width <= 0 or height <= 0:
+        return None
+    aspect = width / height
+    if 1 / ASPECT_BOUND <= aspect <= ASPECT_BOUND:
+        return None
+    stretch = max(aspect, 1 / aspect) / ASPECT_BOUND
+    if stretch > MAX_STRETCH:
+        return None
+    return ASPECT_BOUND if aspect < 1 else 1 / ASPECT_BOUND
