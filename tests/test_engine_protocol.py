@@ -264,6 +264,32 @@ def test_a_rewired_edge_to_a_node_already_reached_is_caught_too() -> None:
         assert x.grad == 5.0  # root = c + (c + x), c = 2x
 
 
+def test_children_read_as_a_tuple_whatever_the_arity() -> None:
+    a, b, c = Value(1.0, "a"), Value(2.0, "b"), Value(3.0, "c")
+    assert a._prev == () and a.children == ()
+    assert (-a)._prev == (a,) and (a * a)._prev == (a, a)
+    for terms in ([a], [a, b], [a, b, c], [a, 2.0, a]):
+        total = Value.sum(terms)
+        assert [t.data for t in total._prev] == [t if isinstance(t, float) else t.data for t in terms]
+        total.backward()
+        assert a.grad == terms.count(a)
+        a.grad = 0.0
+    made = Value(5.0, iter([a, b]), "f")
+    assert made._prev == (a, b) and made.operation == "f"
+    assert Value(5.0, iter(()))._prev == () and Value(5.0, iter(())).operation == "value"
+
+
+def test_children_set_by_hand_rewire_the_node_for_every_reader() -> None:
+    x, y = Value(2.0, "x"), Value(3.0, "y")
+    v = x * y
+    v.children = (y, y)  # now y * y
+    assert v._prev == (y, y)
+    v.backward()
+    assert (x.grad, y.grad) == (0.0, 6.0)  # d(y*y)/dy, as the mul rule gives it
+    v._prev = [x]
+    assert v._prev == [x] and v.children == [x]
+
+
 def test_creation_order_puts_arguments_first_and_computed_nodes_as_made() -> None:
     root = random_graph(random.Random(7))
     order = creation_order([root])

@@ -65,9 +65,12 @@ NO_GRAD = float("0.0")
 _created = itertools.count().__next__
 _creation = attrgetter("_seq")
 
+# A node's `_b` when its `_a` holds all its arguments (a sum's, say).
+ALL = object()
+
 
 class _Unordered(Exception):
-    """A node's argument was created after it (``_prev`` rewired): creation order is no order."""
+    """A list of nodes is not in creation order."""
 
 
 class _Custom:
@@ -86,15 +89,21 @@ class _Custom:
 class Value:
     """A scalar in an expression graph: its value, gradient, label, op and children."""
 
-    __slots__ = ("_kind", "_prev", "_seq", "data", "grad", "label")
+    __slots__ = ("_a", "_b", "_kind", "_seq", "data", "grad", "label")
 
     data: float
     grad: float
     label: str
     # The op: a name of the op table, LEAF, CONST, or a _Custom for a user's op.
     _kind: str | _Custom
-    _prev: tuple[Value, ...]
-    _seq: int  # set on computed nodes only
+    # The arguments, without a tuple per node (most ops have one or two): `_a` is None
+    # for a leaf; else `_a` and `_b` are the arguments, `_b` None for a unary op; or `_b`
+    # is ALL and `_a` holds them all (a tuple, or the collection a user set as `_prev`).
+    _a: Any  # Value | Collection[Value] | None, as just said
+    _b: Any  # Value | ALL | None
+    # The creation number of a computed node; None once its arguments were set by hand,
+    # which may make it older than an argument (sorting by it then fails, as it must).
+    _seq: int | None
 
     def __init__(
         self,
@@ -110,8 +119,11 @@ class Value:
         self.data = data if type(data) is float else _as_float(data)
         self.grad = 0.0
         self.label = label
-        self._prev = tuple(_children)
-        if self._prev:
+        if _children:
+            _set_arguments(self, tuple(_children))
+        else:
+            self._a = self._b = None
+        if self._a is not None:
             self._kind = _Custom(_op, None)
             self._seq = _created()
         else:
@@ -153,13 +165,27 @@ class Value:
         self._kind = _Custom(op, _closure_of(self))
 
     @property
-    def children(self) -> tuple[Value, ...]:
-        """The op's arguments, in order, repeats kept (``a + a`` has two)."""
-        return self._prev
+    def _prev(self) -> tuple[Value, ...]:
+        """micrograd's children: the op's arguments, in order, repeats kept (``a + a`` has two).
 
-    @children.setter
-    def children(self, children: Iterable[Value]) -> None:
-        self._prev = children  # type: ignore[assignment]
+        A tuple, or the very collection set by hand (micrograd's ``__init__`` sets a set).
+        """
+        a, b = self._a, self._b
+        if b is None:
+            return () if a is None else (a,)
+        return a if b is ALL else (a, b)
+
+    @_prev.setter
+    def _prev(self, children: Iterable[Value]) -> None:
+        # Set by hand (micrograd's own __init__ does, as a set): the node may now use one
+        # made after it, so backward and creation_order go depth first through it.
+        if type(children) is tuple or not children:
+            _set_arguments(self, tuple(children))
+        else:
+            self._a, self._b = children, ALL
+        self._seq = None
+
+    children = _prev
 
     @property
     def requires_grad(self) -> bool:
@@ -236,41 +262,39 @@ class Value:
         if not isinstance(other, Value):
             other = _wrap(other)
         constant = self.grad is NO_GRAD and other.grad is NO_GRAD
-        return _node(self.data + other.data, "add", (self, other), constant)
+        return _node(self.data + other.data, "add", self, other, constant)
 
     def __sub__(self, other: Operand) -> Value:
         if not isinstance(other, Value):
             other = _wrap(other)
         constant = self.grad is NO_GRAD and other.grad is NO_GRAD
-        return _node(self.data - other.data, "sub", (self, other), constant)
+        return _node(self.data - other.data, "sub", self, other, constant)
 
     def __mul__(self, other: Operand) -> Value:
         if not isinstance(other, Value):
             other = _wrap(other)
         constant = self.grad is NO_GRAD and other.grad is NO_GRAD
-        return _node(self.data * other.data, "mul", (self, other), constant)
+        return _node(self.data * other.data, "mul", self, other, constant)
 
     def __truediv__(self, other: Operand) -> Value:
         if not isinstance(other, Value):
             other = _wrap(other)
-        children = (self, other)
         if other.data == 0.0:
-            raise _math_error("division by zero", "div", children)
+            raise _math_error("division by zero", "div", (self, other))
         constant = self.grad is NO_GRAD and other.grad is NO_GRAD
-        return _node(self.data / other.data, "div", children, constant)
+        return _node(self.data / other.data, "div", self, other, constant)
 
     def __pow__(self, other: Operand) -> Value:
         if not isinstance(other, Value):
             other = _wrap(other)
-        children = (self, other)
         x, y = self.data, other.data
         try:
             # A constant exponent is ATen's `tensor ** number`, a variable one `tensor ** tensor`.
             data = power(x, y) if other.grad is NO_GRAD else _pow(x, y)
         except (ValueError, OverflowError, ZeroDivisionError):
-            raise _math_error(_power_problem(x, y), "pow", children) from None
+            raise _math_error(_power_problem(x, y), "pow", (self, other)) from None
         constant = self.grad is NO_GRAD and other.grad is NO_GRAD
-        return _node(data, "pow", children, constant)
+        return _node(data, "pow", self, other, constant)
 
     # `2 + a` and `2 * a` are `a + 2` and `a * 2`, as in micrograd (whose `_prev` then
     # starts with `a`) and torch (whose `__rmul__` is `mul(self, other)`): the same bits.
@@ -290,7 +314,7 @@ class Value:
         return _wrap(other) ** self
 
     def __neg__(self) -> Value:
-        return _node(-self.data, "neg", (self,), self.grad is NO_GRAD)
+        return _node(-self.data, "neg", self, None, self.grad is NO_GRAD)
 
     def __pos__(self) -> Value:
         return self
@@ -302,22 +326,22 @@ class Value:
             data = _exp(self.data)
         except OverflowError:
             raise _math_error("exp overflows", "exp", (self,)) from None
-        return _node(data, "exp", (self,), self.grad is NO_GRAD)
+        return _node(data, "exp", self, None, self.grad is NO_GRAD)
 
     def log(self) -> Value:
         """The natural logarithm; defined for positive values only."""
         if self.data <= 0.0:
             raise _math_error(f"log of {_show(self.data)}", "log", (self,))
-        return _node(_log(self.data), "log", (self,), self.grad is NO_GRAD)
+        return _node(_log(self.data), "log", self, None, self.grad is NO_GRAD)
 
     def tanh(self) -> Value:
         """The hyperbolic tangent (exactly ±1 once saturated, with gradient 0)."""
-        return _node(_tanh(self.data), "tanh", (self,), self.grad is NO_GRAD)
+        return _node(_tanh(self.data), "tanh", self, None, self.grad is NO_GRAD)
 
     def relu(self) -> Value:
         """max(0, x), with derivative 0 at 0 as in PyTorch (whose relu(-0.0) is -0.0)."""
         x = self.data
-        return _node(0.0 if x < 0.0 else x, "relu", (self,), self.grad is NO_GRAD)
+        return _node(0.0 if x < 0.0 else x, "relu", self, None, self.grad is NO_GRAD)
 
     def sigmoid(self) -> Value:
         """1 / (1 + e^-x), as ATen computes it, without overflow for any x."""
@@ -325,7 +349,7 @@ class Value:
             data = 1.0 / (1.0 + _exp(-self.data))
         except OverflowError:  # e^-x is infinite, so ATen's quotient is 0
             data = 0.0
-        return _node(data, "sigmoid", (self,), self.grad is NO_GRAD)
+        return _node(data, "sigmoid", self, None, self.grad is NO_GRAD)
 
     @staticmethod
     def sum(terms: Iterable[Operand]) -> Value:
@@ -339,7 +363,7 @@ class Value:
             data += c.data
             if c.grad is not NO_GRAD:
                 constant = False
-        return _node(data, "sum", children, constant)
+        return _node(data, "sum", *_arguments(children), constant)
 
     def backward(self) -> None:
         """Backpropagate from this node: its gradient is 1, every node's is d(self)/d(node).
@@ -415,7 +439,7 @@ def _computed(op: str, children: tuple[Value, ...]) -> Value:
     except (ValueError, OverflowError, ZeroDivisionError):
         raise _math_error(f"{op} has no finite value", op, children) from None
     constant = all(c.grad is NO_GRAD for c in children)
-    return _node(float(data), op, children, constant)
+    return _node(float(data), op, *_arguments(children), constant)
 
 
 def _row_backward(v: Value, g: float) -> None:
@@ -458,7 +482,7 @@ def topological_order(roots: Iterable[Value]) -> list[Value]:
                     prev = tuple(prev)
                 for c in prev:  # leading leaves are done at once
                     if c not in visited:
-                        if c._prev:
+                        if c._a is not None:
                             finished = False
                             break
                         visit(c)
@@ -484,17 +508,13 @@ def creation_order(roots: Iterable[Value]) -> list[Value]:
     """
     topo = topological_order(roots)
     try:
-        order = sorted(topo, key=_leaf_or_creation)
-        for v in order:
-            if v._prev and any(c._prev and c._seq >= v._seq for c in v._prev):
-                return topo
-    except AttributeError:
+        return sorted(topo, key=_leaf_or_creation)
+    except (AttributeError, TypeError):  # no creation number, or None: rewired
         return topo
-    return order
 
 
 def _leaf_or_creation(v: Value) -> int:
-    return v._seq if v._prev else -1
+    return v._seq if v._a is not None else -1  # type: ignore[return-value]  # None: rewired
 
 
 def backward_over(root: Value, nodes: Sequence[Value]) -> None:
@@ -512,11 +532,11 @@ def backward_over(root: Value, nodes: Sequence[Value]) -> None:
         for v in nodes:
             if v.grad is not NO_GRAD:
                 v.grad = unreached
-            if v._prev:
-                if v._seq <= made:
+            if v._a is not None:
+                if v._seq <= made:  # type: ignore[operator]
                     raise _Unordered
-                made = v._seq
-    except (AttributeError, _Unordered):
+                made = v._seq  # type: ignore[assignment]
+    except (AttributeError, TypeError, _Unordered):
         for v in nodes:
             if v.grad is not NO_GRAD:
                 v.grad = 0.0
@@ -552,14 +572,12 @@ def _backward_order(root: Value) -> tuple[list[Value], list[Value]]:
     leaf = leaves.append
     try:
         for v in order:  # breadth first: the list grows as it is walked
-            created = v._seq
-            for c in v._prev:
+            a, b = v._a, v._b
+            for c in (a,) if b is None else a if b is ALL else (a, b):
                 g = c.grad
                 if g is NO_GRAD:
                     continue
-                if c._prev:
-                    if c._seq >= created:  # every edge, seen or not: one rewired is enough
-                        raise _Unordered
+                if c._a is not None:
                     if g is not seen:
                         c.grad = seen
                         emit(c)
@@ -567,15 +585,15 @@ def _backward_order(root: Value) -> tuple[list[Value], list[Value]]:
                     if g == 0.0:  # marked too: listed once (one that accumulates, each time)
                         c.grad = seen
                     leaf(c)
-        order.sort(key=_creation)
-    except (AttributeError, _Unordered):
+        order.sort(key=_creation)  # fails on a node rewired by hand: its number is None
+    except (AttributeError, TypeError):
         topo = topological_order((root,))
         order, leaves = [], []
         for v in topo:
             g = v.grad
             if g is NO_GRAD:
                 continue
-            if v._prev:
+            if v._a is not None:
                 v.grad = -0.0
                 order.append(v)
             else:
@@ -602,19 +620,19 @@ def _propagate(nodes: Iterable[Value], root: Value | None, unreached: object = N
             raise _gradient_error(v, root)
         op = v._kind
         if op == "mul":
-            a, b = v._prev
+            a, b = v._a, v._b
             if a.grad is not NO_GRAD:
                 a.grad += g * b.data
             if b.grad is not NO_GRAD:
                 b.grad += g * a.data
         elif op == "add":
-            a, b = v._prev
+            a, b = v._a, v._b
             if a.grad is not NO_GRAD:
                 a.grad += g
             if b.grad is not NO_GRAD:
                 b.grad += g
         elif op == "tanh":
-            (a,) = v._prev
+            a = v._a
             a.grad += g * one_minus_square(v.data)
         elif op == "sum":
             for c in v._prev:
@@ -623,10 +641,10 @@ def _propagate(nodes: Iterable[Value], root: Value | None, unreached: object = N
         elif op == LEAF:
             pass
         elif op == "relu":
-            (a,) = v._prev
+            a = v._a
             a.grad += g if v.data > 0.0 else 0.0
         elif op == "sub":
-            a, b = v._prev
+            a, b = v._a, v._b
             if a.grad is not NO_GRAD:
                 a.grad += g
             if b.grad is not NO_GRAD:
@@ -634,22 +652,22 @@ def _propagate(nodes: Iterable[Value], root: Value | None, unreached: object = N
         elif op == "pow":
             _pow_backward(v, g)
         elif op == "neg":
-            (a,) = v._prev
+            a = v._a
             a.grad += -g
         elif op == "div":
-            a, b = v._prev
+            a, b = v._a, v._b
             if a.grad is not NO_GRAD:
                 a.grad += g / b.data
             if b.grad is not NO_GRAD:
                 b.grad += -g * ((a.data / b.data) / b.data)
         elif op == "exp":
-            (a,) = v._prev
+            a = v._a
             a.grad += g * v.data
         elif op == "log":
-            (a,) = v._prev
+            a = v._a
             a.grad += g / a.data
         elif op == "sigmoid":
-            (a,) = v._prev
+            a = v._a
             s = v.data
             a.grad += g * (1.0 - s) * s
         elif type(op) is _Custom:  # an op added the lecture's way: its closure, as written
@@ -671,18 +689,33 @@ def _exponent_text(y: float) -> str:
     return str(int(y)) if y.is_integer() and abs(y) < 1e15 else repr(y)
 
 
-def _node(data: float, op: str, children: tuple[Value, ...], constant: bool) -> Value:
-    """A computed node; it fails where its value is not a finite number."""
+def _node(data: float, op: str, a: Any, b: Any, constant: bool) -> Value:
+    """A computed node (arguments as ``_a`` and ``_b`` hold them); it fails where its value
+    is not a finite number."""
     out = _new(Value)
     out.data = data
     out.grad = NO_GRAD if constant else 0.0
     out.label = ""
     out._kind = op
-    out._prev = children
+    out._a = a
+    out._b = b
     out._seq = _created()
     if data - data != 0.0:
-        raise _math_error(f"value is {_show(data)}", op, children, out)
+        raise _math_error(f"value is {_show(data)}", op, out._prev, out)
     return out
+
+
+def _arguments(children: tuple[Value, ...]) -> tuple[Any, Any]:
+    """``children`` as ``_a`` and ``_b`` hold them: one, two, none, or all of them and ALL."""
+    if len(children) == 2:
+        return children
+    if len(children) == 1:
+        return children[0], None
+    return (children, ALL) if children else (None, None)
+
+
+def _set_arguments(v: Value, children: tuple[Value, ...]) -> None:
+    v._a, v._b = _arguments(children)
 
 
 def _wrap(x: Operand) -> Value:
