@@ -190,9 +190,10 @@ def view_trace(trace: BackpropTrace, graph: Graph, view: View) -> BackpropTrace:
     A focus view keeps the engine's steps of its drawn nodes and their terms to drawn
     arguments, with the engine's running sums (which include terms from users left out).
     A named view steps through its named nodes in the engine's order, each passing its
-    gradient to the named nodes it uses times the derivative through its folded formula
-    (the chain rule over the named nodes: the sums are made here, in that order). Either
-    way the gradients after the last step are backward's own.
+    gradient to the named nodes it uses through its folded formula (the local derivative
+    shown is that formula's), the term being what the engine adds within the formula and
+    the running sum the engine's own, so the last one is backward's gradient bit for bit.
+    Either way the gradients after the last step are backward's own.
     """
     at = {i: k for k, i in enumerate(view.origin)}
     drawn = view.graph.nodes
@@ -210,20 +211,41 @@ def view_trace(trace: BackpropTrace, graph: Graph, view: View) -> BackpropTrace:
                 folded.append(list(trace.locals[origin]))
             else:
                 folded.append(view.derivatives.get(id(v)) or [None] * len(v._prev))
-        sums: dict[int, float] = {}
+        # What the engine adds to each named argument within each named node's formula,
+        # in the engine's order: a folded node's terms belong to the named node whose
+        # formula holds it (of several, the last one backward reaches before it).
+        owner: dict[int, int] = {}  # a folded node's position -> its named node's, drawn
+        added: dict[tuple[int, int], list[float]] = {}  # (named node, argument) -> terms
+        last: dict[tuple[int, int], tuple[int, float]] = {}  # -> (step, engine's sum)
+        for t, s in enumerate(trace.steps):
+            holder = at.get(s.node, owner.get(s.node))
+            if holder is None:
+                continue
+            for c in s.contributions:
+                if c.child not in at:
+                    owner[c.child] = holder
+                    continue
+                key = (holder, at[c.child])
+                added.setdefault(key, []).append(c.term)
+                last[key] = (t, c.total)
+        latest: dict[int, tuple[int, float]] = {}  # argument -> the latest engine sum shown
         for s in trace.steps:
             if s.node not in at:
                 continue
             k = at[s.node]
             terms: list[Contribution] = []
             for position, (child, local) in enumerate(zip(drawn[k]._prev, folded[k], strict=True)):
-                if local is None or child.is_constant:
+                j = index[id(child)]
+                if local is None or child.is_constant or (k, j) not in added:
                     continue
-                c = index[id(child)]
-                term = s.gradient * local
-                total = sums.get(c, -0.0) + term
-                sums[c] = total
-                terms.append(Contribution(position, c, local, term, total))
+                # The term as the engine adds it up (its terms in its order), and the
+                # argument's gradient so far as the engine holds it: after the last term
+                # it is backward's own, bit for bit.
+                term = -0.0
+                for piece in added[k, j]:
+                    term += piece
+                latest[j] = max(latest.get(j, last[k, j]), last[k, j])
+                terms.append(Contribution(position, j, local, term, latest[j][1]))
             steps.append(Step(k, s.gradient, tuple(terms)))
         locals_ = tuple(tuple(found) for found in folded)
     else:
