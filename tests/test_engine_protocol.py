@@ -270,7 +270,9 @@ def test_children_read_as_a_tuple_whatever_the_arity() -> None:
     assert (-a)._prev == (a,) and (a * a)._prev == (a, a)
     for terms in ([a], [a, b], [a, b, c], [a, 2.0, a]):
         total = Value.sum(terms)
-        assert [t.data for t in total._prev] == [t if isinstance(t, float) else t.data for t in terms]
+        assert [t.data for t in total._prev] == [
+            t if isinstance(t, float) else t.data for t in terms
+        ]
         total.backward()
         assert a.grad == terms.count(a)
         a.grad = 0.0
