@@ -50,7 +50,9 @@ def render(
     """
     plan = read_plan(raw, path)
     graph = build_graph(plan, overrides)
-    if plan.gradients or backprop or fmt in STEP_FORMATS:
+    recompute = plan.gradients or backprop or fmt in STEP_FORMATS
+    del plan  # its columns are garbage now: the picture's text reuses their memory
+    if recompute:
         graph.backward()
     limit = DEFAULT_LAYOUT_LIMIT if layout_limit is None else layout_limit
     if fmt == "html" and watch is not None:

@@ -40,6 +40,7 @@ def backward(raw: bytes, path: str, overrides: Mapping[str, float], output: str 
     plan = read_plan(raw, path)
     warn_number_nodes(plan)
     graph = build_graph(plan, overrides)
+    del plan  # its columns are garbage now: the document's text reuses their memory
     if output is not None:
         graph.output = known_node(graph, output, "--output")
     graph.backward()
