@@ -65,9 +65,6 @@ NO_GRAD = float("0.0")
 _created = itertools.count().__next__
 _creation = attrgetter("_seq")
 
-# A node's `_b` when its `_a` holds all its arguments (a sum's, say).
-ALL = object()
-
 
 class _Unordered(Exception):
     """A list of nodes is not in creation order."""
@@ -98,9 +95,10 @@ class Value:
     _kind: str | _Custom
     # The arguments, without a tuple per node (most ops have one or two): `_a` is None
     # for a leaf; else `_a` and `_b` are the arguments, `_b` None for a unary op; or `_b`
-    # is ALL and `_a` holds them all (a tuple, or the collection a user set as `_prev`).
+    # is ... (Ellipsis: it survives copy and pickle) and `_a` holds them all (a tuple, or
+    # the collection a user set as `_prev`).
     _a: Any  # Value | Collection[Value] | None, as just said
-    _b: Any  # Value | ALL | None
+    _b: Any  # Value | EllipsisType | None
     # The creation number of a computed node; None once its arguments were set by hand,
     # which may make it older than an argument (sorting by it then fails, as it must).
     _seq: int | None
@@ -173,7 +171,7 @@ class Value:
         a, b = self._a, self._b
         if b is None:
             return () if a is None else (a,)
-        return a if b is ALL else (a, b)
+        return a if b is ... else (a, b)
 
     @_prev.setter
     def _prev(self, children: Iterable[Value]) -> None:
@@ -182,7 +180,7 @@ class Value:
         if type(children) is tuple or not children:
             _set_arguments(self, tuple(children))
         else:
-            self._a, self._b = children, ALL
+            self._a, self._b = children, ...
         self._seq = None
 
     children = _prev
@@ -573,7 +571,7 @@ def _backward_order(root: Value) -> tuple[list[Value], list[Value]]:
     try:
         for v in order:  # breadth first: the list grows as it is walked
             a, b = v._a, v._b
-            for c in (a,) if b is None else a if b is ALL else (a, b):
+            for c in (a,) if b is None else a if b is ... else (a, b):
                 g = c.grad
                 if g is NO_GRAD:
                     continue
@@ -706,12 +704,12 @@ def _node(data: float, op: str, a: Any, b: Any, constant: bool) -> Value:
 
 
 def _arguments(children: tuple[Value, ...]) -> tuple[Any, Any]:
-    """``children`` as ``_a`` and ``_b`` hold them: one, two, none, or all of them and ALL."""
+    """``children`` as ``_a`` and ``_b`` hold them: one, two, none, or all of them and ``...``."""
     if len(children) == 2:
         return children
     if len(children) == 1:
         return children[0], None
-    return (children, ALL) if children else (None, None)
+    return (children, ...) if children else (None, None)
 
 
 def _set_arguments(v: Value, children: tuple[Value, ...]) -> None:
