@@ -7,7 +7,9 @@ with a closure; its drawing reads ``_op`` and formats every ``grad`` with ``%.4f
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
 import random
 
 import pytest
@@ -325,3 +327,13 @@ def test_backward_over_nodes_out_of_creation_order_is_still_backward() -> None:
     expected = [v.grad for v in topo]
     backward_over(root, topo[::-1])  # not as created: walked by backward itself
     assert [v.grad for v in topo] == expected
+
+
+def test_a_graph_survives_copy_and_pickle() -> None:
+    a, b = Value(2.0, "a"), Value(3.0, "b")
+    root = Value.sum([a * b, a.tanh(), b, Value.sum([a, b, a])])
+    for copied in (copy.deepcopy(root), pickle.loads(pickle.dumps(root))):
+        copied.backward()
+        leaves = {v.label: v.grad for v in topological_order([copied]) if v.label}
+        assert leaves == {"a": 3.0 + (1 - math.tanh(2.0) ** 2) + 2.0, "b": 2.0 + 1.0 + 1.0}
+        assert len(copied._prev) == 4 and len(copied._prev[3]._prev) == 3
