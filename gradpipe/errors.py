@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 # What a terminal would obey or a log would split on: C0 and C1 controls, DEL, the Unicode
 # line and paragraph separators, and lone surrogates (which cannot even be encoded).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# Compiled on first use, by re's cache: a run that reports nothing never pays for it.
+_CONTROL = "[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]"
 _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -27,9 +28,10 @@ def escape_control(text: str) -> str:
     User text reaches error lines (keys, names, values, paths); escaped, it can neither
     split the one-line format nor send commands to a terminal.
     """
-    if _CONTROL.search(text) is None:
+    control = re.compile(_CONTROL)
+    if control.search(text) is None:
         return text
-    return _CONTROL.sub(_escape_one, text)
+    return control.sub(_escape_one, text)
 
 
 def _escape_one(match: re.Match[str]) -> str:

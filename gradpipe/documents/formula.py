@@ -91,7 +91,8 @@ _NUMBER_TEXT = (
 _NAME_TEXT = r"[A-Za-z_][A-Za-z0-9_]*"
 _OPERATOR_TEXT = r"\*\*|//|==|!=|<=|>=|<<|>>|:=|[-+*/(),]"  # with the refused pairs whole
 _BLANK_TEXT = r"[ \t\n\r\f]*"
-_TOKEN = re.compile(
+# The slow path's tokens, compiled on first use (by re's cache): the fast path's never need it.
+_TOKEN = (
     rf"{_BLANK_TEXT}(?:(?P<number>{_NUMBER_TEXT})|(?P<name>{_NAME_TEXT})|(?P<op>{_OPERATOR_TEXT}))"
 )
 _PLAIN_TOKEN = re.compile(rf"({_BLANK_TEXT})({_NUMBER_TEXT}|{_NAME_TEXT}|{_OPERATOR_TEXT})").findall
@@ -186,7 +187,7 @@ def _checked_tokens(text: str) -> list[_Token]:
     tokens: list[_Token] = []
     offset = 0
     length = len(text)
-    match_token = _TOKEN.match
+    match_token = re.compile(_TOKEN).match
     while True:
         match = match_token(text, offset)
         if match is None or match.lastgroup is None:

@@ -233,8 +233,8 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-# The ids that ``anonymous_ids`` makes.
-ANONYMOUS_ID = re.compile(r"_[1-9][0-9]*\Z")
+# The ids that ``anonymous_ids`` makes (compiled on first use, by re's cache).
+ANONYMOUS_ID = r"_[1-9][0-9]*\Z"
 
 
 def document_names(graph: Graph) -> set[str]:
@@ -245,7 +245,7 @@ def document_names(graph: Graph) -> set[str]:
     label unless the spec gave one. So ``_N`` counts as anonymous only when labelled
     otherwise (a spec's own ``_3`` stays named, unless it also had a label).
     """
-    match = ANONYMOUS_ID.match
+    match = re.compile(ANONYMOUS_ID).match
     return {i for i, v in zip(graph.ids, graph.nodes, strict=True) if v.label == i or not match(i)}
 
 

@@ -83,7 +83,7 @@ def parse_data(raw: bytes, path: str) -> dict[str, Any]:
 # A lone surrogate can only come from an escape (UTF-8 text cannot hold one): JSON's
 # \ud800, or \ud800 and \U0000d800 in a YAML double-quoted scalar (pure-Python parser).
 _SURROGATE_ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F][0-9a-fA-F]{2}")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = "[\ud800-\udfff]"  # compiled when an escape above is found
 
 
 def _refuse_surrogates(data: Any, raw: bytes, path: str) -> None:
@@ -92,6 +92,7 @@ def _refuse_surrogates(data: Any, raw: bytes, path: str) -> None:
     Checked here, once, so that every command refuses it alike (validate included),
     at the first key or string that holds one, in file order.
     """
+    surrogate = re.compile(_SURROGATE)
     todo: list[tuple[Location, Any]] = [((), data)]
     while todo:
         loc, item = todo.pop()
@@ -99,18 +100,18 @@ def _refuse_surrogates(data: Any, raw: bytes, path: str) -> None:
         if isinstance(item, dict):
             children = []
             for key, value in item.items():
-                if _SURROGATE.search(key):
+                if surrogate.search(key):
                     found = ((*loc, key), True, key)
                     break
                 children.append(((*loc, key), value))
             todo.extend(reversed(children))
         elif isinstance(item, list):
             todo.extend(reversed([((*loc, i), value) for i, value in enumerate(item)]))
-        elif isinstance(item, str) and _SURROGATE.search(item):
+        elif isinstance(item, str) and surrogate.search(item):
             found = (loc, False, item)
         if found is not None:
             where, is_key, text = found
-            char = _SURROGATE.search(text).group()  # type: ignore[union-attr]
+            char = surrogate.search(text).group()  # type: ignore[union-attr]
             what = "a key" if is_key else "a string"
             line, column = locate(raw, where, key=is_key) or (None, None)
             raise LoadError(
@@ -275,7 +276,8 @@ def _trailing_comma(text: str, offset: int) -> int | None:
     return before if before >= 0 and text[before] == "," else None
 
 
-_JSON_TOKEN = re.compile(
+# Compiled on first use (by re's cache): only a document JSON refused needs it.
+_JSON_TOKEN = (
     r"[ \t\n\r]*(?:(\")|([{}\[\],:])|(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)"
     r"|(true|false|null)|(NaN|-?Infinity))"
 )
@@ -289,8 +291,9 @@ def _json_problem(text: str, deep: bool) -> tuple[str, int | None]:
     expect_key = False
     offset = 0
     deepest = (0, 0)
+    match_token = re.compile(_JSON_TOKEN).match
     while True:
-        match = _JSON_TOKEN.match(text, offset)
+        match = match_token(text, offset)
         if match is None:
             break
         start = match.end() - len(match.group(0).lstrip(" \t\n\r"))
@@ -464,14 +467,14 @@ def _check_flow_depth(text: str, path: str) -> None:
     if text.count("[") + text.count("{") <= MAX_DEPTH:
         return
     depth = 0
-    for bracket in _BRACKET.finditer(text):
+    for bracket in re.finditer(_BRACKET, text):
         depth = depth + 1 if bracket.group() in "[{" else max(depth - 1, 0)
         if depth > MAX_DEPTH:
             line, column = position(text, bracket.start())
             raise LoadError(f"nesting deeper than {MAX_DEPTH} levels", path, line, column)
 
 
-_BRACKET = re.compile(r"[\[\]{}]")
+_BRACKET = r"[\[\]{}]"  # compiled on first use, by re's cache
 
 
 def _build(next_event: Callable[[], Any], raw: bytes, path: str) -> Any:

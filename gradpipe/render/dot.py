@@ -561,7 +561,7 @@ _RECORD_ESCAPES = str.maketrans(
         "\uffff": "\ufffd",
     }
 )
-_SPACE_RUN = re.compile(r"(?<= ) ")
+_SPACE_RUN = r"(?<= ) "  # compiled on first use, by re's cache
 
 
 def _escape(text: str) -> str:
@@ -570,7 +570,7 @@ def _escape(text: str) -> str:
     if not _LABEL_SPECIAL.search(text):
         return text
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_RECORD_ESCAPES)
-    return _SPACE_RUN.sub("\\\\ ", text)
+    return re.sub(_SPACE_RUN, "\\\\ ", text)
 
 
 def _escape_all(texts: list[str]) -> list[str]:
