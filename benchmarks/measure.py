@@ -75,9 +75,9 @@ class Config:
     def repeat(self, nodes: int) -> int:
         """Repeats of a measurement: more for small, quick ones (the best counts)."""
         if nodes >= 1_000_000:
-            return 1
-        if nodes >= 100_000:
             return 1 if self.quick else 2
+        if nodes >= 100_000:
+            return 2 if self.quick else 5
         return 7 if self.quick else 15  # runs of 10-30 ms: one preemption spoils one
 
 
@@ -198,6 +198,36 @@ def best_run(
     """The fastest of ``repeat`` runs of ``command``; Unavailable if one fails."""
     runs = [run(command, timeout=timeout, env=env).check(what) for _ in range(max(1, repeat))]
     return min(runs, key=lambda r: r.seconds)
+
+
+def interleaved(
+    commands: dict[str, Sequence[str | Path]],
+    rounds: int,
+    timeout: float = 900.0,
+) -> dict[str, Run]:
+    """Each command's best of ``rounds`` runs, taken in turns (A B C, B C A, C A B, ...).
+
+    Commands compared with each other then see the same load: a busy minute slows a run
+    of each, not all the runs of one. A result's ``seconds`` is its best wall time, its
+    ``cpu`` its least CPU time (a separate run's, perhaps), its ``max_rss`` its largest.
+    """
+    names = list(commands)
+    runs: dict[str, list[Run]] = {name: [] for name in names}
+    for turn in range(max(1, rounds)):
+        for name in names[turn % len(names) :] + names[: turn % len(names)]:
+            runs[name].append(run(commands[name], timeout=timeout).check(name))
+    best: dict[str, Run] = {}
+    for name, done in runs.items():
+        fastest = min(done, key=lambda r: r.seconds)
+        best[name] = Run(
+            fastest.seconds,
+            max(r.max_rss for r in done),
+            min(r.cpu for r in done),
+            fastest.returncode,
+            fastest.stdout,
+            fastest.stderr,
+        )
+    return best
 
 
 def gradpipe_command() -> list[str]:
