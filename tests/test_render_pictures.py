@@ -25,7 +25,7 @@ from gradpipe.documents.graph import Graph, graph_from_value
 from gradpipe.render import RenderError, render
 from gradpipe.render.dot import Style, to_dot
 from gradpipe.render.mermaid import to_mermaid
-from gradpipe.render.plan import MIN_BAND_RANKS, plan
+from gradpipe.render.plan import MIN_BAND_RANKS, WRAP_MIN_NODES, plan
 from gradpipe.render.views import focus_view, local_derivatives, named_view
 
 EDGE_LINE = re.compile(
@@ -213,6 +213,27 @@ def test_a_named_view_of_a_long_chain_wraps_into_columns(tmp_path: Path, steps: 
         "render", "--backward", "--view", "named", "--rankdir", "LR", str(spec), "-f", "dot"
     )
     assert "cluster_band" not in strip.stdout  # the strip asked for
+
+
+def test_a_view_wraps_where_the_whole_graph_would_though_it_has_fewer_nodes() -> None:
+    # 90 named steps of literals only: the view has 91 nodes (under the 100 a whole graph
+    # needs to wrap), the chain itself 451; both wrap, neither is a strip.
+    lines = ["values: {x: 0.5}", "nodes:"]
+    previous = "x"
+    for k in range(1, 91):
+        lines.append(f"  h{k}: tanh({previous}*0.9 + 0.1)")
+        previous = f"h{k}"
+    graph = load_document("\n".join(lines).encode(), "chain.yaml")
+    graph.backward()
+    view = named_view(graph)
+    assert len(view.graph) < WRAP_MIN_NODES <= len(graph)
+    assert "cluster_band" in to_dot(graph)
+    band = bands_of(to_dot(view.graph, Style(view="named"), view))
+    assert len(set(band.values())) >= 3
+    # A small graph stays micrograd's strip, whole or viewed.
+    small = load_document(NEURON.encode(), "neuron.yaml")
+    small.backward()
+    assert "cluster_band" not in to_dot(small, Style(view="named"), named_view(small))
 
 
 def test_a_named_view_of_a_long_chain_keeps_a_screens_aspect(

@@ -146,7 +146,7 @@ def dot_lines(
     # long chain runs as long as the chain).
     bands = None
     if style.rankdir != "LR":
-        bands = wrap_bands(graph, layout, rankdir, compact)
+        bands = wrap_bands(graph, layout, rankdir, compact, view.whole if view else 0)
         if bands is not None:
             rankdir = "TB"
     output = graph.node(graph.output) if view is None or view.output_shown else None

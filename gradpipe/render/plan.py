@@ -162,18 +162,22 @@ class Bands:
     crossing: set[tuple[int, int]]  # (argument, user) positions whose edge leaves a band
 
 
-def wrap_bands(graph: Graph, layout: Plan, rankdir: str, compact: bool = False) -> Bands | None:
+def wrap_bands(
+    graph: Graph, layout: Plan, rankdir: str, compact: bool = False, whole: int = 0
+) -> Bands | None:
     """The columns of a picture too long for a screen along its ranks, or None.
 
     ``rankdir`` is the direction it would have unwrapped; wrapped, it is drawn top to
     bottom. The column count brings the estimated aspect (width / height) near
     SCREEN_ASPECT. A node without arguments goes with its nearest user, a split node's
-    copies with their users; an op bubble is always in its result's band.
+    copies with their users; an op bubble is always in its result's band. ``whole``: the
+    size of the graph a view of it stands for, which wraps when the whole graph would
+    (a named view of a 90-step chain has 93 nodes, the chain 273).
     """
     nodes = graph.nodes
     n = len(nodes)
     ranks = layout.ranks
-    if n < WRAP_MIN_NODES or not ranks or layout.rank_count < 2 * MIN_BAND_RANKS:
+    if max(n, whole) < WRAP_MIN_NODES or not ranks or layout.rank_count < 2 * MIN_BAND_RANKS:
         return None
     total = layout.rank_count
     drawn = n if compact else n + sum(1 for v in nodes if v._prev)

@@ -59,6 +59,7 @@ class View:
     # The position in the whole graph of each node of the view, in the view's order.
     origin: list[int] = field(default_factory=list)
     named: bool = False  # a named view (folded formulas), not a focus
+    whole: int = 0  # nodes of the graph the view was taken from
 
 
 def picture_view(graph: Graph, style: Style) -> View | None:
@@ -125,7 +126,9 @@ def named_view(graph: Graph, labelled: bool = False, derivatives: bool = False) 
         nodes.append(copy)
         origin.append(i)
     view = Graph(graph.name, ids, nodes, graph.output, has_gradients=graph.has_gradients)
-    return View(view, bubbles, derivatives=view_derivatives, origin=origin, named=True)
+    return View(
+        view, bubbles, derivatives=view_derivatives, origin=origin, named=True, whole=len(graph)
+    )
 
 
 def _folded_derivatives(
@@ -176,6 +179,7 @@ def focus_view(graph: Graph, node_id: str, depth: int = DEFAULT_DEPTH) -> View:
     view = View(
         Graph(graph.name, [], [], graph.output if shown else node_id, graph.has_gradients),
         output_shown=shown,
+        whole=len(graph),
     )
     copies: dict[int, Value] = {}
     for i, v in enumerate(graph.nodes):
