@@ -236,6 +236,46 @@ def test_a_view_wraps_where_the_whole_graph_would_though_it_has_fewer_nodes() ->
     assert "cluster_band" not in to_dot(small, Style(view="named"), named_view(small))
 
 
+@pytest.mark.parametrize("fmt", ["svg", "png", "pdf"])
+def test_a_picture_left_a_strip_is_said_on_standard_error(tmp_path: Path, fmt: str) -> None:
+    # 90 steps with w and b in each: its named view has the two leaves' edges across any
+    # cut, so it cannot wrap; drawn, it is a strip hundreds of times longer than high.
+    spec = tmp_path / "chain.yaml"
+    spec.write_text(formula_chain(90))
+    env = {**os.environ, "GRADPIPE_GRAPHVIZ": "embedded"}
+    out = tmp_path / f"chain.{fmt}"
+    done = run_gradpipe(
+        "render",
+        "--backward",
+        "--view",
+        "named",
+        "chain.yaml",
+        "-o",
+        out.name,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert out.stat().st_size > 0  # drawn all the same
+    warning = re.fullmatch(
+        r"chain\.yaml: warning: the picture is ([\d,]+) x ([\d,]+) (px|pt) \(([\d,]+) : 1\), "
+        r"a strip too long to read whole: draw a part with --focus NODE\n",
+        done.stderr,
+    )
+    assert warning is not None, done.stderr
+    width, height = (float(warning[k].replace(",", "")) for k in (1, 2))
+    assert width / height > 6
+    # Pictures within bounds, wrapped ones and small graphs' (micrograd's strips) say nothing.
+    (tmp_path / "lit.yaml").write_text(formula_chain(90).replace("*w + b", "*0.9 + 0.1"))
+    for args in (
+        ["lit.yaml"],
+        ["--view", "named", "lit.yaml"],
+        [str(EXAMPLES / "micrograd_readme.yaml")],
+    ):
+        quiet = run_gradpipe("render", "--backward", *args, "-o", out.name, cwd=tmp_path, env=env)
+        assert (quiet.returncode, quiet.stderr) == (0, "")
+
+
 def test_a_named_view_of_a_long_chain_keeps_a_screens_aspect(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

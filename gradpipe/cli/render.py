@@ -21,7 +21,13 @@ from gradpipe.cli.options import (
 from gradpipe.documents.build import build_graph, load_document
 from gradpipe.documents.plan import read_plan
 from gradpipe.render import render as draw
-from gradpipe.render.formats import ALIASES, DEFAULT_LAYOUT_LIMIT, FORMATS, STEP_FORMATS
+from gradpipe.render.formats import (
+    ALIASES,
+    DEFAULT_LAYOUT_LIMIT,
+    FORMATS,
+    LAYOUT_FORMATS,
+    STEP_FORMATS,
+)
 
 if TYPE_CHECKING:
     from gradpipe.render.dot import Style
@@ -60,6 +66,18 @@ def render(
 
         return render_html(graph, layout_limit=limit, watch=watch, style=style)
     data = draw(graph, fmt, layout_limit=limit, style=style)
+    if fmt in LAYOUT_FORMATS:
+        from gradpipe.render.layout import strip_size
+
+        strip = strip_size(data, fmt, len(graph))
+        if strip is not None:
+            from gradpipe.render.dot import Style
+
+            return Warned(
+                data,
+                f"the picture is {strip}, a strip too long to read whole: draw a part "
+                f"with {(style or Style()).smaller_part()}",
+            )
     if fmt == "mermaid":
         edges = data.count(b" -->")
         if edges > MERMAID_MAX_EDGES:

@@ -126,6 +126,40 @@ def aspect_kept(program: str, dot: bytes, fmt: str) -> bytes:
     return run_program([program, "-Kneato", "-n2", f"-Gratio={ratio:.6g}", f"-T{fmt}"], positions)
 
 
+SVG_SIZE = re.compile(rb'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+PDF_SIZE = re.compile(rb"/MediaBox \[\s*[-\d.]+\s+[-\d.]+\s+([\d.]+)\s+([\d.]+)\s*\]")
+
+
+def picture_size(data: bytes, fmt: str) -> tuple[float, float, str] | None:
+    """Width, height and unit of a picture laid out as ``fmt`` (svg, png, pdf), if found."""
+    if fmt == "png" and data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big"), "px"
+    found = SVG_SIZE if fmt == "svg" else PDF_SIZE if fmt == "pdf" else None
+    match = found.search(data[:4096] if fmt == "svg" else data) if found else None
+    if match is None:
+        return None
+    return float(match[1]), float(match[2]), "pt"
+
+
+def strip_size(data: bytes, fmt: str, nodes: int) -> str | None:
+    """``"32,767 x 76 px (431 : 1)"`` for a picture of a graph of ``nodes`` nodes, big
+    enough to keep its aspect (KEEP_ASPECT_NODES), further off than the stretch brings to
+    the bound (``plan.stretch_ratio``): a strip too long to read whole. Else None."""
+    from gradpipe.render.plan import ASPECT_BOUND, KEEP_ASPECT_NODES, MAX_STRETCH
+
+    if nodes < KEEP_ASPECT_NODES:
+        return None
+    size = picture_size(data, fmt)
+    if size is None or not size[0] or not size[1]:
+        return None
+    width, height, unit = size
+    aspect = width / height
+    if max(aspect, 1 / aspect) <= ASPECT_BOUND * MAX_STRETCH:
+        return None
+    shown = f"{aspect:,.0f} : 1" if aspect > 1 else f"1 : {1 / aspect:,.0f}"
+    return f"{width:,.0f} x {height:,.0f} {unit} ({shown})"
+
+
 def run_program(
     command: list[str], data: bytes, env: dict[str, str] | None = None, *, output: bool = True
 ) -> bytes:
