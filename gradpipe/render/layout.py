@@ -97,7 +97,8 @@ def layout(dot: bytes, fmt: str, *, keep_aspect: bool = False) -> bytes:
     return PDF_DATE.sub(rb"\g<1>19700101000000", data) if fmt == "pdf" else data
 
 
-BOUNDING_BOX = re.compile(rb'\bbb="([-\d.e]+),([-\d.e]+),([-\d.e]+),([-\d.e]+)"')
+# Patterns of big pictures only: compiled on first use, by re's cache.
+BOUNDING_BOX = rb'\bbb="([-\d.e]+),([-\d.e]+),([-\d.e]+),([-\d.e]+)"'
 
 
 def aspect_kept(program: str, dot: bytes, fmt: str) -> bytes:
@@ -116,7 +117,7 @@ def aspect_kept(program: str, dot: bytes, fmt: str) -> bytes:
             [program, f"-T{fmt}", f"-o{picture}", "-Tdot", f"-o{placed}"], dot, output=False
         )
         positions = placed.read_bytes()
-        box = BOUNDING_BOX.search(positions)
+        box = re.search(BOUNDING_BOX, positions)
         ratio = None
         if box is not None:
             x0, y0, x1, y1 = map(float, box.groups())
@@ -126,8 +127,8 @@ def aspect_kept(program: str, dot: bytes, fmt: str) -> bytes:
     return run_program([program, "-Kneato", "-n2", f"-Gratio={ratio:.6g}", f"-T{fmt}"], positions)
 
 
-SVG_SIZE = re.compile(rb'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
-PDF_SIZE = re.compile(rb"/MediaBox \[\s*[-\d.]+\s+[-\d.]+\s+([\d.]+)\s+([\d.]+)\s*\]")
+SVG_SIZE = rb'<svg width="([\d.]+)pt" height="([\d.]+)pt"'
+PDF_SIZE = rb"/MediaBox \[\s*[-\d.]+\s+[-\d.]+\s+([\d.]+)\s+([\d.]+)\s*\]"
 
 
 def picture_size(data: bytes, fmt: str) -> tuple[float, float, str] | None:
@@ -135,7 +136,7 @@ def picture_size(data: bytes, fmt: str) -> tuple[float, float, str] | None:
     if fmt == "png" and data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
         return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big"), "px"
     found = SVG_SIZE if fmt == "svg" else PDF_SIZE if fmt == "pdf" else None
-    match = found.search(data[:4096] if fmt == "svg" else data) if found else None
+    match = re.search(found, data[:4096] if fmt == "svg" else data) if found else None
     if match is None:
         return None
     return float(match[1]), float(match[2]), "pt"
