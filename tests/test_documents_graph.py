@@ -63,3 +63,17 @@ def test_encoding_directly_writes_what_the_dicts_write(gradients: bool) -> None:
     if gradients:
         graph.backward()
     assert encode_document(graph, 2) == dump_document(graph.to_document()).encode()
+
+
+def test_a_specs_named_ids_are_its_keys_not_the_ids_made_up_for_formulas() -> None:
+    from gradpipe.documents.build import load_document
+
+    spec = b"values: {_1: 2.0, x: 3.0}\nnodes: {_3: _1*x + 1, y: exp(_3) * 2}\n"
+    graph = load_document(spec, "s.yaml")
+    made_up = set(graph.ids) - {"_1", "x", "_3", "y"}
+    assert made_up and all(i.startswith("_") for i in made_up)  # the formulas' own nodes
+    assert set(graph.named_ids()) == {"_1", "x", "_3", "y"}
+    assert set(load_document(b"values: {a: 1.0}\nnodes: {b: a + a}\n", "t").named_ids()) == {
+        "a",
+        "b",
+    }

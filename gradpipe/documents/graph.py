@@ -20,7 +20,7 @@ from itertools import repeat
 from operator import attrgetter
 from typing import Any
 
-from gradpipe.documents.json_codec import json_string, number_texts, string_texts
+from gradpipe.documents.json_codec import FAST_NODES, json_string, number_texts, string_texts
 from gradpipe.documents.names import is_valid_name
 from gradpipe.engine.value import NO_GRAD, Value, backward_over, topological_order
 from gradpipe.errors import MathError
@@ -138,12 +138,14 @@ def dump_document(document: dict[str, Any]) -> str:
     return _json(head)[:-1] + _HEAD_END + _encode_nodes(document["nodes"]) + _NODES_END
 
 
-def encode_document(graph: Graph, chunk: int = 5_000) -> bytes:
+def encode_document(graph: Graph, chunk: int = FAST_NODES) -> bytes:
     """``dump_document(graph.to_document())`` as UTF-8, faster and in little memory.
 
     Nodes become text a chunk at a time: a million-node graph never holds several copies
-    of its text at once. Each node's line is formatted directly, with no dict in between,
-    from columns of its fields' JSON texts (made by orjson where it is installed).
+    of its text at once. A chunk is as small as orjson still formats (``FAST_NODES``),
+    so the text of the chunk in hand adds little to the peak memory. Each node's line is
+    formatted directly, with no dict in between, from columns of its fields' JSON texts
+    (made by orjson where it is installed).
     """
     quoted_ids = string_texts(graph.ids)
     quoted_id_of = dict(zip(graph.nodes, quoted_ids, strict=True)).__getitem__
