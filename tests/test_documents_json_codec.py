@@ -222,3 +222,32 @@ def test_big_json_goes_through_orjson_where_it_is_installed(
     graph = build.load_document(padded(json.dumps(SPEC)), "spec.json")
     assert calls and graph.output == "o"
     assert json_codec.read_object(json.dumps(SPEC).encode()) is None  # small: the stdlib's
+
+
+@pytest.mark.parametrize(
+    ("orjson_text", "python_text"),
+    [
+        ("1e-7", "1e-07"),
+        ("-1.5e-7", "-1.5e-07"),
+        ("2.5e-300", "2.5e-300"),
+        ("5e-324", "5e-324"),
+        ("0.00001", "1e-05"),
+        ("-0.000015", "-1.5e-05"),
+        ("0.00009999", "9.999e-05"),
+        ("10.00001", None),  # Python's own text already: repr writes it
+    ],
+)
+def test_orjsons_small_numbers_are_rewritten_as_repr_writes_them(
+    orjson_text: str, python_text: str | None
+) -> None:
+    assert json_codec._python_text(orjson_text) == python_text
+    if python_text is not None:
+        assert repr(float(orjson_text)) == python_text
+
+
+def test_shrinking_gradients_are_written_as_the_standard_library_writes_them() -> None:
+    pytest.importorskip("orjson")
+    rng = random.Random(7)
+    numbers = [rng.choice([-1, 1]) * 10 ** rng.uniform(-320, -3) for _ in range(5_000)]
+    numbers += [10.00001, -100.000001, 1e-4, 0.99e-4]
+    assert json_codec.number_texts(numbers) == [json.dumps(x) for x in numbers]
