@@ -176,14 +176,37 @@ class Value:
     @_prev.setter
     def _prev(self, children: Iterable[Value]) -> None:
         # Set by hand (micrograd's own __init__ does, as a set): the node may now use one
-        # made after it, so backward and creation_order go depth first through it.
-        if type(children) is tuple or not children:
-            _set_arguments(self, tuple(children))
-        else:
+        # made after it, so backward and creation_order go depth first through it. A
+        # user's op keeps the very collection; a built-in op's arguments go in its slots.
+        custom = type(getattr(self, "_kind", None)) is _Custom
+        if custom and children and type(children) is not tuple:
             self._a, self._b = children, ...
+        else:
+            _set_arguments(self, tuple(children))
         self._seq = None
 
     children = _prev
+
+    def __getstate__(self) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        """For copy and pickle: the slots, a constant's gradient (an identity) as None."""
+        slots = {name: getattr(self, name) for name in Value.__slots__ if hasattr(self, name)}
+        if slots.get("grad") is NO_GRAD:
+            slots["grad"] = None
+        return getattr(self, "__dict__", None), slots
+
+    def __setstate__(self, state: tuple[dict[str, Any] | None, dict[str, Any]]) -> None:
+        # Arguments are rebuilt before their users (they are in the users' state), so a
+        # computed node is numbered anew as it is rebuilt: numbers from another process,
+        # or from before a copy, would put nodes made after loading before their arguments.
+        attributes, slots = state
+        if attributes:
+            self.__dict__.update(attributes)
+        for name, value in slots.items():
+            object.__setattr__(self, name, value)
+        if slots.get("grad", 0.0) is None:
+            self.grad = NO_GRAD
+        if slots.get("_seq") is not None:
+            self._seq = _created()
 
     @property
     def requires_grad(self) -> bool:
