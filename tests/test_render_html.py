@@ -459,12 +459,22 @@ nodes:
 """
 
 
+# A formula of leaves only (x*y in a) made before the named node whose formula adds to
+# the same argument later (b): the engine's sums interleave the two formulas' terms.
+INTERLEAVED = """\
+values: {x: 2.0, y: 3.0}
+nodes:
+  a: x*y + y
+  b: x*x + a*x
+"""
+
+
 @pytest.mark.parametrize(
     "text",
-    [*(p.read_text() for p in sorted(EXAMPLES.glob("*.yaml"))), FOLDED],
-    ids=[*(p.stem for p in sorted(EXAMPLES.glob("*.yaml"))), "folded"],
+    [*(p.read_text() for p in sorted(EXAMPLES.glob("*.yaml"))), FOLDED, INTERLEAVED],
+    ids=[*(p.stem for p in sorted(EXAMPLES.glob("*.yaml"))), "folded", "interleaved"],
 )
-def test_a_named_pages_running_totals_end_at_backwards_gradients_bit_for_bit(
+def test_a_named_pages_running_totals_add_up_and_end_at_backwards_gradients(
     text: str,
 ) -> None:
     whole = load_document(text.encode(), "spec.yaml")
@@ -475,12 +485,23 @@ def test_a_named_pages_running_totals_end_at_backwards_gradients_bit_for_bit(
     last: dict[int, str] = {}
     for s in data["steps"]:
         for t in s["terms"]:
+            term, total = float(t[3]), float(t[4])
+            assert term == pytest.approx(float(s["grad"]) * float(t[2]), rel=1e-9, abs=1e-12)
+            before = float(last.get(t[1], "-0.0"))
+            assert total == pytest.approx(before + term, rel=1e-12, abs=1e-12), (before, t)
             last[t[1]] = t[4]  # the running total after this term
-            assert float(t[3]) == pytest.approx(float(s["grad"]) * float(t[2]), rel=1e-9, abs=1e-12)
     assert last
     for k, total in last.items():
         node = data["nodes"][k]
         assert total == node["grad"] == repr(whole.node(node["id"]).grad), node["id"]
+
+
+def test_an_interleaved_named_pages_totals_step_from_one_formula_to_the_next() -> None:
+    page = render_html(load_document(INTERLEAVED.encode(), "s.yaml"), style=Style(view="named"))
+    data = page_data(page)
+    x = next(k for k, n in enumerate(data["nodes"]) if n["id"] == "x")
+    shown = [(float(t[3]), float(t[4])) for s in data["steps"] for t in s["terms"] if t[1] == x]
+    assert shown == [(13.0, 13.0), (6.0, 19.0)]  # b passes 2x + a = 13, then a (grad x = 2) y·2
 
 
 def test_cli_html_and_frames_honour_the_view_options(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import html
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -275,6 +276,47 @@ def test_a_layout_past_one_to_three_is_stretched_to_it_nodes_unchanged(
     assert max(inner, 1 / inner) == pytest.approx(3, rel=0.01)
     assert polygon_widths(kept) == polygon_widths(plain)  # positions spread, not the nodes
     assert svg_texts(kept) == svg_texts(plain)
+
+
+@pytest.mark.parametrize("program", ["embedded", pytest.param("native", marks=needs_dot)])
+def test_labelled_edges_past_the_bound_are_drawn_stretched_or_as_laid_out(
+    program: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Graphviz 2.43's neato -n2 with a ratio crashes on any edge label (--edge-grads):
+    # the picture is then the one laid out, never an error.
+    monkeypatch.setenv(GRAPHVIZ_ENV, program)
+    dot = fan_dot(24, "LR").replace(b'-> "s"', b'-> "s" [label="1.0000"]')
+    plain = layout(dot, "svg")
+    kept = layout(dot, "svg", keep_aspect=True)
+    assert svg_texts(kept) == svg_texts(plain)
+    assert kept == plain or svg_size(kept) != svg_size(plain)
+
+
+def test_a_redrawing_that_fails_leaves_the_picture_as_laid_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gradpipe.render.layout as layout_module
+
+    monkeypatch.setenv(GRAPHVIZ_ENV, "embedded")
+    real = layout_module.run_program
+
+    def crashing(command: list[str], data: bytes, *args: object, **options: bool) -> bytes:
+        if "-n2" in command:
+            raise RenderError("dot failed (killed by SIGSEGV): no output")
+        return real(command, data, *args, **options)  # type: ignore[arg-type]
+
+    dot = fan_dot(24, "LR")
+    plain = layout(dot, "svg")
+    monkeypatch.setattr(layout_module, "run_program", crashing)
+    assert layout(dot, "svg", keep_aspect=True) == plain
+
+
+def test_a_layout_program_killed_by_a_signal_is_named_so() -> None:
+    from gradpipe.render.layout import run_program
+
+    crash = "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"
+    with pytest.raises(RenderError, match=r"^python\S* failed \(killed by SIGSEGV\): no output$"):
+        run_program([sys.executable, "-c", crash], b"")
 
 
 @pytest.mark.parametrize("program", ["embedded", pytest.param("native", marks=needs_dot)])

@@ -107,7 +107,9 @@ def aspect_kept(program: str, dot: bytes, fmt: str) -> bytes:
     One layout writes the picture and the positions (``-Tdot``); only where the graph's
     bounding box is past the bound (``stretch_ratio``) are those positions drawn again
     with Graphviz's ``ratio``, which spreads the nodes along the short side (``neato -n2``
-    keeps every position dot chose and routes the edges anew: no second layout).
+    keeps every position dot chose and routes the edges anew: no second layout). Where
+    the redrawing fails (Graphviz 2.43's crashes on labelled edges), the picture stays as
+    laid out.
     """
     from gradpipe.render.plan import stretch_ratio
 
@@ -118,13 +120,19 @@ def aspect_kept(program: str, dot: bytes, fmt: str) -> bytes:
         )
         positions = placed.read_bytes()
         box = re.search(BOUNDING_BOX, positions)
-        ratio = None
-        if box is not None:
-            x0, y0, x1, y1 = map(float, box.groups())
-            ratio = stretch_ratio(x1 - x0, y1 - y0)
-        if ratio is None:
-            return picture.read_bytes()
-    return run_program([program, "-Kneato", "-n2", f"-Gratio={ratio:.6g}", f"-T{fmt}"], positions)
+        laid_out = picture.read_bytes()
+    ratio = None
+    if box is not None:
+        x0, y0, x1, y1 = map(float, box.groups())
+        ratio = stretch_ratio(x1 - x0, y1 - y0)
+    if ratio is None:
+        return laid_out
+    try:
+        return run_program(
+            [program, "-Kneato", "-n2", f"-Gratio={ratio:.6g}", f"-T{fmt}"], positions
+        )
+    except RenderError:
+        return laid_out
 
 
 SVG_SIZE = rb'<svg width="([\d.]+)pt" height="([\d.]+)pt"'
@@ -175,8 +183,20 @@ def run_program(
         raise RenderError(f"cannot run {program}: {error.strerror}") from None
     if done.returncode != 0 or (output and not done.stdout):
         detail = done.stderr.decode("utf-8", "replace").strip() or "no output"
-        raise RenderError(f"{Path(program).name} failed (exit status {done.returncode}): {detail}")
+        status = f"exit status {done.returncode}"
+        if done.returncode < 0:
+            status = f"killed by {_signal_name(-done.returncode)}"
+        raise RenderError(f"{Path(program).name} failed ({status}): {detail}")
     return done.stdout
+
+
+def _signal_name(number: int) -> str:
+    import signal  # only a crashed program's message needs it
+
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def _svg_to_pdf(svg: bytes) -> bytes:

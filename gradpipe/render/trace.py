@@ -9,6 +9,7 @@ the gradient ``Graph.backward`` leaves on it (tested).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -216,8 +217,8 @@ def view_trace(trace: BackpropTrace, graph: Graph, view: View) -> BackpropTrace:
         # formula holds it (of several, the last one backward reaches before it).
         owner: dict[int, int] = {}  # a folded node's position -> its named node's, drawn
         added: dict[tuple[int, int], list[float]] = {}  # (named node, argument) -> terms
-        last: dict[tuple[int, int], tuple[int, float]] = {}  # -> (step, engine's sum)
-        for t, s in enumerate(trace.steps):
+        final: dict[int, float] = {}  # argument -> backward's gradient (its last sum)
+        for s in trace.steps:
             holder = at.get(s.node, owner.get(s.node))
             if holder is None:
                 continue
@@ -225,27 +226,32 @@ def view_trace(trace: BackpropTrace, graph: Graph, view: View) -> BackpropTrace:
                 if c.child not in at:
                     owner[c.child] = holder
                     continue
-                key = (holder, at[c.child])
-                added.setdefault(key, []).append(c.term)
-                last[key] = (t, c.total)
-        latest: dict[int, tuple[int, float]] = {}  # argument -> the latest engine sum shown
+                added.setdefault((holder, at[c.child]), []).append(c.term)
+                final[at[c.child]] = c.total
+        left = Counter(j for _, j in added)  # named nodes still to pass a term to each
+        sums: dict[int, float] = {}
         for s in trace.steps:
             if s.node not in at:
                 continue
             k = at[s.node]
             terms: list[Contribution] = []
+            given: set[int] = set()
             for position, (child, local) in enumerate(zip(drawn[k]._prev, folded[k], strict=True)):
                 j = index[id(child)]
-                if local is None or child.is_constant or (k, j) not in added:
+                if local is None or child.is_constant or (k, j) not in added or j in given:
                     continue
-                # The term as the engine adds it up (its terms in its order), and the
-                # argument's gradient so far as the engine holds it: after the last term
-                # it is backward's own, bit for bit.
+                given.add(j)  # an argument used twice gets its whole term once
+                # The term as the engine adds it up within the formula, and the running
+                # total of the terms shown; the last is backward's gradient itself, which
+                # the shown sums, added in another order where formulas interleave, may
+                # miss in the last digit.
                 term = -0.0
                 for piece in added[k, j]:
                     term += piece
-                latest[j] = max(latest.get(j, last[k, j]), last[k, j])
-                terms.append(Contribution(position, j, local, term, latest[j][1]))
+                sums[j] = sums.get(j, -0.0) + term
+                left[j] -= 1
+                total = final[j] if left[j] == 0 else sums[j]
+                terms.append(Contribution(position, j, local, term, total))
             steps.append(Step(k, s.gradient, tuple(terms)))
         locals_ = tuple(tuple(found) for found in folded)
     else:
