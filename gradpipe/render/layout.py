@@ -8,16 +8,20 @@ when it is on PATH and the ``graphviz-pure`` binary installed with gradpipe othe
 
 ``lay_out(graph, fmt)`` is the laid-out picture of a graph: the HTML view and --frames
 build on it (one layout, frozen, per graph).
+
+``run_program`` starts the program by ``os.posix_spawnp`` over pipes where the system has
+it, and by ``subprocess`` elsewhere (Windows): ``subprocess``, ``shutil`` and ``tempfile``
+would add a sixth to ``gradpipe render``'s start-up (README, figure 4), so the common path
+imports none of them.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
+import select
+import signal
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -111,6 +115,8 @@ def aspect_kept(program: str, dot: bytes, fmt: str) -> bytes:
     the redrawing fails (Graphviz 2.43's crashes on labelled edges), the picture stays as
     laid out.
     """
+    import tempfile  # only big pictures need a folder
+
     from gradpipe.render.plan import stretch_ratio
 
     with tempfile.TemporaryDirectory(prefix="gradpipe-layout-") as folder:
@@ -178,30 +184,151 @@ def run_program(
     """
     program = command[0]
     try:
-        done = subprocess.run(command, input=data, capture_output=True, check=False, env=env)
+        status, stdout, stderr = _run(command, data, env)
     except OSError as error:
         raise RenderError(f"cannot run {program}: {error.strerror}") from None
-    if done.returncode != 0 or (output and not done.stdout):
-        detail = done.stderr.decode("utf-8", "replace").strip() or "no output"
-        status = f"exit status {done.returncode}"
-        if done.returncode < 0:
-            status = f"killed by {_signal_name(-done.returncode)}"
-        raise RenderError(f"{Path(program).name} failed ({status}): {detail}")
-    return done.stdout
+    if status != 0 or (output and not stdout):
+        detail = stderr.decode("utf-8", "replace").strip() or "no output"
+        described = f"exit status {status}"
+        if status < 0:
+            described = f"killed by {_signal_name(-status)}"
+        raise RenderError(f"{Path(program).name} failed ({described}): {detail}")
+    return stdout
 
 
 def _signal_name(number: int) -> str:
-    import signal  # only a crashed program's message needs it
-
     try:
         return signal.Signals(number).name
     except ValueError:
         return f"signal {number}"
 
 
+# What subprocess's restore_signals gives a child: Python ignores these, a program must not.
+RESTORED_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGPIPE", "SIGXFZ", "SIGXFSZ") if hasattr(signal, name)
+)
+CHUNK = 1 << 16
+
+
+def _run(command: list[str], data: bytes, env: dict[str, str] | None) -> tuple[int, bytes, bytes]:
+    """``command``'s exit status (minus the signal that killed it), standard output and
+    standard error, fed ``data``: spawned over pipes, or by ``subprocess`` where the system
+    has no ``posix_spawnp`` or where a standard stream of this process is closed (a pipe
+    would then take its number, which ``subprocess`` knows how to move aside).
+
+    Unlike ``subprocess``, the spawned program inherits any descriptor this process
+    inherited as inheritable (Python opens none so): harmless for a layout program.
+    """
+    if not hasattr(os, "posix_spawnp"):
+        return _run_by_subprocess(command, data, env)
+    pipes = [os.pipe() for _ in range(3)]  # standard input, output and error
+    if min(fd for pipe in pipes for fd in pipe) < 3:
+        for pipe in pipes:
+            os.close(pipe[0])
+            os.close(pipe[1])
+        return _run_by_subprocess(command, data, env)
+    (stdin, to_stdin), (from_stdout, stdout), (from_stderr, stderr) = pipes
+    try:
+        try:
+            pid = os.posix_spawnp(
+                command[0],
+                command,
+                os.environ if env is None else env,
+                file_actions=[
+                    (os.POSIX_SPAWN_DUP2, stdin, 0),
+                    (os.POSIX_SPAWN_DUP2, stdout, 1),
+                    (os.POSIX_SPAWN_DUP2, stderr, 2),
+                ],
+                setsigdef=RESTORED_SIGNALS,
+            )
+        finally:
+            for fd in (stdin, stdout, stderr):
+                os.close(fd)
+    except BaseException:
+        for fd in (to_stdin, from_stdout, from_stderr):
+            os.close(fd)
+        raise
+    try:
+        out, err = _exchange(data, to_stdin, from_stdout, from_stderr)
+    except BaseException:  # Ctrl-C or SIGTERM: the program goes too, as with subprocess.run
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), out, err
+
+
+def _exchange(data: bytes, stdin: int, stdout: int, stderr: int) -> tuple[bytes, bytes]:
+    """Write ``data`` to ``stdin`` while reading ``stdout`` and ``stderr`` to their ends,
+    whichever is ready (a program that writes before it has read all does not deadlock);
+    every descriptor is closed on return."""
+    chunks: dict[int, list[bytes]] = {stdout: [], stderr: []}
+    poller = select.poll()
+    for fd in chunks:
+        poller.register(fd, select.POLLIN)
+    open_fds = {stdout, stderr, stdin}
+    view, written = memoryview(data), 0
+    try:
+        if data:
+            os.set_blocking(stdin, False)
+            poller.register(stdin, select.POLLOUT)
+        else:
+            os.close(stdin)
+            open_fds.remove(stdin)
+        while open_fds:
+            for fd, _ in poller.poll():
+                if fd == stdin:
+                    try:
+                        written += os.write(stdin, view[written : written + CHUNK])
+                    except BrokenPipeError:  # it stopped reading: its status will say why
+                        written = len(view)
+                    done = written >= len(view)
+                else:
+                    chunk = os.read(fd, CHUNK)
+                    chunks[fd].append(chunk)
+                    done = not chunk
+                if done:
+                    poller.unregister(fd)
+                    os.close(fd)
+                    open_fds.remove(fd)
+    finally:
+        for fd in open_fds:
+            os.close(fd)
+    return b"".join(chunks[stdout]), b"".join(chunks[stderr])
+
+
+def _run_by_subprocess(
+    command: list[str], data: bytes, env: dict[str, str] | None
+) -> tuple[int, bytes, bytes]:
+    """``_run`` by ``subprocess``: the way where ``posix_spawnp`` is missing or cannot serve."""
+    import subprocess
+
+    done = subprocess.run(command, input=data, capture_output=True, check=False, env=env)
+    return done.returncode, done.stdout, done.stderr
+
+
+def which(name: str) -> str | None:
+    """``shutil.which(name)`` for a program's bare name, without importing ``shutil`` (on
+    POSIX: the same search of PATH, or of the system's default where PATH is unset)."""
+    if os.name != "posix":
+        import shutil  # PATHEXT and the current folder: shutil's rules
+
+        return shutil.which(name)
+    path = os.environ.get("PATH")
+    if path is None:
+        try:
+            path = os.confstr("CS_PATH") or os.defpath
+        except (AttributeError, ValueError):
+            path = os.defpath
+    for folder in dict.fromkeys(path.split(os.pathsep)) if path else ():
+        candidate = os.path.join(folder, name)
+        if os.access(candidate, os.X_OK) and not os.path.isdir(candidate):
+            return candidate
+    return None
+
+
 def _svg_to_pdf(svg: bytes) -> bytes:
     """The embedded layout's SVG as PDF, by librsvg's converter."""
-    converter = shutil.which(CONVERTER)
+    converter = which(CONVERTER)
     if converter is None:  # checked by layout_program a moment ago
         raise RenderError(_pdf_needs())
     return convert_svg(converter, svg, "pdf")
@@ -229,7 +356,7 @@ def layout_program(fmt: str) -> str:
     choice = os.environ.get(GRAPHVIZ_ENV, "auto").strip().lower() or "auto"
     if choice not in CHOICES:
         raise RenderError(f"{GRAPHVIZ_ENV}={choice!r} is not one of {', '.join(CHOICES)}")
-    native = shutil.which(NATIVE)
+    native = which(NATIVE)
     if choice == "native" or (choice == "auto" and native is not None):
         if native is None:
             raise RenderError(
@@ -237,7 +364,7 @@ def layout_program(fmt: str) -> str:
                 f"{INSTALL_HINT}, or unset {GRAPHVIZ_ENV}"
             )
         return native
-    if fmt == "pdf" and shutil.which(CONVERTER) is None:
+    if fmt == "pdf" and which(CONVERTER) is None:
         raise RenderError(_pdf_needs())
     embedded = embedded_program()
     if embedded is None:
@@ -250,7 +377,7 @@ def layout_program(fmt: str) -> str:
 
 def embedded_program() -> str | None:
     """The ``graphviz-pure`` binary: on PATH, next to this Python, or in its scripts folder."""
-    found = shutil.which(EMBEDDED)
+    found = which(EMBEDDED)
     if found:
         return found
     import sysconfig  # only needed where graphviz-pure is not on PATH
@@ -269,7 +396,7 @@ def embedded_program() -> str | None:
 
 def describe_graphviz() -> list[str]:
     """What ``gradpipe --version`` says of Graphviz: both programs, versions, which is used."""
-    native = shutil.which(NATIVE)
+    native = which(NATIVE)
     embedded = embedded_program()
     if native:
         native_text = f"native dot {_program_version(native)} ({native})"
@@ -292,7 +419,7 @@ def describe_graphviz() -> list[str]:
 
 def _program_version(program: str) -> str:
     """The version a Graphviz program prints for ``-V`` (on standard error)."""
-    import re
+    import subprocess  # --version only: a timeout, which the layouts do not need
 
     try:
         done = subprocess.run(
