@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import re
 import shutil
-import subprocess
 
 import pytest
 
@@ -184,10 +183,10 @@ def test_layout_failure_is_a_render_error() -> None:
 
 
 def test_too_big_a_graph_is_refused_before_any_layout(monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_subprocess(*args: object, **kwargs: object) -> None:
+    def no_program(*args: object, **kwargs: object) -> None:
         raise AssertionError("layout started")
 
-    monkeypatch.setattr(subprocess, "run", no_subprocess)
+    monkeypatch.setattr("gradpipe.render.layout._run", no_program)
     graph = neuron()
     for fmt in ("svg", "png", "pdf"):
         with pytest.raises(RenderError) as raised:
