@@ -22,6 +22,7 @@ from benchmarks import workloads
 ENGINES = {
     "gradpipe": workloads.gradpipe_engine,
     "micrograd": workloads.micrograd_engine,
+    "lean": workloads.lean_engine,
     "torch": workloads.torch_engine,
 }
 

@@ -72,6 +72,14 @@ class Config:
         """Files of the one-process-against-one-per-file figure."""
         return 50 if self.quick else 200
 
+    def engine_turns(self, nodes: int) -> int:
+        """Turns of each engine's process in the engine figure (each ``repeat`` runs)."""
+        if nodes >= 1_000_000:
+            return 1
+        if nodes >= 100_000:
+            return 1 if self.quick else 2
+        return 2 if self.quick else 4
+
     def repeat(self, nodes: int) -> int:
         """Repeats of a measurement: more for small, quick ones (the best counts)."""
         if nodes >= 1_000_000:

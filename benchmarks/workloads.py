@@ -62,6 +62,13 @@ def micrograd_engine() -> Engine:
     return Engine("micrograd", lambda data, name: Value(data), binary_sum)
 
 
+def lean_engine() -> Engine:
+    """The engine figure's floor: ``benchmarks.lean_engine``, gradpipe's arithmetic alone."""
+    from benchmarks.lean_engine import Lean, lean_sum
+
+    return Engine("lean", Lean, lean_sum)
+
+
 def torch_engine() -> Engine:
     """PyTorch float64 scalars that require gradients: the numerical reference."""
     import torch

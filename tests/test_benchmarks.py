@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from benchmarks import floors, specs, workloads
+from benchmarks import engine, floors, specs, workloads
+from benchmarks.measure import Config
 from gradpipe.engine import topological_order
 
 NAMES = sorted(workloads.WORKLOADS)
@@ -66,3 +67,44 @@ def test_gradpipe_and_micrograd_agree(name: str) -> None:
     for x, y in zip(our_leaves, their_leaves, strict=True):
         assert math.isfinite(x.grad)
         assert x.grad == pytest.approx(y.grad, rel=1e-9, abs=1e-12)
+
+
+def test_engines_run_in_turns_and_their_repeats_are_gathered(monkeypatch: Any) -> None:
+    """The engine figure rotates who goes first, so load falls on every engine alike."""
+    calls: list[str] = []
+
+    def fake_run(name: str, workload: str, nodes: int, repeat: int) -> dict[str, Any]:
+        calls.append(name)
+        turn = len(calls)
+        return {
+            "nodes": nodes,
+            "memory": turn,
+            "output": 1.0,
+            "seconds": [turn] * repeat,
+            "cpu": [-turn] * repeat,
+        }
+
+    monkeypatch.setattr(engine, "engine_run", fake_run)
+    config = Config(quick=False)
+    runs = engine.engine_turns("chain", 10_000, config)
+    turns = config.engine_turns(10_000)
+    rotations = [engine.ENGINES[k:] + engine.ENGINES[:k] for k in range(len(engine.ENGINES))]
+    assert calls == [name for t in range(turns) for name in rotations[t % len(rotations)]]
+    for name, run in runs.items():
+        mine = [i + 1 for i, called in enumerate(calls) if called == name]
+        assert len(run["seconds"]) == len(run["cpu"]) == turns * config.repeat(10_000)
+        assert sorted(set(run["seconds"])) == mine
+        assert run["memory"] == max(mine)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_lean_engine_does_gradpipe_s_arithmetic(name: str) -> None:
+    """The engine figure's floor computes the very numbers gradpipe does, bit for bit."""
+    ours, our_leaves = recording(workloads.gradpipe_engine())
+    lean, lean_leaves = recording(workloads.lean_engine())
+    root = workloads.build(name, ours, 2_000, seed=5)
+    lean_root = workloads.build(name, lean, 2_000, seed=5)
+    root.backward()
+    lean_root.backward()
+    assert lean_root.data.hex() == root.data.hex()
+    assert [v.grad.hex() for v in lean_leaves] == [v.grad.hex() for v in our_leaves]
