@@ -24,7 +24,13 @@ from gradpipe.documents.names import FUNCTION_NAMES, did_you_mean
 from gradpipe.documents.numbers import number_text
 from gradpipe.documents.parsing import parse_data
 from gradpipe.documents.refusals import validate_with_models
-from gradpipe.documents.structure import conforms, graph_columns, key_count
+from gradpipe.documents.structure import (
+    Columns,
+    conforms,
+    graph_columns,
+    key_count,
+    plain_columns,
+)
 from gradpipe.engine.ops import CONST, LEAF, OP_ARITY
 from gradpipe.errors import FormulaError, GradpipeError, warn
 
@@ -115,14 +121,18 @@ class Plan:
 def read_plan(raw: bytes, path: str) -> Plan:
     """Validate a spec or graph document without computing it; raises located errors."""
     with paused_gc():
-        validated, kind = _read_fast(raw) or _read(raw, path)
+        validated, kind, columns = _read_fast(raw) or _read(raw, path)
         default_name = "stdin" if path == "<stdin>" else PurePath(path).stem
         plan = Plan(path, raw, kind, validated.get("name", default_name))
         plan.max_nodes = budget = _MAX_NODES.get()
         entries = len(validated.get("nodes", ())) + len(validated.get("values", ()))
         if entries > budget:  # known at once: refused before any planning
             raise plan.error(_over_budget(entries, budget), Where(("nodes",), KEY))
-        roots = (_plan_spec if kind == "spec" else _plan_graph)(plan, validated)
+        if kind == "spec":
+            roots = _plan_spec(plan, validated)
+        else:
+            roots = _plan_graph(plan, validated, columns)
+            del columns  # garbage but for the plan's ids and labels
         plan.order = _topological_order(plan, roots)
         return plan
 
@@ -132,15 +142,32 @@ def _kind(data: dict[str, Any]) -> str:
     return "graph" if isinstance(data.get("nodes"), list) and "values" not in data else "spec"
 
 
-def _read(raw: bytes, path: str) -> tuple[dict[str, Any], str]:
+class _Read(NamedTuple):
+    """A document's data, validated, its kind, and the columns of a graph's nodes where the
+    check read them (``plain_columns``: the plan reads the same, so they are read once)."""
+
+    data: dict[str, Any]
+    kind: str
+    columns: Columns | None
+
+
+def _read(raw: bytes, path: str) -> _Read:
     """The document's data, validated, and its kind; or the located error of its first problem."""
     data = parse_data(raw, path)  # a mapping, or a located error
     kind = _kind(data)
+    columns = _plain_columns(data, kind)
     # The lean check passes valid input as it is: pydantic would only copy it.
-    return (data if conforms(data, kind) else validate_with_models(data, kind, path, raw)), kind
+    if conforms(data, kind, columns):
+        return _Read(data, kind, columns)
+    return _Read(validate_with_models(data, kind, path, raw), kind, None)
 
 
-def _read_fast(raw: bytes) -> tuple[dict[str, Any], str] | None:
+def _plain_columns(data: dict[str, Any], kind: str) -> Columns | None:
+    nodes = data.get("nodes")
+    return plain_columns(nodes) if kind == "graph" and type(nodes) is list else None
+
+
+def _read_fast(raw: bytes) -> _Read | None:
     """What ``_read`` gives, through orjson, where that is provably the same; else None.
 
     orjson's data is used only when it passes the lean check (so every error, and every
@@ -155,8 +182,9 @@ def _read_fast(raw: bytes) -> tuple[dict[str, Any], str] | None:
         return None
     data, colons = fast
     kind = _kind(data)
-    if conforms(data, kind) and key_count(data, kind) == colons:
-        return data, kind
+    columns = _plain_columns(data, kind)
+    if conforms(data, kind, columns) and key_count(data, kind) == colons:
+        return _Read(data, kind, columns)
     return None
 
 
@@ -397,10 +425,13 @@ def _shorten(text: str, start: int, end: int) -> str:
     return label[: LABEL_LIMIT - 1] + "…"
 
 
-def _plan_graph(plan: Plan, graph: Mapping[str, Any]) -> list[int]:
-    """Add every node of a graph document to the plan; returns the roots of the order."""
+def _plan_graph(plan: Plan, graph: Mapping[str, Any], columns: Columns | None) -> list[int]:
+    """Add every node of a graph document to the plan; returns the roots of the order.
+
+    ``columns``: its nodes' fields as the check read them, if it did.
+    """
     nodes: list[dict[str, Any]] = graph["nodes"]
-    ids, labels, ops, arguments, numbers, grads = graph_columns(nodes)
+    ids, labels, ops, arguments, numbers, grads = columns or graph_columns(nodes)
     index = dict(zip(ids, range(len(ids)), strict=False))
     if len(index) < len(ids):
         seen: set[str] = set()
