@@ -21,12 +21,12 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from itertools import accumulate, chain, compress, count, repeat
-from operator import attrgetter, ge, ne, sub
+from operator import attrgetter, ge, ne
 from typing import TYPE_CHECKING
 
 from gradpipe.documents.graph import Graph
 from gradpipe.engine.ops import OP_SYMBOLS
-from gradpipe.render.labels import CONTROL, kinds, micrograd_number, records
+from gradpipe.render.labels import CONTROL, edge_ends, kinds, micrograd_number, records
 from gradpipe.render.plan import STAGGER_MIN, Bands, choose_rankdir, plan, stagger, wrap_bands
 
 if TYPE_CHECKING:
@@ -224,7 +224,6 @@ def dot_lines(
         list(map(tails.__setitem__, copy_edges, repeat("\n")))
     # Each computed node's edges, made at once and cut apart at the NUL ending each
     # node's last one (no DOT text here holds a NUL: ids and labels escape it).
-    last = list(map(sub, compress(starts[1:], counts), repeat(1)))
     edge_texts = "".join(
         [
             f"\t{source} -> {target}{tail}{end}"
@@ -232,7 +231,7 @@ def dot_lines(
                 sources,
                 chain.from_iterable(map(repeat, targets, counts)),
                 tails,
-                _ends(len(args), last),
+                edge_ends(counts),
                 strict=True,
             )
         ]
@@ -388,13 +387,6 @@ def _band_clusters(
 
 _prev = attrgetter("_prev")
 _operation = attrgetter("operation")
-
-
-def _ends(edges: int, last: list[int]) -> list[str]:
-    """A NUL after each of the ``last`` edges (a node's last), nothing after the others."""
-    ends = [""] * edges
-    list(map(ends.__setitem__, last, repeat("\0")))
-    return ends
 
 
 def _bubble(op: str) -> str:

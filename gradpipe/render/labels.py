@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import compress, count, repeat
-from operator import attrgetter, gt, is_
+from itertools import accumulate, compress, count, repeat
+from operator import attrgetter, gt, is_, sub
 from typing import TYPE_CHECKING
 
 from gradpipe.engine.ops import LEAF
@@ -39,10 +39,17 @@ def kinds(nodes: Sequence[Value], ops: Sequence[str], output: Value | None) -> l
     return shown
 
 
-def records(graph: Graph, escape: Callable[[list[str]], list[str]]) -> list[str]:
+def records(
+    graph: Graph,
+    escape: Callable[[list[str]], list[str]],
+    between: str = " | ",
+    space: str = " ",
+) -> list[str]:
     """Each node's ``label | data 2.0000 | grad -1.5000``, the labels escaped by ``escape``.
 
-    Made a column at a time (labels, numbers, then the records), as the JSON writer does.
+    ``between`` separates the fields and ``space`` a field's name from its number (DOT's
+    ``" | "`` and ``" "``; Mermaid's line break and unbreakable space). Made a column at a
+    time (labels, numbers, then the records), as the JSON writer does.
     """
     nodes = graph.nodes
     labels = list(map(_label, nodes))
@@ -50,16 +57,30 @@ def records(graph: Graph, escape: Callable[[list[str]], list[str]]) -> list[str]
         labels = [label or node_id for label, node_id in zip(labels, graph.ids, strict=True)]
     texts = escape(labels)
     data = micrograd_numbers(list(map(_data, nodes)))
+    data_ = f"{between}data{space}"
     if not graph.has_gradients:
-        return [f"{text} | data {x}" for text, x in zip(texts, data, strict=True)]
+        return [f"{text}{data_}{x}" for text, x in zip(texts, data, strict=True)]
     raw = list(map(_grad, nodes))
     grads = micrograd_numbers(raw)
+    grad_ = f"{between}grad{space}"
     fields = [
-        f"{text} | data {x} | grad {grad}" for text, x, grad in zip(texts, data, grads, strict=True)
+        f"{text}{data_}{x}{grad_}{grad}" for text, x, grad in zip(texts, data, grads, strict=True)
     ]
     for i in compress(count(), map(is_, raw, repeat(NO_GRAD))):  # a constant has no grad
-        fields[i] = f"{texts[i]} | data {data[i]}"
+        fields[i] = f"{texts[i]}{data_}{data[i]}"
     return fields
+
+
+def edge_ends(counts: list[int]) -> list[str]:
+    """What ends each edge's text, the edges of all nodes (``counts`` of them a node, in
+    order) being made in one join and cut apart again: a NUL after each node's last edge.
+
+    No drawn text holds a NUL (ids and labels show it escaped or as a picture).
+    """
+    ends = [""] * sum(counts)
+    last = map(sub, compress(accumulate(counts), counts), repeat(1))
+    list(map(ends.__setitem__, last, repeat("\0")))
+    return ends
 
 
 @dataclass(frozen=True)
