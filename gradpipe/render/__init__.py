@@ -48,21 +48,24 @@ def render(
     """
     from gradpipe.render.dot import Style
     from gradpipe.render.labels import encode
-    from gradpipe.render.views import picture_view
 
     style = style or Style()
     if fmt == "html":
         from gradpipe.render.html import render_html
 
         return render_html(graph, layout_limit=layout_limit, marks=marks, style=style)
-    if fmt == "json" and (style.view != "all" or style.focus is not None):
+    if fmt == "json" and not style.whole:
         # A view's nodes stand for folded formulas (an add of five arguments) or lack
         # their cut inputs: no graph document, which every command must read, holds that.
         raise RenderError(
             "json is the whole graph document: a view (named, or a focus) is drawn only "
             "(dot, svg, png, pdf, mermaid, html)"
         )
-    view = picture_view(graph, style)
+    view = None
+    if not style.whole:  # the common case, the whole graph, needs nothing of views'
+        from gradpipe.render.views import picture_view
+
+        view = picture_view(graph, style)
     drawn = graph if view is None else view.graph
     if fmt == "json":
         from gradpipe.documents.graph import encode_document

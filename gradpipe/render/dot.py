@@ -108,6 +108,11 @@ class Style:
     depth: int = 2
     labelled: bool = False
 
+    @property
+    def whole(self) -> bool:
+        """Whether the whole graph is drawn: no view (named) and no focus."""
+        return self.view == "all" and self.focus is None
+
     def smaller_part(self) -> str:
         """How to ask for less than this style draws, for messages about too big a picture."""
         if self.focus is not None:

@@ -75,7 +75,7 @@ def lay_out(
         style = style or Style()
         part = style.smaller_part()
         # json is the whole graph document, never a view's (gradpipe.render.render)
-        texts = "dot/json/mermaid" if style.view == "all" and style.focus is None else "dot/mermaid"
+        texts = "dot/json/mermaid" if style.whole else "dot/mermaid"
         raise RenderError(
             f"graph {graph.name!r} has {len(graph)} nodes, more than --layout-limit "
             f"{layout_limit}; raise --layout-limit, draw a part ({part}), or use -f {texts}"
