@@ -18,9 +18,8 @@ import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
 from functools import partial
-from typing import TYPE_CHECKING, BinaryIO, NoReturn
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple, NoReturn
 
 import click
 
@@ -50,8 +49,7 @@ INPUT_SUFFIXES = (".yaml", ".yml", ".json")
 Stage = Callable[[bytes, str], bytes]
 
 
-@dataclass(frozen=True)
-class Input:
+class Input(NamedTuple):
     """One input: its display path and the stem its outputs are named after.
 
     ``problem`` is an error found while listing inputs; standard input's bytes are read
@@ -65,8 +63,7 @@ class Input:
     raw: bytes | None = None
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What one input gave: bytes to write (or None), its error (None on success), and
     the warnings shown before it."""
 
@@ -207,11 +204,11 @@ def run_stage(
 def _read_stdin(item: Input, read_stdin: Callable[[], bytes]) -> Input:
     """Standard input read into ``item``, or the reason it could not be, as its problem."""
     try:
-        return replace(item, raw=read_stdin())
+        return item._replace(raw=read_stdin())
     except OSError as error:
-        return replace(item, problem=f"cannot read: {describe_os_error(error)}")
+        return item._replace(problem=f"cannot read: {describe_os_error(error)}")
     except MemoryError:
-        return replace(item, problem=OUT_OF_MEMORY)
+        return item._replace(problem=OUT_OF_MEMORY)
 
 
 def process_input(stage: Stage, item: Input) -> Outcome:
@@ -242,7 +239,7 @@ def process_input(stage: Stage, item: Input) -> Outcome:
             outcome = Outcome(None, Diagnostic(format_error(internal_error(error), item.path)))
     if warnings:
         noted = tuple(_diagnostic(warning, item.path, raw) for warning in warnings)
-        outcome = replace(outcome, warnings=noted)
+        outcome = outcome._replace(warnings=noted)
     return outcome
 
 

@@ -15,8 +15,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, NamedTuple
 
 import click
 
@@ -29,8 +28,7 @@ if TYPE_CHECKING:
 PROGRESS_MIN_INPUTS = 10
 
 
-@dataclass(frozen=True)
-class Diagnostic:
+class Diagnostic(NamedTuple):
     """One formatted line for standard error, and the source line and caret it points at."""
 
     line: str

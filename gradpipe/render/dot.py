@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
 from itertools import accumulate, chain, compress, count, repeat
 from operator import attrgetter, ge, ne
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gradpipe.documents.graph import Graph
 from gradpipe.engine.ops import OP_SYMBOLS
@@ -90,8 +89,7 @@ FOCUS_ATTRS = ' color="#c0392b" penwidth=3'
 VIEWS = ("all", "named")
 
 
-@dataclass(frozen=True)
-class Style:
+class Style(NamedTuple):
     """How to draw, and what: the whole graph, its named nodes, or a node's neighbourhood.
 
     ``rankdir`` None: left to right, or for big graphs the direction nearer a screen's
@@ -376,7 +374,7 @@ def _band_clusters(
     ``targets``: the op bubbles (None when compact); ``stubs``: what else is drawn for
     ``stub_nodes`` (cut-edge notes, connectors, the copies serving them).
     """
-    members: list[list[str]] = [[] for _ in range(bands.count)]
+    members: list[list[str]] = [[] for _ in range(bands.bands)]
     band = bands.band
     for i, name in enumerate(names):
         members[band[i]].append(name)

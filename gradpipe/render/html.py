@@ -14,7 +14,7 @@ import html
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -73,7 +73,7 @@ def stepped_picture(
     trace = trace_backward(graph)
     graph.has_gradients = True
     # A named view's steps pass gradients on through its folded formulas' derivatives.
-    view = None if style is None else picture_view(graph, replace(style, edge_grads=True))
+    view = None if style is None else picture_view(graph, style._replace(edge_grads=True))
     limit = DEFAULT_LAYOUT_LIMIT if layout_limit is None else layout_limit
     if view is None:
         svg = lay_out(graph, "svg", layout_limit=limit, style=style).decode("utf-8")

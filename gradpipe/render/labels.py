@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from itertools import accumulate, compress, count, repeat
 from operator import attrgetter, gt, is_, sub
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gradpipe.engine.ops import LEAF
 from gradpipe.engine.value import NO_GRAD
@@ -83,8 +82,7 @@ def edge_ends(counts: list[int]) -> list[str]:
     return ends
 
 
-@dataclass(frozen=True)
-class NodeMark:
+class NodeMark(NamedTuple):
     """How a picture marks one node: a status word, a fill colour and a note.
 
     Filled by whoever knows something about the node, e.g. a gradient check:

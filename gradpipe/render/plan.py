@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
 from itertools import chain, compress, count
 from operator import attrgetter
+from typing import NamedTuple
 
 from gradpipe.documents.graph import Graph
 
@@ -41,8 +41,7 @@ MAX_LEVELS = 8
 STAGGER_MIN = 3
 
 
-@dataclass
-class Plan:
+class Plan(NamedTuple):
     """Positions (in the graph's order) of nodes drawn once per use, and the estimate."""
 
     split: set[int]
@@ -153,12 +152,12 @@ WRAP_LR_RANK, WRAP_LR_NODE = 180.0, 95.0
 WRAP_TB_RANK, WRAP_TB_NODE = 90.0, 190.0
 
 
-@dataclass
-class Bands:
-    """Which band each node is drawn in (by position), and the edges between bands."""
+class Bands(NamedTuple):
+    """Which band each node is drawn in (by position), how many bands, and the edges
+    between bands."""
 
     band: list[int]
-    count: int
+    bands: int
     crossing: set[tuple[int, int]]  # (argument, user) positions whose edge leaves a band
 
 
