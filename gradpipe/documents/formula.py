@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Literal
 
 from gradpipe.documents.names import did_you_mean
@@ -29,22 +27,34 @@ _PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
 _SYMBOL = {"add": " + ", "sub": " - ", "mul": "*", "div": "/", "pow": "**"}
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Formula:
     """One node of a parsed formula; `start`/`end` delimit its text (without outer parentheses).
 
     `kind` is "name" (with `name`), "number" (with `value`) or "op" (with `op`, one of
     add sub mul div pow neg or a function name, and `args`). Equality compares structure,
-    not offsets, and never recurses.
+    not offsets, and never recurses. Not changed once made. A plain class: a dataclass
+    costs render's start-up about 4M instructions to create (README, figure 4).
     """
 
-    kind: Kind
-    start: int
-    end: int
-    name: str = ""
-    value: float = 0.0
-    op: str = ""
-    args: tuple[Formula, ...] = ()
+    __slots__ = ("args", "end", "kind", "name", "op", "start", "value")
+
+    def __init__(
+        self,
+        kind: Kind,
+        start: int,
+        end: int,
+        name: str = "",
+        value: float = 0.0,
+        op: str = "",
+        args: tuple[Formula, ...] = (),
+    ) -> None:
+        self.kind = kind
+        self.start = start
+        self.end = end
+        self.name = name
+        self.value = value
+        self.op = op
+        self.args = args
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Formula):
@@ -231,6 +241,8 @@ def _character_problem(text: str, offset: int, tokens: list[_Token]) -> tuple[st
 
 def _odd_character(char: str) -> str:
     """A message for a character that no part of a formula uses."""
+    import unicodedata  # only a refused formula's message names its character
+
     code = f"U+{ord(char):04X}"
     name = unicodedata.name(char, "")
     described = f"{char!r} ({code} {name})" if name else f"{char!r} ({code})"

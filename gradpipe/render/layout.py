@@ -51,7 +51,8 @@ CONVERTER = "rsvg-convert"
 
 # Graphviz's cairo writes the time of the run as the PDF's date and ignores SOURCE_DATE_EPOCH;
 # its digits are overwritten with the epoch's (same length, so the xref offsets hold).
-PDF_DATE = re.compile(rb"(/(?:CreationDate|ModDate) \(D:)\d{14}")
+# Compiled on first use, by re's cache: only PDFs need it.
+PDF_DATE = rb"(/(?:CreationDate|ModDate) \(D:)\d{14}"
 
 
 def lay_out(
@@ -98,7 +99,7 @@ def layout(dot: bytes, fmt: str, *, keep_aspect: bool = False) -> bytes:
         data = run_program([program, f"-T{drawn}"], dot)
     if drawn != fmt:
         return _svg_to_pdf(data)
-    return PDF_DATE.sub(rb"\g<1>19700101000000", data) if fmt == "pdf" else data
+    return re.sub(PDF_DATE, rb"\g<1>19700101000000", data) if fmt == "pdf" else data
 
 
 # Patterns of big pictures only: compiled on first use, by re's cache.
