@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from functools import cache
 from itertools import repeat
 from operator import attrgetter
@@ -28,25 +27,50 @@ from gradpipe.errors import MathError
 DOCUMENT_VERSION = 1
 
 
-@dataclass
 class Graph:
-    """Nodes in topological order with their ids; gradients are meaningful once computed."""
+    """Nodes in topological order with their ids; gradients are meaningful once computed.
 
-    name: str
-    ids: list[str]
-    nodes: list[Value]
-    output: str
-    has_gradients: bool = False
-    # Places a math error of backprop in the graph's file (set when built from one).
-    locator: Callable[[Graph, MathError], MathError] | None = field(
-        default=None, repr=False, compare=False
-    )
-    # The ids the user named (see ``named_ids``), computed when first asked for.
-    naming: Callable[[Graph], AbstractSet[str]] | None = field(
-        default=None, repr=False, compare=False
-    )
-    _index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
-    _looked_up: bool = field(default=False, repr=False, compare=False)
+    Equal to another Graph of the same name, ids, nodes, output and ``has_gradients``. A
+    plain class: a dataclass costs render's start-up about 4M instructions to create
+    (README, figure 4).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        ids: list[str],
+        nodes: list[Value],
+        output: str,
+        has_gradients: bool = False,
+        locator: Callable[[Graph, MathError], MathError] | None = None,
+        naming: Callable[[Graph], AbstractSet[str]] | None = None,
+    ) -> None:
+        self.name = name
+        self.ids = ids
+        self.nodes = nodes
+        self.output = output
+        self.has_gradients = has_gradients
+        # Places a math error of backprop in the graph's file (set when built from one).
+        self.locator = locator
+        # The ids the user named (see ``named_ids``), computed when first asked for.
+        self.naming = naming
+        self._index: dict[str, int] = {}
+        self._looked_up = False
+
+    def _compared(self) -> tuple[str, list[str], list[Value], str, bool]:
+        return self.name, self.ids, self.nodes, self.output, self.has_gradients
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Graph):
+            return NotImplemented
+        return self._compared() == other._compared()
+
+    def __repr__(self) -> str:
+        name, ids, nodes, output, has_gradients = self._compared()
+        return (
+            f"Graph(name={name!r}, ids={ids!r}, nodes={nodes!r}, output={output!r}, "
+            f"has_gradients={has_gradients!r})"
+        )
 
     def named_ids(self) -> AbstractSet[str]:
         """The ids of the nodes the user named, whatever they look like.

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from itertools import compress, count, repeat
 from operator import contains, itemgetter, not_
 from pathlib import PurePath
@@ -62,31 +61,32 @@ def _over_budget(found: int, budget: int) -> str:
     )
 
 
-@dataclass
 class Plan:
     """A validated spec or graph document, planned: one entry per node, topologically ordered.
 
     Entries are parallel lists indexed by node: a spec's values first, then its nodes, then
     the anonymous nodes of formulas and literals; a graph document's nodes in file order.
-    ``order`` lists them arguments first.
+    ``order`` lists them arguments first. A plain class: a dataclass of these defaults
+    costs render's start-up about 6M instructions to create (README, figure 4).
     """
 
-    path: str
-    raw: bytes
-    kind: str  # "spec" or "graph"
-    name: str
-    output: int = -1
-    ids: list[str | None] = field(default_factory=list)  # None: anonymous
-    labels: list[str] = field(default_factory=list)
-    ops: list[str] = field(default_factory=list)
-    args: list[tuple[int, ...]] = field(default_factory=list)
-    values: list[float] = field(default_factory=list)  # leaves and literals; else 0.0
-    value_count: int = 0  # a spec's entries below this come from `values`
-    origins: dict[int, Where] = field(default_factory=dict)  # of anonymous entries
-    order: list[int] = field(default_factory=list)
-    gradients: bool = False  # a graph document with a non-null grad: render redraws them
-    number_nodes: list[int] = field(default_factory=list)  # plain numbers under `nodes`
-    max_nodes: int = DEFAULT_MAX_NODES
+    def __init__(self, path: str, raw: bytes, kind: str, name: str) -> None:
+        self.path = path
+        self.raw = raw
+        self.kind = kind  # "spec" or "graph"
+        self.name = name
+        self.output = -1
+        self.ids: list[str | None] = []  # None: anonymous
+        self.labels: list[str] = []
+        self.ops: list[str] = []
+        self.args: list[tuple[int, ...]] = []
+        self.values: list[float] = []  # leaves and literals; else 0.0
+        self.value_count = 0  # a spec's entries below this come from `values`
+        self.origins: dict[int, Where] = {}  # of anonymous entries
+        self.order: list[int] = []
+        self.gradients = False  # a graph document with a non-null grad: render redraws them
+        self.number_nodes: list[int] = []  # plain numbers under `nodes`
+        self.max_nodes = DEFAULT_MAX_NODES
 
     def __len__(self) -> int:
         return len(self.ops)
