@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import io
-import json
 import re
 from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
@@ -19,7 +18,13 @@ from itertools import repeat
 from operator import attrgetter
 from typing import Any
 
-from gradpipe.documents.json_codec import FAST_NODES, json_string, number_texts, string_texts
+from gradpipe.documents.json_codec import (
+    FAST_NODES,
+    json_quoter,
+    number_texts,
+    stdlib_json,
+    string_texts,
+)
 from gradpipe.documents.names import is_valid_name
 from gradpipe.engine.value import NO_GRAD, Value, backward_over, topological_order
 from gradpipe.errors import MathError
@@ -151,7 +156,6 @@ class Graph:
             ]
 
 
-_json = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 _HEAD_END = ',\n "nodes": [\n '
 _NODES_END = "\n ]}\n"
 
@@ -159,7 +163,7 @@ _NODES_END = "\n ]}\n"
 def dump_document(document: dict[str, Any]) -> str:
     """Strict, deterministic JSON: one node per line, a trailing newline, no NaN tokens."""
     head = {k: v for k, v in document.items() if k != "nodes"}
-    return _json(head)[:-1] + _HEAD_END + _encode_nodes(document["nodes"]) + _NODES_END
+    return stdlib_json()(head)[:-1] + _HEAD_END + _encode_nodes(document["nodes"]) + _NODES_END
 
 
 def encode_document(graph: Graph, chunk: int = FAST_NODES) -> bytes:
@@ -176,7 +180,7 @@ def encode_document(graph: Graph, chunk: int = FAST_NODES) -> bytes:
     # A BytesIO grows in place and hands over its buffer uncopied: the text is in memory
     # once, where joining the chunks would hold it twice.
     out = io.BytesIO()
-    out.write((_json(graph._head())[:-1] + _HEAD_END).encode())
+    out.write((stdlib_json()(graph._head())[:-1] + _HEAD_END).encode())
     for start in range(0, len(graph.nodes), chunk):
         text = _node_lines(graph, start, start + chunk, quoted_ids, quoted_id_of)
         out.write((",\n " + text if start else text).encode())
@@ -234,13 +238,13 @@ def _node_lines(
 
 @cache
 def _quoted_op(op: str) -> str:
-    return json_string(op)
+    return json_quoter()(op)
 
 
 def _encode_nodes(nodes: list[Any]) -> str:
     """The nodes, comma and line separated: one C-speed encoding, then a line break before
     each node, where ``{"id": `` stands (a brace and an unescaped quote: never in a string)."""
-    return _json(nodes)[1:-1].replace('}, {"id": ', '},\n {"id": ')
+    return stdlib_json()(nodes)[1:-1].replace('}, {"id": ', '},\n {"id": ')
 
 
 @contextmanager

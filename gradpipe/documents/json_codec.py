@@ -13,8 +13,8 @@ everything goes through the standard library.
 from __future__ import annotations
 
 import codecs
-import json
 from collections.abc import Callable, Sequence
+from functools import cache
 from itertools import compress, count, repeat
 from operator import contains
 from types import ModuleType
@@ -25,8 +25,23 @@ from typing import Any
 FAST_BYTES = 1 << 16
 FAST_NODES = 2_000
 
-_stdlib_json = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
-json_string: Callable[[str], str] = json.encoder.encode_basestring  # as _stdlib_json writes it
+
+@cache
+def stdlib_json() -> Callable[[Any], str]:
+    """The standard library's strict encoder (``json.dumps(ensure_ascii=False,
+    allow_nan=False)``), imported on first use: reading a spec and drawing it write none."""
+    import json
+
+    return json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+
+
+@cache
+def json_quoter() -> Callable[[str], str]:
+    """How ``stdlib_json`` quotes a string (C's ``encode_basestring``), imported on first use."""
+    import json.encoder
+
+    return json.encoder.encode_basestring
+
 
 # None: not yet imported; False: not installed (or disabled, as tests do).
 _orjson: ModuleType | bool | None = None
@@ -80,13 +95,13 @@ def number_texts(numbers: Sequence[float | int | None]) -> list[str]:
     """
     module = orjson() if len(numbers) >= FAST_NODES else None
     if module is None:
-        return _stdlib_json(list(numbers))[1:-1].split(", ") if numbers else []
+        return stdlib_json()(list(numbers))[1:-1].split(", ") if numbers else []
     try:
         text: str = module.dumps(numbers).decode()[1:-1]
     except TypeError:  # an integer beyond 64 bits
-        return _stdlib_json(list(numbers))[1:-1].split(", ")
+        return stdlib_json()(list(numbers))[1:-1].split(", ")
     if "null" in text and text.count("null") != list(numbers).count(None):
-        _stdlib_json(list(numbers))  # orjson writes NaN and inf as null: raise as Python does
+        stdlib_json()(list(numbers))  # orjson writes NaN and inf as null: raise as Python does
     if "e-" in text:
         text = _padded_exponents(text)
     tokens = text.split(",") if text else []
@@ -136,13 +151,13 @@ def string_texts(strings: Sequence[str]) -> list[str]:
     """
     module = orjson() if len(strings) >= FAST_NODES else None
     if module is None or not strings:
-        return list(map(json_string, strings))
+        return list(map(json_quoter(), strings))
     try:
         text: str = module.dumps(strings).decode()
     except TypeError:  # a lone surrogate
-        return list(map(json_string, strings))
+        return list(map(json_quoter(), strings))
     if '\\"' in text:
-        return list(map(json_string, strings))
+        return list(map(json_quoter(), strings))
     if text.count(",") == len(strings) - 1:  # no string holds a comma: each one is a token
         return text[1:-1].split(",")
     return ['"' + s + '"' for s in text[2:-2].split('","')]

@@ -8,7 +8,6 @@ cannot find is None.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
@@ -30,8 +29,8 @@ from gradpipe.documents.text import (
     Request,
     decode,
     first_content,
+    json_string_reader,
     position,
-    scanstring,
     yaml_events,
 )
 from gradpipe.errors import GradpipeError, LoadError
@@ -77,7 +76,10 @@ def _locate_json(
     text: str, start: int, loc: Location, key: bool, offset: int | None
 ) -> Position | None:
     """Walk `loc` through JSON text, skipping unrelated values at C speed; None if not JSON."""
+    import json  # YAML's places never need it
+
     skip = json.JSONDecoder().raw_decode
+    scanstring = json_string_reader()
     blank = re.compile(r"[ \t\n\r]*").match
 
     def after_blank(cursor: int) -> int:

@@ -8,7 +8,6 @@ as written, repeated keys refused, only standard tags, and aliases capped agains
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import sys
@@ -37,8 +36,8 @@ from gradpipe.documents.text import (
     PureParser,
     decode,
     first_content,
+    json_string_reader,
     position,
-    scanstring,
     yaml_events,
 )
 from gradpipe.errors import LoadError, warn
@@ -161,6 +160,8 @@ def _json_constant(name: str) -> float:
 
 def _json_loads(text: str) -> Any:
     """The one call of the JSON parser: the depth probes must go through it too."""
+    import json  # a YAML spec never needs it
+
     return json.loads(text, object_pairs_hook=_json_object, parse_constant=_json_constant)
 
 
@@ -220,6 +221,8 @@ def _load_json(text: str, path: str) -> Any:
             sys.setrecursionlimit(limit + 2)
             return _json_loads(text)
     except (_DuplicateKey, _BadConstant, RecursionError, ValueError) as error:
+        import json  # imported already, by _json_loads
+
         sys.setrecursionlimit(previous)
         if isinstance(error, json.JSONDecodeError):
             comma = _trailing_comma(text, error.pos)
@@ -292,6 +295,7 @@ def _json_problem(text: str, deep: bool) -> tuple[str, int | None]:
     offset = 0
     deepest = (0, 0)
     match_token = re.compile(_JSON_TOKEN).match
+    scanstring = json_string_reader()
     while True:
         match = match_token(text, offset)
         if match is None:

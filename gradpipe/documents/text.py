@@ -6,7 +6,6 @@ What both reading (``parsing``) and locating (``locating``) a YAML or JSON file 
 from __future__ import annotations
 
 import codecs
-import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -109,7 +108,15 @@ def position(text: str, offset: int) -> Position:
     return line, offset - line_start
 
 
-scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+def json_string_reader() -> Callable[[str, int], tuple[str, int]]:
+    """The standard library's reader of the JSON string after a quote at an offset.
+
+    Imported on first use: reading YAML never needs the json modules (README, figure 4).
+    """
+    import json.decoder
+
+    reader: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+    return reader
 
 
 def yaml_events(text: str, raw: bytes) -> Callable[[], Any]:
