@@ -184,21 +184,3 @@ def test_which_finds_what_shutil_which_finds(
         monkeypatch.setenv("PATH", path.format(bin=bin_dir, plain=plain_dir, folder=folder_dir))
     for name in ("prog", "sh", "no-such-program"):
         assert which(name) == shutil.which(name)
-
-
-def test_rendering_imports_no_subprocess_shutil_or_tempfile(tmp_path: Path) -> None:
-    # Figure 4 of the README: these three were a sixth of render's start-up.
-    spec = tmp_path / "tiny.yaml"
-    spec.write_text("values: {x: 2.0}\nnodes:\n  y: x*x\n")
-    probe = (
-        "import sys\n"
-        f"sys.argv = ['gradpipe', 'render', {str(spec)!r}, '-o', {str(tmp_path / 'y.svg')!r}]\n"
-        "from gradpipe.cli import main\n"
-        "try:\n    main()\nexcept SystemExit as end:\n    assert not end.code, end.code\n"
-        "print(sorted({'subprocess', 'shutil', 'tempfile'} & set(sys.modules)))\n"
-    )
-    if not hasattr(os, "posix_spawnp"):
-        pytest.skip("subprocess is the way here")
-    done = subprocess.run([*PYTHON, probe], capture_output=True, text=True, check=True)
-    assert done.stdout == "[]\n"
-    assert (tmp_path / "y.svg").read_bytes().startswith(b"<?xml")

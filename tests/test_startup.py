@@ -8,6 +8,7 @@ a command imports is checked here, in fresh interpreters; its time is measured b
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -30,14 +31,16 @@ HEAVY = (
     "concurrent.futures",
 )
 PROBE = """
-import json, sys
+import sys
 import gradpipe.cli
 sys.argv = ["gradpipe", *sys.argv[1:]]
 try:
     gradpipe.cli.main()
 except SystemExit as exit:
     code = exit.code
-print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+modules = sorted(sys.modules)
+import json
+print(json.dumps({"code": code, "modules": modules}))
 """
 
 
@@ -111,6 +114,44 @@ def test_rendering_a_small_file_loads_neither_the_checker_nor_orjson(tmp_path: P
     assert code == 0
     unwanted = ("gradpipe.check", "gradpipe.checking", "gradpipe.difference", "orjson")
     assert sorted(m for m in modules if m.startswith(unwanted)) == []
+
+
+def test_drawing_an_svg_loads_only_what_it_draws_with(tmp_path: Path) -> None:
+    """``render tiny.yaml`` as SVG (README, figure 4): the layout program is spawned
+    without subprocess, shutil or tempfile, a YAML spec needs no json, the whole graph no
+    views, and no record of the drawing is a dataclass (each costs a compilation)."""
+    code, modules = modules_after(
+        "render", str(CASES / "valid" / "neuron.yaml"), "-o", str(tmp_path / "n.svg")
+    )
+    assert code == 0
+    assert (tmp_path / "n.svg").read_bytes().startswith(b"<?xml")
+    unwanted = {"shutil", "tempfile", "json", "dataclasses", "gradpipe.render.views"}
+    if hasattr(os, "posix_spawnp"):  # elsewhere subprocess starts the layout program
+        unwanted.add("subprocess")
+    assert sorted(unwanted & modules) == []
+
+
+def test_the_command_line_skips_the_collectors_pass_at_exit(tmp_path: Path) -> None:
+    """A process that ran gradpipe's command line ends without Python's full collection
+    before its modules are torn down; a caller that passes the arguments keeps it."""
+    probe = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('collects at exit:', gc.isenabled()))\n"
+        "from gradpipe.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "sys.argv = ['gradpipe', *sys.argv[1:]]\n"
+        "print('after a call with arguments:', gc.isenabled())\n"
+        "main()\n"
+    )
+    spec = str(CASES / "valid" / "neuron.yaml")
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "validate", spec], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-2:] == [
+        "after a call with arguments: True",
+        "collects at exit: False",
+    ]
 
 
 def test_a_command_loads_only_its_own_module(tmp_path: Path) -> None:
