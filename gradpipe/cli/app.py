@@ -19,6 +19,42 @@ import click
 from gradpipe import __version__
 from gradpipe.cli.signals import ClosedPipe, end_on_closed_pipe, exit_on_signal, handle_sigterm
 
+try:  # click 8.2 and later
+    from click.parser import _OptionParser, _ParsingState
+except ImportError:  # click 8.1, the same parser under public names
+    from click.parser import OptionParser as _OptionParser  # type: ignore[no-redef]
+    from click.parser import ParsingState as _ParsingState  # type: ignore[no-redef]
+
+
+class ShortOptionsParser(_OptionParser):
+    """click's option parser, matching ``-o`` as the short option it is at once.
+
+    click tries every argument that starts with one dash as a long option first, and on
+    the way builds, then drops, a "no such option" error with the close matches, which
+    imports difflib: 3M instructions of render's start-up, 1% (README, figure 4). Where
+    no long option is spelled so, this goes straight to what click does next, its own
+    short-option matching; everything else is click's. It relies on click's private
+    parser, so tests/test_cli_parsing.py checks it parses as click's does.
+    """
+
+    def _process_opts(self, arg: str, state: _ParsingState) -> None:
+        name = arg.split("=", 1)[0]
+        names_as_typed = self.ctx is None or self.ctx.token_normalize_func is None
+        if names_as_typed and arg[:2] not in self._opt_prefixes and name not in self._long_opt:
+            self._match_short_opt(arg, state)
+            return
+        super()._process_opts(arg, state)
+
+
+class Command(click.Command):
+    """A gradpipe command: click's, parsed by ``ShortOptionsParser``."""
+
+    def make_parser(self, ctx: click.Context) -> _OptionParser:
+        parser = ShortOptionsParser(ctx)
+        for param in self.get_params(ctx):
+            param.add_to_parser(parser, ctx)
+        return parser
+
 
 class UnixGroup(click.Group):
     """A command group that ends as a Unix tool does, whoever calls it.

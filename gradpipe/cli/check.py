@@ -7,6 +7,7 @@ from functools import partial
 
 import click
 
+from gradpipe.cli.app import Command
 from gradpipe.cli.batch import run_batch
 from gradpipe.cli.options import (
     INPUT_HELP,
@@ -52,7 +53,7 @@ def check(
     return report
 
 
-@click.command("check", epilog=INPUT_HELP)
+@click.command("check", cls=Command, epilog=INPUT_HELP)
 @inputs_argument
 @set_option
 @click.option(

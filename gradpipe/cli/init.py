@@ -7,13 +7,14 @@ import sys
 
 import click
 
+from gradpipe.cli.app import Command
 from gradpipe.cli.batch import describe_os_error
 from gradpipe.cli.output import write_stream
 from gradpipe.cli.report import Reporter
 from gradpipe.cli.signals import closed_pipe_ends_the_command
 
 
-@click.command("init")
+@click.command("init", cls=Command)
 @click.argument("name", required=False, type=click.Path(dir_okay=False))
 def init_command(name: str | None) -> None:
     """Write a commented starter spec: NAME.yaml (default: spec.yaml).

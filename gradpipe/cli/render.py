@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from gradpipe.cli.app import Command
 from gradpipe.cli.batch import Warned, run_batch
 from gradpipe.cli.options import (
     INPUT_HELP,
@@ -108,7 +109,7 @@ def frames_stage(
     return pack_frames(render_frames(graph, fmt, layout_limit=layout_limit, style=style))
 
 
-@click.command("render", epilog=INPUT_HELP)
+@click.command("render", cls=Command, epilog=INPUT_HELP)
 @inputs_argument
 @destination_options
 @click.option(

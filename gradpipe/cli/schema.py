@@ -6,13 +6,14 @@ import sys
 
 import click
 
+from gradpipe.cli.app import Command
 from gradpipe.cli.batch import STDOUT_PATH, describe_os_error, discard_stdout, open_stdout
 from gradpipe.cli.output import write_stream
 from gradpipe.cli.report import Reporter
 from gradpipe.cli.signals import closed_pipe_ends_the_command
 
 
-@click.command("schema")
+@click.command("schema", cls=Command)
 @click.argument("kind", type=click.Choice(["spec", "graph"]), default="spec")
 @click.option(
     "--path",

@@ -12,6 +12,7 @@ from functools import partial
 
 import click
 
+from gradpipe.cli.app import Command
 from gradpipe.cli.batch import run_batch
 from gradpipe.cli.options import (
     INPUT_HELP,
@@ -63,7 +64,7 @@ def known_node(graph: Graph, node_id: str, option: str) -> str:
     return node_id
 
 
-@click.command("forward", epilog=INPUT_HELP)
+@click.command("forward", cls=Command, epilog=INPUT_HELP)
 @inputs_argument
 @destination_options
 @set_option
@@ -86,7 +87,7 @@ def forward_command(
     run_batch(stage, inputs, jobs, out_file=out_file, out_dir=out_dir, suffix=".json")
 
 
-@click.command("backward", epilog=INPUT_HELP)
+@click.command("backward", cls=Command, epilog=INPUT_HELP)
 @inputs_argument
 @destination_options
 @set_option
@@ -114,7 +115,7 @@ def backward_command(
     run_batch(stage, inputs, jobs, out_file=out_file, out_dir=out_dir, suffix=".json")
 
 
-@click.command("validate", epilog=INPUT_HELP)
+@click.command("validate", cls=Command, epilog=INPUT_HELP)
 @inputs_argument
 @jobs_option
 @max_nodes_option

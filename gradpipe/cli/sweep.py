@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from gradpipe.cli.app import Command
 from gradpipe.cli.batch import Warned, run_batch
 from gradpipe.cli.options import (
     INPUT_HELP,
@@ -116,7 +117,7 @@ def parse_vary(ctx: click.Context, param: click.Parameter, texts: tuple[str, ...
     return axes
 
 
-@click.command("sweep", epilog=INPUT_HELP)
+@click.command("sweep", cls=Command, epilog=INPUT_HELP)
 @inputs_argument
 @destination_options
 @set_option
