@@ -22,7 +22,6 @@ from gradpipe.documents.locating import KEY, WHOLE, Loc, Where, locate_many, loc
 from gradpipe.documents.names import FUNCTION_NAMES, did_you_mean
 from gradpipe.documents.numbers import number_text
 from gradpipe.documents.parsing import parse_data
-from gradpipe.documents.refusals import validate_with_models
 from gradpipe.documents.structure import (
     Columns,
     conforms,
@@ -159,6 +158,8 @@ def _read(raw: bytes, path: str) -> _Read:
     # The lean check passes valid input as it is: pydantic would only copy it.
     if conforms(data, kind, columns):
         return _Read(data, kind, columns)
+    from gradpipe.documents.refusals import validate_with_models  # to say what is wrong
+
     return _Read(validate_with_models(data, kind, path, raw), kind, None)
 
 

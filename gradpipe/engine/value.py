@@ -34,7 +34,6 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Iterable, Sequence
-from numbers import Real
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
@@ -745,6 +744,10 @@ def _wrap(x: Operand) -> Value:
 
 def _as_float(x: object) -> float:
     """A real number as a float; bools and non-numbers are refused."""
+    if type(x) is float or type(x) is int:  # the common case, without importing numbers
+        return float(x)
+    from numbers import Real
+
     if isinstance(x, bool) or not isinstance(x, Real):
         raise TypeError(f"Value needs a real number, not {type(x).__name__}")
     return float(x)
