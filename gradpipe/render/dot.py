@@ -374,7 +374,7 @@ def _band_clusters(
     ``targets``: the op bubbles (None when compact); ``stubs``: what else is drawn for
     ``stub_nodes`` (cut-edge notes, connectors, the copies serving them).
     """
-    members: list[list[str]] = [[] for _ in range(bands.bands)]
+    members: list[list[str]] = [[] for _ in range(bands.count)]
     band = bands.band
     for i, name in enumerate(names):
         members[band[i]].append(name)
