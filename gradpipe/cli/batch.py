@@ -63,13 +63,18 @@ class Input(NamedTuple):
     raw: bytes | None = None
 
 
-class Outcome(NamedTuple):
+class Outcome:
     """What one input gave: bytes to write (or None), its error (None on success), and
     the warnings shown before it."""
 
-    data: bytes | None
-    error: Diagnostic | None
-    warnings: tuple[Diagnostic, ...] = ()
+    __slots__ = ("data", "error", "warnings")
+
+    def __init__(
+        self, data: bytes | None, error: Diagnostic | None, warnings: tuple[Diagnostic, ...] = ()
+    ) -> None:
+        self.data = data
+        self.error = error
+        self.warnings = warnings
 
 
 class Warned(bytes):
@@ -239,7 +244,7 @@ def process_input(stage: Stage, item: Input) -> Outcome:
             outcome = Outcome(None, Diagnostic(format_error(internal_error(error), item.path)))
     if warnings:
         noted = tuple(_diagnostic(warning, item.path, raw) for warning in warnings)
-        outcome = outcome._replace(warnings=noted)
+        outcome = Outcome(outcome.data, outcome.error, noted)
     return outcome
 
 
