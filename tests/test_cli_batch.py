@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import os
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from conftest import invoke
 
 from gradpipe.cli.batch import Input, expand_inputs, process_input
+from gradpipe.documents.names import file_stem
 
 
 def spec(x: float) -> str:
@@ -236,3 +238,28 @@ def test_a_stage_runs_with_the_cycle_collector_paused_and_restored() -> None:
     outcome = process_input(stage, Input("x.yaml", "x", raw=b""))
     assert outcome.data == b"paused"
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize(
+    ("path", "stem"),
+    [
+        ("neuron.yaml", "neuron"),
+        ("dir/sub/neuron.spec.json", "neuron.spec"),
+        (".hidden", ".hidden"),
+        ("dir/.hidden.yaml", ".hidden"),
+        ("plain", "plain"),
+        ("dir/plain/", "plain"),
+    ],
+)
+def test_a_document_is_named_after_its_file_as_its_outputs_are(
+    path: str, stem: str, tmp_path: Path
+) -> None:
+    """One stem for both: a spec's default name and its --out-dir file (SPEC §3, §4)."""
+    assert file_stem(path) == stem
+    source = tmp_path / (path.rstrip("/") or "x")
+    source.parent.mkdir(parents=True, exist_ok=True)
+    source.write_text("values: {x: 2.0}\nnodes: {y: x*x}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = invoke("forward", str(source), "--out-dir", str(out))
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / f"{stem}.json").read_text())["name"] == stem

@@ -28,6 +28,7 @@ from gradpipe.cli.output import write_file, write_stream
 from gradpipe.cli.report import Diagnostic, Reporter, colour_wanted, diagnostic
 from gradpipe.cli.signals import closed_pipe_ends_the_command
 from gradpipe.documents.graph import paused_gc
+from gradpipe.documents.names import file_stem
 from gradpipe.documents.plan import node_budget
 from gradpipe.errors import (
     GradpipeError,
@@ -104,7 +105,7 @@ def expand_inputs(arguments: Sequence[str]) -> list[Input]:
         elif os.path.isdir(argument):
             inputs.extend(_directory_inputs(argument))
         else:
-            inputs.append(Input(argument, _stem(argument)))
+            inputs.append(Input(argument, file_stem(argument)))
     return inputs
 
 
@@ -318,7 +319,7 @@ def _directory_inputs(directory: str) -> list[Input]:
     except OSError as error:
         return [Input(directory, "", problem=f"cannot list: {describe_os_error(error)}")]
     inputs = [
-        Input(os.path.join(directory, name), _stem(name))
+        Input(os.path.join(directory, name), file_stem(name))
         for name in names
         if name.endswith(INPUT_SUFFIXES)
         and not name.startswith(".")
@@ -328,13 +329,6 @@ def _directory_inputs(directory: str) -> list[Input]:
         problem = "no *.yaml, *.yml or *.json files in this directory"
         return [Input(directory, "", problem=problem)]
     return inputs
-
-
-def _stem(path: str) -> str:
-    """The file name without its last suffix: what ``--out-dir`` names results after."""
-    name = os.path.basename(path.rstrip("/" + os.sep)) or path
-    stem, _ = os.path.splitext(name)
-    return stem or name
 
 
 def _pool(jobs: int) -> Pool:

@@ -10,6 +10,7 @@ candidates), so ``wl`` beside ``w1`` and ``w2`` gives both.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 
@@ -23,6 +24,15 @@ HINT_POOL = 5000  # "did you mean" compares with at most this many names
 MOVE = 2  # the cost of inserting, deleting, replacing or swapping characters
 CASE = 1  # the cost of replacing a character by itself in another case
 MOST_LISTED = 3  # names listed when that many tie
+
+
+def file_stem(path: str) -> str:
+    """A file's name without its last suffix: a document's default name, and what
+    ``--out-dir`` names its results after (by ``os.path``: ``pathlib`` alone would add a
+    twentieth to an installed ``gradpipe render``'s start-up, README figure 4)."""
+    name = os.path.basename(path.rstrip("/" + os.sep)) or path
+    stem, _ = os.path.splitext(name)
+    return stem or name
 
 
 def is_valid_name(name: str) -> bool:

@@ -12,14 +12,13 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from itertools import compress, count, repeat
 from operator import contains, itemgetter, not_
-from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gradpipe.documents.formula import parse_formula
 from gradpipe.documents.graph import paused_gc
 from gradpipe.documents.json_codec import read_object
 from gradpipe.documents.locating import KEY, WHOLE, Loc, Where, locate_many, located_error
-from gradpipe.documents.names import FUNCTION_NAMES, did_you_mean
+from gradpipe.documents.names import FUNCTION_NAMES, did_you_mean, file_stem
 from gradpipe.documents.numbers import number_text
 from gradpipe.documents.parsing import parse_data
 from gradpipe.documents.structure import (
@@ -121,7 +120,7 @@ def read_plan(raw: bytes, path: str) -> Plan:
     """Validate a spec or graph document without computing it; raises located errors."""
     with paused_gc():
         validated, kind, columns = _read_fast(raw) or _read(raw, path)
-        default_name = "stdin" if path == "<stdin>" else PurePath(path).stem
+        default_name = "stdin" if path == "<stdin>" else file_stem(path)
         plan = Plan(path, raw, kind, validated.get("name", default_name))
         plan.max_nodes = budget = _MAX_NODES.get()
         entries = len(validated.get("nodes", ())) + len(validated.get("values", ()))

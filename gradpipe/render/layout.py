@@ -22,7 +22,6 @@ import re
 import select
 import signal
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gradpipe.errors import RenderError
@@ -92,7 +91,7 @@ def layout(dot: bytes, fmt: str, *, keep_aspect: bool = False) -> bytes:
     ``keep_aspect``: a layout past 1:3 or 3:1 is stretched to the bound (``aspect_kept``).
     """
     program = layout_program(fmt)
-    drawn = "svg" if fmt == "pdf" and Path(program).stem != NATIVE else fmt
+    drawn = "svg" if fmt == "pdf" and _program_name(program) != NATIVE else fmt
     if keep_aspect:
         data = aspect_kept(program, dot, drawn)
     else:
@@ -121,13 +120,14 @@ def aspect_kept(program: str, dot: bytes, fmt: str) -> bytes:
     from gradpipe.render.plan import stretch_ratio
 
     with tempfile.TemporaryDirectory(prefix="gradpipe-layout-") as folder:
-        picture, placed = Path(folder, f"picture.{fmt}"), Path(folder, "placed.dot")
+        picture = os.path.join(folder, f"picture.{fmt}")
+        placed = os.path.join(folder, "placed.dot")
         run_program(
             [program, f"-T{fmt}", f"-o{picture}", "-Tdot", f"-o{placed}"], dot, output=False
         )
-        positions = placed.read_bytes()
+        positions = _read_bytes(placed)
         box = re.search(BOUNDING_BOX, positions)
-        laid_out = picture.read_bytes()
+        laid_out = _read_bytes(picture)
     ratio = None
     if box is not None:
         x0, y0, x1, y1 = map(float, box.groups())
@@ -193,8 +193,18 @@ def run_program(
         described = f"exit status {status}"
         if status < 0:
             described = f"killed by {_signal_name(-status)}"
-        raise RenderError(f"{Path(program).name} failed ({described}): {detail}")
+        raise RenderError(f"{os.path.basename(program)} failed ({described}): {detail}")
     return stdout
+
+
+def _program_name(program: str) -> str:
+    """A program's name without its folder or extension: ``dot`` for ``/usr/bin/dot``."""
+    return os.path.splitext(os.path.basename(program))[0]
+
+
+def _read_bytes(path: str) -> bytes:
+    with open(path, "rb") as file:
+        return file.read()
 
 
 def _signal_name(number: int) -> str:
@@ -384,14 +394,14 @@ def embedded_program() -> str | None:
     import sysconfig  # only needed where graphviz-pure is not on PATH
 
     suffix = ".exe" if os.name == "nt" else ""
-    folders = [Path(sys.executable).parent, Path(sysconfig.get_path("scripts"))]
+    folders = [os.path.dirname(sys.executable), sysconfig.get_path("scripts")]
     user_scheme = f"{os.name}_user"
     if user_scheme in sysconfig.get_scheme_names():
-        folders.append(Path(sysconfig.get_path("scripts", user_scheme)))
+        folders.append(sysconfig.get_path("scripts", user_scheme))
     for folder in folders:
-        candidate = folder / (EMBEDDED + suffix)
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
+        candidate = os.path.join(folder, EMBEDDED + suffix)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
     return None
 
 
