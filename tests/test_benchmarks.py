@@ -54,14 +54,20 @@ def test_workloads_are_seeded() -> None:
     assert workloads.make_spec("tree", 500, seed=1) != workloads.make_spec("tree", 500, seed=2)
 
 
+def backpropagated(
+    engine: workloads.Engine, name: str, nodes: int, seed: int
+) -> tuple[Any, list[Any]]:
+    """A workload's output on ``engine`` after backward, and its leaves as made."""
+    recorded, leaves = recording(engine)
+    root = workloads.build(name, recorded, nodes, seed=seed)
+    root.backward()
+    return root, leaves
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_gradpipe_and_micrograd_agree(name: str) -> None:
-    ours, our_leaves = recording(workloads.gradpipe_engine())
-    theirs, their_leaves = recording(workloads.micrograd_engine())
-    a = workloads.build(name, ours, 600, seed=7)
-    b = workloads.build(name, theirs, 600, seed=7)
-    a.backward()
-    b.backward()
+    a, our_leaves = backpropagated(workloads.gradpipe_engine(), name, 600, seed=7)
+    b, their_leaves = backpropagated(workloads.micrograd_engine(), name, 600, seed=7)
     assert a.data == pytest.approx(b.data, rel=1e-12, abs=1e-12)
     assert len(our_leaves) == len(their_leaves)
     for x, y in zip(our_leaves, their_leaves, strict=True):
@@ -100,11 +106,7 @@ def test_engines_run_in_turns_and_their_repeats_are_gathered(monkeypatch: Any) -
 @pytest.mark.parametrize("name", NAMES)
 def test_the_lean_engine_does_gradpipe_s_arithmetic(name: str) -> None:
     """The engine figure's floor computes the very numbers gradpipe does, bit for bit."""
-    ours, our_leaves = recording(workloads.gradpipe_engine())
-    lean, lean_leaves = recording(workloads.lean_engine())
-    root = workloads.build(name, ours, 2_000, seed=5)
-    lean_root = workloads.build(name, lean, 2_000, seed=5)
-    root.backward()
-    lean_root.backward()
+    root, our_leaves = backpropagated(workloads.gradpipe_engine(), name, 2_000, seed=5)
+    lean_root, lean_leaves = backpropagated(workloads.lean_engine(), name, 2_000, seed=5)
     assert lean_root.data.hex() == root.data.hex()
     assert [v.grad.hex() for v in lean_leaves] == [v.grad.hex() for v in our_leaves]
