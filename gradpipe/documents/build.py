@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from functools import partial
+from itertools import compress, count, repeat
+from operator import is_
 from typing import Any
 
 from gradpipe.documents.graph import Graph, anonymous_ids, document_names, paused_gc
@@ -37,7 +39,6 @@ def _build_graph(plan: Plan, overrides: Mapping[str, float] | None) -> Graph:
     ids, labels, ops, args = plan.ids, plan.labels, plan.ops, plan.args
     built: list[Any] = [None] * len(plan)  # each entry's Value, once built
     argument = built.__getitem__
-    nodes: list[Value] = []
     spread, whole = _METHODS
     for k in plan.order:
         op = ops[k]
@@ -60,9 +61,15 @@ def _build_graph(plan: Plan, overrides: Mapping[str, float] | None) -> Graph:
                 raise _math_error(plan, k, err) from None
             v.label = labels[k]
         built[k] = v
-        nodes.append(v)
-    fresh = anonymous_ids(set(filter(None, ids)))  # skipping the named ones
-    graph_ids = [ids[k] or next(fresh) for k in plan.order]
+    nodes: list[Value] = list(map(argument, plan.order))
+    graph_ids: list[Any] = list(map(ids.__getitem__, plan.order))  # all str, once numbered
+    # Anonymous nodes are numbered in output order, skipping the names: their positions
+    # found at C speed (a graph document has none), the ids then made one by one.
+    anonymous = list(compress(count(), map(is_, graph_ids, repeat(None))))
+    if anonymous:
+        fresh = anonymous_ids(set(filter(None, ids)))
+        for i in anonymous:
+            graph_ids[i] = next(fresh)
     output = str(ids[plan.output])  # always a named node
     locator = partial(locate_math_error, plan.raw, plan.path)
     # A spec's named nodes are its keys; a graph document's, all but gradpipe's _N ones.
@@ -70,7 +77,7 @@ def _build_graph(plan: Plan, overrides: Mapping[str, float] | None) -> Graph:
     # 10^5 nodes that set was 6 MB of the peak memory, held to the end for views.
     naming = document_names
     if plan.kind != "graph":
-        made_up = frozenset(i for i, k in zip(graph_ids, plan.order, strict=True) if ids[k] is None)
+        made_up = frozenset(map(graph_ids.__getitem__, anonymous))
         naming = partial(_spec_names, made_up)
     return Graph(
         name=plan.name, ids=graph_ids, nodes=nodes, output=output, locator=locator, naming=naming
