@@ -162,16 +162,16 @@ def shell() -> Callable[..., Ran]:
 @pytest.fixture
 def pure_yaml(monkeypatch: pytest.MonkeyPatch) -> None:
     """Read YAML with PyYAML's pure-Python parser, as where libyaml is missing."""
-    from gradpipe.documents import text
+    from gradpipe.documents import yaml_parser as parsers
 
-    monkeypatch.setattr(text, "parser_class", lambda: text.PureParser)
+    monkeypatch.setattr(parsers, "parser_class", lambda: parsers.PureParser)
 
 
 @pytest.fixture(params=["libyaml", "pure"])
 def yaml_parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Each YAML parser in turn: libyaml's, then PyYAML's pure-Python one."""
     if request.param == "pure":
-        from gradpipe.documents import text
+        from gradpipe.documents import yaml_parser as parsers
 
-        monkeypatch.setattr(text, "parser_class", lambda: text.PureParser)
+        monkeypatch.setattr(parsers, "parser_class", lambda: parsers.PureParser)
     return str(request.param)

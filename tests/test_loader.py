@@ -14,7 +14,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gradpipe.documents import text as document_text
+from gradpipe.documents import yaml_parser as document_text
 from gradpipe.documents.locating import locate, locate_many
 from gradpipe.documents.parsing import parse_data
 from gradpipe.errors import GradpipeError, LoadError

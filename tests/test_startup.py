@@ -222,3 +222,16 @@ def test_the_engine_alone_loads_no_document_machinery() -> None:
         "gradpipe.engine.value",
         "gradpipe.errors",
     ]
+
+
+@pytest.mark.parametrize("command", ["forward", "backward", "validate", "render"])
+def test_json_input_loads_no_pyyaml(command: str, tmp_path: Path) -> None:
+    """PyYAML's reading and locating load only for YAML: JSON's start-up and memory skip
+    them (README, figure 2)."""
+    args = [command, str(CASES / "valid" / "graph_document.json")]
+    if command != "validate":
+        args += ["-o", str(tmp_path / ("out.dot" if command == "render" else "out.json"))]
+    code, modules = modules_after(*args)
+    assert code == 0
+    assert sorted(m for m in modules if m == "yaml" or m.startswith(("yaml.", "_yaml"))) == []
+    assert sorted(m for m in modules if m.startswith("gradpipe.documents.yaml_")) == []

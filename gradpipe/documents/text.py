@@ -1,4 +1,4 @@
-"""Text of a document: UTF-8 decoding, line and column of an offset, the YAML event parser.
+"""Text of a document: UTF-8 decoding, line and column of an offset, YAML's printable set.
 
 What both reading (``parsing``) and locating (``locating``) a YAML or JSON file start from.
 """
@@ -8,18 +8,8 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Callable
-from typing import Any
-
-import yaml
 
 from gradpipe.errors import LoadError
-
-CParser: Any
-
-try:
-    from yaml._yaml import CParser as CParser
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    CParser = None
 
 # libyaml's own limit; documents nested deeper than this are never legitimate specs.
 MAX_DEPTH = 1000
@@ -30,20 +20,6 @@ Location = tuple[str | int, ...]
 
 # What to locate: a location, whether its key is meant, an offset into a string value.
 Request = tuple[Location, bool, "int | None"]
-
-
-class PureParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
-    """PyYAML's pure-Python event parser, used only where libyaml is missing."""
-
-    def __init__(self, stream: str | bytes) -> None:
-        yaml.reader.Reader.__init__(self, stream)
-        yaml.scanner.Scanner.__init__(self)
-        yaml.parser.Parser.__init__(self)
-
-
-def parser_class() -> Callable[[str | bytes], Any]:
-    """The fastest event parser available (tests monkeypatch this to force the pure one)."""
-    return CParser if CParser is not None else PureParser
 
 
 NOT_YAML_PRINTABLE = re.compile(
@@ -119,9 +95,52 @@ def json_string_reader() -> Callable[[str, int], tuple[str, int]]:
     return reader
 
 
-def yaml_events(text: str, raw: bytes) -> Callable[[], Any]:
-    """The next-event function of the fastest parser available."""
-    chosen = parser_class()
-    parser = chosen(raw if chosen is CParser else text)
-    next_event: Callable[[], Any] = parser.get_event
-    return next_event
+_ESCAPE_LENGTHS = {"x": 4, "u": 6, "U": 10}
+
+
+def source_index(source: str, value: str, offset: int, style: str) -> int | None:
+    """Index in `source` (a string as written) of character `offset` of its value.
+
+    Walks both side by side: quotes, escapes, block indicators, line folding and
+    indentation are written characters that the value does not hold as is.
+    """
+    if not 0 <= offset < len(value):
+        return None
+    at = 0  # in value
+    cursor = 1 if style in ("'", '"') else 0  # in source
+    indent = length = len(source)  # a flow scalar's line breaks drop all leading blanks
+    if style in ("|", ">"):
+        cursor = source.find("\n") + 1
+        if cursor == 0:
+            return None
+        # A block scalar's lines lose only the indentation of its first line with content.
+        content = re.search(r"^( *)[^ \r\n]", source[cursor:], re.MULTILINE)
+        indent = len(content.group(1)) if content else 0
+        cursor += min(indent, len(source) - cursor)
+    while cursor < length:
+        char = source[cursor]
+        if char in "\r\n":
+            cursor += 2 if source.startswith("\r\n", cursor) else 1
+            line_start = cursor
+            while cursor < length and source[cursor] in " \t" and cursor - line_start < indent:
+                cursor += 1
+            if value[at] in " \n":  # a folded or kept line break
+                at += 1
+        elif (style == '"' and char == "\\") or (style == "'" and source.startswith("''", cursor)):
+            escaped = source[cursor + 1 : cursor + 2]
+            if escaped in ("\r", "\n"):  # an escaped line break joins the lines
+                cursor += 1
+                continue
+            if at == offset:
+                return cursor
+            cursor += _ESCAPE_LENGTHS.get(escaped, 2) if char == "\\" else 2
+            at += 1
+        else:
+            if char == value[at]:
+                if at == offset:
+                    return cursor
+                at += 1
+            cursor += 1
+        if at >= len(value):
+            return None
+    return None
