@@ -6,12 +6,15 @@ import gc
 import json
 import os
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 from conftest import invoke
 
+from gradpipe.cli import batch
 from gradpipe.cli.batch import Input, expand_inputs, process_input
 from gradpipe.documents.names import file_stem
+from gradpipe.errors import warn
 
 
 def spec(x: float) -> str:
@@ -263,3 +266,41 @@ def test_a_document_is_named_after_its_file_as_its_outputs_are(
     result = invoke("forward", str(source), "--out-dir", str(out))
     assert result.exit_code == 0, result.output
     assert json.loads((out / f"{stem}.json").read_text())["name"] == stem
+
+
+class Tracked(bytes):
+    """An input's bytes that note when they are freed."""
+
+    freed: ClassVar[list[bool]] = []
+
+    def __del__(self) -> None:
+        Tracked.freed.append(True)
+
+
+def deferred_stage(raw: bytes, path: str) -> batch.Deferred:
+    warn("a warning on the first line", path, 1, 1)
+    return batch.Deferred(lambda: b"made with the input freed: %r" % bool(Tracked.freed))
+
+
+def test_a_deferred_output_is_made_once_the_input_is_let_go(monkeypatch: Any) -> None:
+    """backward's document is written after its file's bytes are freed (README, figure 2),
+    and the warnings from before still show the file's line."""
+    Tracked.freed.clear()
+    monkeypatch.setattr(batch, "read_input", lambda path: Tracked(b"values: {x: 2.0}\n"))
+    outcome = process_input(deferred_stage, Input("spec.yaml", "spec"))
+    assert outcome.error is None
+    assert outcome.data == b"made with the input freed: True"
+    assert [w.excerpt[0] for w in outcome.warnings] == [" 1 | values: {x: 2.0}"]
+
+
+def failing_stage(raw: bytes, path: str) -> batch.Deferred:
+    return batch.Deferred(lambda: b"" + 1)  # type: ignore[operator]
+
+
+def test_a_deferred_output_that_fails_is_reported_not_raised(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("values: {x: 2.0}\n", encoding="utf-8")
+    outcome = process_input(failing_stage, Input(str(spec), "spec"))
+    assert outcome.data is None
+    assert outcome.error is not None
+    assert "internal error (TypeError" in outcome.error.line

@@ -47,7 +47,7 @@ STDIN_PATH = "<stdin>"
 STDIN_STEM = "stdin"
 INPUT_SUFFIXES = (".yaml", ".yml", ".json")
 
-Stage = Callable[[bytes, str], bytes]
+Stage = Callable[[bytes, str], "bytes | Deferred"]
 
 
 class Input(NamedTuple):
@@ -76,6 +76,20 @@ class Outcome:
         self.data = data
         self.error = error
         self.warnings = warnings
+
+
+class Deferred:
+    """A stage's output, made once the input's bytes are let go (``process_input``).
+
+    A graph document's text is about as big as its file, and held at once they were
+    ``backward``'s peak memory (README, figure 2): the bytes are kept while the stage runs,
+    to place its errors, and the text can no longer fail on the input.
+    """
+
+    __slots__ = ("make",)
+
+    def __init__(self, make: Callable[[], bytes]) -> None:
+        self.make = make
 
 
 class Warned(bytes):
@@ -225,12 +239,18 @@ def process_input(stage: Stage, item: Input) -> Outcome:
     if item.problem is not None:
         return Outcome(None, Diagnostic(format_error(item.problem, item.path)))
     raw = item.raw
+    noted: list[Diagnostic] = []
     with collect_warnings() as warnings:
         try:
             if raw is None:
                 raw = read_input(item.path)
             with paused_gc():  # graphs hold no cycles: a collection would only rescan their nodes
                 data = stage(raw, item.path)
+                if isinstance(data, Deferred):  # the input's bytes go before the text comes
+                    noted += (_diagnostic(warning, item.path, raw) for warning in warnings)
+                    del warnings[:]
+                    raw = None
+                    data = data.make()
             if isinstance(data, Warned):  # a warning of the stage's own (a sweep's gaps)
                 warn(data.warning, item.path)
                 data = bytes(data)
@@ -243,9 +263,9 @@ def process_input(stage: Stage, item: Input) -> Outcome:
             outcome = Outcome(None, Diagnostic(format_error(OUT_OF_MEMORY, item.path)))
         except Exception as error:  # a bug: reported for this input, and the batch goes on
             outcome = Outcome(None, Diagnostic(format_error(internal_error(error), item.path)))
-    if warnings:
-        noted = tuple(_diagnostic(warning, item.path, raw) for warning in warnings)
-        outcome = Outcome(outcome.data, outcome.error, noted)
+    noted += (_diagnostic(warning, item.path, raw) for warning in warnings)
+    if noted:
+        outcome = Outcome(outcome.data, outcome.error, tuple(noted))
     return outcome
 
 
@@ -483,7 +503,7 @@ def discard_stdout() -> None:
         os.close(devnull)
 
 
-def _within_budget(stage: Stage, budget: int, raw: bytes, path: str) -> bytes:
+def _within_budget(stage: Stage, budget: int, raw: bytes, path: str) -> bytes | Deferred:
     """``stage`` with ``--max-nodes``'s budget (a module-level function, so it pickles)."""
     with node_budget(budget):
         return stage(raw, path)

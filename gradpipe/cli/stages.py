@@ -13,7 +13,7 @@ from functools import partial
 import click
 
 from gradpipe.cli.app import Command
-from gradpipe.cli.batch import run_batch
+from gradpipe.cli.batch import Deferred, run_batch
 from gradpipe.cli.options import (
     INPUT_HELP,
     destination_options,
@@ -29,14 +29,14 @@ from gradpipe.documents.plan import read_plan, warn_number_nodes
 from gradpipe.errors import GradpipeError
 
 
-def forward(raw: bytes, path: str, overrides: Mapping[str, float]) -> bytes:
+def forward(raw: bytes, path: str, overrides: Mapping[str, float]) -> Deferred:
     """The graph document with values only: every ``grad`` null."""
     graph = load_document(raw, path, overrides)
     graph.has_gradients = False
-    return encode_document(graph)
+    return _document(graph)
 
 
-def backward(raw: bytes, path: str, overrides: Mapping[str, float], output: str | None) -> bytes:
+def backward(raw: bytes, path: str, overrides: Mapping[str, float], output: str | None) -> Deferred:
     """The graph document with gradients of ``output`` (which becomes the document's output)."""
     plan = read_plan(raw, path)
     warn_number_nodes(plan)
@@ -45,7 +45,14 @@ def backward(raw: bytes, path: str, overrides: Mapping[str, float], output: str 
     if output is not None:
         graph.output = known_node(graph, output, "--output")
     graph.backward()
-    return encode_document(graph)
+    return _document(graph)
+
+
+def _document(graph: Graph) -> Deferred:
+    """The graph's document, written once the input's bytes are let go (``Deferred``): its
+    values and gradients are computed, so nothing is left to place in the file."""
+    graph.locator = None
+    return Deferred(partial(encode_document, graph))
 
 
 def validate(raw: bytes, path: str) -> bytes:
