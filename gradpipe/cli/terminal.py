@@ -99,8 +99,11 @@ def source_excerpt(raw: bytes, line: int, column: int | None) -> list[str]:
     if text is None:
         return []
     cells: list[str] = []  # what each character shows as
+    shown_width = 0  # the cells' width so far: where a tab stops (one pass, for long lines)
     for char in text:
-        cells.append(_shown(char, sum(_width(c) for c in cells)))
+        cell = _shown(char, shown_width)
+        cells.append(cell)
+        shown_width += _width(cell)
     index = max(0, min((column or 1) - 1, len(cells)))
     before = "".join(cells[:index])
     after = "".join(cells[index:])
