@@ -108,11 +108,14 @@ def test_sigpipe_is_not_ignored_in_the_program() -> None:
 
 @needs_spawn
 @pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no interval timer")
-def test_an_interrupted_run_kills_the_program(tmp_path: Path) -> None:
+@pytest.mark.parametrize("closes_its_output", [False, True])
+def test_an_interrupted_run_kills_the_program(tmp_path: Path, closes_its_output: bool) -> None:
     # Ctrl-C (or SIGTERM, which unwinds as Ctrl-C does) while the program runs: the
-    # program is killed and reaped, as subprocess.run does, not left running.
+    # program is killed and reaped, as subprocess.run does, not left running; also when
+    # it has closed its output already, so that the interrupt comes while it is awaited.
     pid_file = tmp_path / "pid"
     sleeper = f"import os, time\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
+    sleeper += "os.close(1); os.close(2)\n" if closes_its_output else ""
     sleeper += "time.sleep(60)"
 
     def interrupt(signum: int, frame: object) -> None:
@@ -137,13 +140,15 @@ def test_a_closed_standard_stream_runs_by_subprocess() -> None:
     # With standard input closed, a pipe takes descriptor 0; the fallback moves it aside.
     program = (
         "import os, sys; os.close(0)\n"
-        "from gradpipe.render.layout import run_program\n"
-        "out = run_program([sys.executable, '-c', 'import sys; print(sys.stdin.read()[::-1])'],"
-        " b'abc')\n"
-        "sys.stdout.buffer.write(out)\n"
+        "from gradpipe.render import layout\n"
+        "fallback, taken = layout._run_by_subprocess, []\n"
+        "layout._run_by_subprocess = lambda *args: taken.append(1) or fallback(*args)\n"
+        "reverse = 'import sys; print(sys.stdin.read()[::-1])'\n"
+        "out = layout.run_program([sys.executable, '-c', reverse], b'abc')\n"
+        "sys.stdout.buffer.write(out + b'by subprocess' * len(taken))\n"
     )
     done = subprocess.run([*PYTHON, program], capture_output=True, check=False)
-    assert (done.returncode, done.stdout, done.stderr) == (0, b"cba\n", b"")
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"cba\nby subprocess", b"")
 
 
 def test_every_descriptor_is_closed_after_a_run(runner: str) -> None:

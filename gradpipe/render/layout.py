@@ -17,6 +17,7 @@ imports none of them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import select
@@ -29,7 +30,7 @@ from gradpipe.render.formats import DEFAULT_LAYOUT_LIMIT
 from gradpipe.render.labels import encode
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     from gradpipe.documents.graph import Graph
     from gradpipe.render.dot import Style
@@ -232,13 +233,19 @@ def _run(command: list[str], data: bytes, env: dict[str, str] | None) -> tuple[i
     """
     if not hasattr(os, "posix_spawnp"):
         return _run_by_subprocess(command, data, env)
-    pipes = [os.pipe() for _ in range(3)]  # standard input, output and error
+    pipes: list[tuple[int, int]] = []  # standard input, output and error
+    try:
+        for _ in range(3):
+            pipes.append(os.pipe())
+    except BaseException:  # out of descriptors: none of those made is left open
+        _close(fd for pipe in pipes for fd in pipe)
+        raise
     if min(fd for pipe in pipes for fd in pipe) < 3:
-        for pipe in pipes:
-            os.close(pipe[0])
-            os.close(pipe[1])
+        _close(fd for pipe in pipes for fd in pipe)
         return _run_by_subprocess(command, data, env)
     (stdin, to_stdin), (from_stdout, stdout), (from_stderr, stderr) = pipes
+    pid: int | None = None
+    exchanging = False  # from then on _exchange closes this end's descriptors
     try:
         try:
             pid = os.posix_spawnp(
@@ -253,19 +260,26 @@ def _run(command: list[str], data: bytes, env: dict[str, str] | None) -> tuple[i
                 setsigdef=RESTORED_SIGNALS,
             )
         finally:
-            for fd in (stdin, stdout, stderr):
-                os.close(fd)
-    except BaseException:
-        for fd in (to_stdin, from_stdout, from_stderr):
-            os.close(fd)
-        raise
-    try:
+            _close((stdin, stdout, stderr))
+        exchanging = True
         out, err = _exchange(data, to_stdin, from_stdout, from_stderr)
-    except BaseException:  # Ctrl-C or SIGTERM: the program goes too, as with subprocess.run
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+        status = os.waitpid(pid, 0)[1]
+        pid = None  # reaped: its number may now be another process's
+    except BaseException:  # Ctrl-C or SIGTERM at any point: as subprocess.run does, the
+        # program is killed and reaped, not left running
+        if not exchanging:
+            _close((to_stdin, from_stdout, from_stderr))
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError, ChildProcessError):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
         raise
-    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), out, err
+    return os.waitstatus_to_exitcode(status), out, err
+
+
+def _close(descriptors: Iterable[int]) -> None:
+    for fd in descriptors:
+        os.close(fd)
 
 
 def _exchange(data: bytes, stdin: int, stdout: int, stderr: int) -> tuple[bytes, bytes]:
