@@ -20,12 +20,20 @@ from __future__ import annotations
 import re
 from collections import Counter
 from itertools import accumulate, chain, compress, count, repeat
-from operator import attrgetter, ge, ne
+from operator import ge, ne
 from typing import TYPE_CHECKING, NamedTuple
 
 from gradpipe.documents.graph import Graph
 from gradpipe.engine.ops import OP_SYMBOLS
-from gradpipe.render.labels import CONTROL, edge_ends, kinds, micrograd_number, records
+from gradpipe.render.labels import (
+    CONTROL,
+    arguments_of,
+    edge_ends,
+    kinds,
+    micrograd_number,
+    operation_of,
+    records,
+)
 from gradpipe.render.plan import STAGGER_MIN, Bands, choose_rankdir, plan, stagger, wrap_bands
 
 if TYPE_CHECKING:
@@ -180,8 +188,8 @@ def dot_lines(
     # use them: no id() to allocate per edge) and, for a view's maps, by its id.
     position = dict(zip(nodes, range(n), strict=True))
     by_id = dict(zip(map(id, nodes), range(n), strict=True)) if view is not None else {}
-    prevs = list(map(_prev, nodes))
-    ops = list(map(_operation, nodes))
+    prevs = list(map(arguments_of, nodes))
+    ops = list(map(operation_of, nodes))
     split = layout.split
     if marks:
         split = {i for i in split if graph.ids[i] not in marks}
@@ -386,10 +394,6 @@ def _band_clusters(
         f'\tsubgraph "cluster_band{b}" {{ graph [peripheries=0] {" ".join(m)} }}\n'
         for b, m in enumerate(members)
     ]
-
-
-_prev = attrgetter("_prev")
-_operation = attrgetter("operation")
 
 
 def _bubble(op: str) -> str:

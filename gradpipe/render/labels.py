@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 _grad = attrgetter("grad")
 _data = attrgetter("data")
 _label = attrgetter("label")
+# What a writer reads of each node, a column at a time (DOT and Mermaid alike).
+arguments_of = attrgetter("_prev")
+operation_of = attrgetter("operation")
 
 # Control characters other than newlines (which break lines) shown as their Unicode pictures.
 CONTROL: dict[int | str, str] = {c: chr(0x2400 + c) for c in range(0x20) if c != 0x0A}

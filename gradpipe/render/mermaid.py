@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import re
 from itertools import chain, compress, count, repeat
-from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from gradpipe.engine.ops import OP_SYMBOLS
-from gradpipe.render.labels import CONTROL, edge_ends, kinds, micrograd_number, records
+from gradpipe.render.labels import (
+    CONTROL,
+    arguments_of,
+    edge_ends,
+    kinds,
+    micrograd_number,
+    operation_of,
+    records,
+)
 from gradpipe.render.views import local_derivatives
 
 if TYPE_CHECKING:
@@ -44,8 +51,6 @@ _MERMAID_ESCAPES = str.maketrans(
 )
 _MERMAID_SPECIAL = re.compile(r'[#"&<>`\x00-\x1f\x7f]')
 _CLASSES = {"output": ":::output", "leaf": ":::leaf", "const": ":::const", "": ""}
-_prev = attrgetter("_prev")
-_operation = attrgetter("operation")
 
 
 def to_mermaid(graph: Graph, style: Style | None = None, view: View | None = None) -> str:
@@ -70,8 +75,8 @@ def to_mermaid(graph: Graph, style: Style | None = None, view: View | None = Non
     lines = [f"flowchart {'TB' if style.rankdir == 'TB' else 'LR'}\n", MERMAID_CLASSES]
     if view is not None and (view.cut_inputs or view.cut_users or view.focus is not None):
         lines.append(FOCUS_CLASSES)
-    prevs = list(map(_prev, nodes))
-    ops = list(map(_operation, nodes))
+    prevs = list(map(arguments_of, nodes))
+    ops = list(map(operation_of, nodes))
     shown = map(_CLASSES.__getitem__, kinds(nodes, ops, output))
     fields = records(graph, _mermaid_labels, between="<br>", space=_NO_BREAK)
     heads = [
