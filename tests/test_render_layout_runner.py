@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from gradpipe.errors import RenderError
-from gradpipe.render.layout import run_program, which
+from gradpipe.render.layout import aspect_kept, run_program, which
 
 needs_spawn = pytest.mark.skipif(not hasattr(os, "posix_spawnp"), reason="no posix_spawnp")
 PYTHON = [sys.executable, "-c"]
@@ -189,3 +189,12 @@ def test_which_finds_what_shutil_which_finds(
         monkeypatch.setenv("PATH", path.format(bin=bin_dir, plain=plain_dir, folder=folder_dir))
     for name in ("prog", "sh", "no-such-program"):
         assert which(name) == shutil.which(name)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a shell script as the layout program")
+def test_a_layout_program_that_writes_nothing_is_a_render_error(tmp_path: Path) -> None:
+    # A big picture is laid out into files (to keep its aspect): a program that exits 0
+    # without writing them is a broken install, said so, not an internal error.
+    program = executable(tmp_path / "dot")
+    with pytest.raises(RenderError, match=r"^dot failed: it wrote no picture$"):
+        aspect_kept(str(program), b"digraph { a -> b }", "svg")

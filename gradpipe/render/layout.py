@@ -126,9 +126,12 @@ def aspect_kept(program: str, dot: bytes, fmt: str) -> bytes:
         run_program(
             [program, f"-T{fmt}", f"-o{picture}", "-Tdot", f"-o{placed}"], dot, output=False
         )
-        positions = _read_bytes(placed)
+        try:
+            positions = _read_bytes(placed)
+            laid_out = _read_bytes(picture)
+        except FileNotFoundError:  # it exited 0 yet wrote nothing: a broken install
+            raise RenderError(f"{os.path.basename(program)} failed: it wrote no picture") from None
         box = re.search(BOUNDING_BOX, positions)
-        laid_out = _read_bytes(picture)
     ratio = None
     if box is not None:
         x0, y0, x1, y1 = map(float, box.groups())
