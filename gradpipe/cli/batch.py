@@ -81,9 +81,9 @@ class Outcome:
 class Deferred:
     """A stage's output, made once the input's bytes are let go (``process_input``).
 
-    A graph document's text is about as big as its file, and held at once they were
-    ``backward``'s peak memory (README, figure 2): the bytes are kept while the stage runs,
-    to place its errors, and the text can no longer fail on the input.
+    A graph document's text is about as big as its file, and the two held at once were
+    ``backward``'s peak memory (README, figure 2). The bytes are needed while the stage
+    runs, to place its errors; making the text cannot fail on the input.
     """
 
     __slots__ = ("make",)

@@ -1,7 +1,8 @@
 """``gradpipe forward``, ``backward`` and ``validate``: the stages that write graph documents.
 
 Each command binds its options to a stage, a function of one input (bytes in, bytes out,
-GradpipeError for bad input), and hands it to ``run_batch``. Stages are module-level
+or a ``Deferred`` that makes them once the input is let go; GradpipeError for bad input),
+and hands it to ``run_batch``. Stages are module-level
 functions so that ``functools.partial`` of them pickles for ``--jobs``.
 """
 

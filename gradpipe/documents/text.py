@@ -1,4 +1,5 @@
-"""Text of a document: UTF-8 decoding, line and column of an offset, YAML's printable set.
+"""Text of a document: UTF-8 decoding, line and column of an offset, where a string's
+character is written, YAML's printable set.
 
 What both reading (``parsing``) and locating (``locating``) a YAML or JSON file start from.
 """

@@ -8,9 +8,8 @@ and raise ``graphviz.ExecutableNotFound`` without Graphviz installed.
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from gradpipe.engine.value import Value
 from gradpipe.errors import RenderError
 from gradpipe.render.dot import VIEWS, Style, dot_id, dot_lines
 from gradpipe.render.formats import DEFAULT_LAYOUT_LIMIT
-from gradpipe.render.layout import NATIVE, embedded_program, layout
+from gradpipe.render.layout import NATIVE, embedded_program, layout, run_program, which
 from gradpipe.render.views import DEFAULT_DEPTH, picture_view
 
 RANKDIRS = ("LR", "TB")
@@ -101,12 +100,11 @@ class Diagram(graphviz.Digraph):  # type: ignore[misc]
 
 def _lay_out(source: bytes, fmt: str) -> bytes:
     """``layout``, except that png without Graphviz's dot comes from ``graphviz-pure`` too."""
-    if fmt == "png" and shutil.which(NATIVE) is None:
+    if fmt == "png" and which(NATIVE) is None:
         program = embedded_program()
         if program is not None:
-            done = subprocess.run([program, "-Tpng"], input=source, capture_output=True)
-            if done.returncode == 0 and done.stdout:
-                return done.stdout
+            with contextlib.suppress(RenderError):  # then layout's own way, and its error
+                return run_program([program, "-Tpng"], source)
     return layout(source, fmt)
 
 

@@ -141,11 +141,11 @@ def _name(graph: Graph, i: int) -> str:
 
 def _converter(fmt: str) -> Callable[[bytes], bytes]:
     """SVG bytes to ``fmt``: rsvg-convert where installed, else CairoSVG, else an error."""
-    from gradpipe.render.layout import CONVERTER, convert_svg
+    from gradpipe.render.layout import CONVERTER, convert_svg, which
 
     if fmt == "svg":
         return lambda data: data
-    program = shutil.which(CONVERTER)
+    program = which(CONVERTER)
     if program is not None:
         zoom = PNG_ZOOM if fmt == "png" else 1.0
         return lambda data: convert_svg(program, data, fmt, zoom)
