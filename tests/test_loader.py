@@ -110,6 +110,20 @@ def test_empty_binary_and_wrong_top_level_input_is_refused(raw: bytes, expected:
     assert error_of(raw) == expected
 
 
+def test_yaml_refuses_exactly_the_characters_outside_its_printable_set() -> None:
+    from gradpipe.documents.yaml_reading import NOT_YAML_PRINTABLE
+
+    printable = [(0x09, 0x0A), (0x0D, 0x0D), (0x20, 0x7E), (0x85, 0x85), (0xA0, 0xD7FF)]
+    printable += [(0xE000, 0xFFFD), (0x10000, 0x10FFFF)]  # YAML 1.1, production [1]
+    allowed = bytearray(0x110000)
+    for first, last in printable:
+        allowed[first : last + 1] = b"\x01" * (last + 1 - first)
+    refused = [point for point, ok in enumerate(allowed) if not ok]
+    every = "".join(map(chr, range(0x110000)))
+    assert [ord(c) for c in NOT_YAML_PRINTABLE.findall(every)] == refused
+    assert len(refused) == 2048 + (32 - 3) + 1 + (32 - 1) + 2  # surrogates, C0, DEL, C1, FFFE/F
+
+
 def test_a_bom_is_fine() -> None:
     assert parse_data(b"\xef\xbb\xbfa: 1\n", "-") == {"a": 1}
     assert parse_data(b'\xef\xbb\xbf{"a": 1}', "-") == {"a": 1}

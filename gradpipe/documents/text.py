@@ -1,5 +1,5 @@
 """Text of a document: UTF-8 decoding, line and column of an offset, where a string's
-character is written, YAML's printable set.
+character is written.
 
 What both reading (``parsing``) and locating (``locating``) a YAML or JSON file start from.
 """
@@ -21,11 +21,6 @@ Location = tuple[str | int, ...]
 
 # What to locate: a location, whether its key is meant, an offset into a string value.
 Request = tuple[Location, bool, "int | None"]
-
-
-NOT_YAML_PRINTABLE = re.compile(
-    "[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-)
 
 
 def decode(raw: bytes, path: str) -> tuple[str, bytes]:

@@ -28,7 +28,7 @@ from yaml.events import (
 from gradpipe.documents import yaml_parser
 from gradpipe.documents.locating import locate
 from gradpipe.documents.numbers import read_number
-from gradpipe.documents.text import MAX_DEPTH, NOT_YAML_PRINTABLE, position
+from gradpipe.documents.text import MAX_DEPTH, position
 from gradpipe.documents.yaml_parser import PureParser, yaml_events
 from gradpipe.errors import LoadError
 
@@ -36,6 +36,10 @@ from gradpipe.errors import LoadError
 MAX_ALIAS_NODES = 100_000
 # How much text aliases may add in total: one big scalar aliased 20,000 times is 30 GB.
 MAX_ALIAS_CHARACTERS = 1_000_000
+
+# The characters YAML 1.1 leaves out of its printable set: PyYAML's own pattern, which
+# importing yaml has compiled already (a copy of it cost every YAML command 5 ms to compile).
+NOT_YAML_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
 
 _NO_KEY: Any = object()
 
