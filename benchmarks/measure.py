@@ -187,6 +187,26 @@ def run(
         return Run(seconds, usage.ru_maxrss * 1024, cpu, proc.returncode, out.read(), err.read())
 
 
+def instructions(command: Sequence[str | Path]) -> int:
+    """Instructions ``command`` runs, counted by callgrind: the same however busy the machine.
+
+    Only the process itself is counted, not the programs it starts. Unavailable without
+    valgrind. ``PYTHONHASHSEED`` is fixed, so dictionaries are laid out alike every run.
+    """
+    import re
+    import shutil
+
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        raise Unavailable("no valgrind for instruction counts")
+    counting = [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", *command]
+    done = run(counting, env={"PYTHONHASHSEED": "0"}).check("callgrind")
+    found = re.search(rb"Collected : (\d+)", done.stderr)
+    if found is None:
+        raise Unavailable("callgrind printed no count")
+    return int(found.group(1))
+
+
 def python(module: str, *args: str | Path, timeout: float = 600.0) -> Run:
     """Run ``python -m benchmarks.<module> args`` in a fresh interpreter."""
     return run([sys.executable, "-m", f"benchmarks.{module}", *args], timeout=timeout)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
+import sys
 from typing import Any
 
 import pytest
 
 from benchmarks import engine, floors, specs, workloads
-from benchmarks.measure import Config
+from benchmarks.measure import Config, instructions
 from gradpipe.engine import topological_order
 
 NAMES = sorted(workloads.WORKLOADS)
@@ -110,3 +112,11 @@ def test_the_lean_engine_does_gradpipe_s_arithmetic(name: str) -> None:
     lean_root, lean_leaves = backpropagated(workloads.lean_engine(), name, 2_000, seed=5)
     assert lean_root.data.hex() == root.data.hex()
     assert [v.grad.hex() for v in lean_leaves] == [v.grad.hex() for v in our_leaves]
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
+def test_instruction_counts_are_the_same_every_run_and_grow_with_the_work() -> None:
+    small = [sys.executable, "-c", "pass"]
+    bigger = [sys.executable, "-c", "sum(range(10**5))"]
+    assert instructions(small) == instructions(small)
+    assert instructions(bigger) > instructions(small) + 10**6
