@@ -27,6 +27,10 @@ from benchmarks.specs import tiny_file
 
 TARGET = 1.3  # render tiny.yaml at most this many times the imports of click and yaml
 BASELINE = [sys.executable, "-c", "import click, yaml"]
+# The imports, then each module its arguments name.
+IMPORT_MODULES = (
+    "import click, yaml, importlib, sys\nfor m in sys.argv[1:]: importlib.import_module(m)"
+)
 
 # Run in a fresh interpreter: which render-only modules importing the CLI, then running
 # `backward` on the tiny spec, brings in.
@@ -46,6 +50,18 @@ except SystemExit as exit:
 else:
     code = 0
 print(json.dumps({"import": on_import, "backward": render_only(), "code": code}))
+"""
+
+# Run in a fresh interpreter: the gradpipe modules that rendering the tiny spec loads.
+MODULES_PROBE = """
+import json, sys
+sys.argv = ["gradpipe", "render", *sys.argv[1:]]
+import gradpipe.cli
+try:
+    gradpipe.cli.main()
+except SystemExit:
+    pass
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] == "gradpipe")))
 """
 
 
@@ -70,6 +86,7 @@ def rows(config: Config) -> list[Row]:
     try:
         run([*gradpipe_command(), "render", "-f", "dot", tiny, "-o", dot_file]).check("render")
         commands["layout"] = layout_command(dot_file)
+        commands["modules"] = modules_command(tiny, out / "tiny.svg")
         for command in commands.values():  # warm the disk cache and .pyc files
             run(command).check(str(command[0]))
         runs: dict[str, list[Run]] = {name: [] for name in commands}
@@ -108,6 +125,19 @@ def rows(config: Config) -> list[Row]:
     )
     if counts:
         with_counts(table[1], counts["imports"] + counts["layout"], counts["imports"])
+    modules = ratio_row(
+        f"4 start-up: the imports and the {len(commands['modules']) - 3} gradpipe modules "
+        "render loads, nothing run (info)",
+        wall["modules"],
+        wall["imports"],
+        at_most=TARGET,
+        names=("modules", "imports"),
+        cpu=(cpu["modules"], cpu["imports"]),
+    )
+    modules.target, modules.met = "-", None
+    if counts:
+        with_counts(modules, counts["modules"], counts["imports"])
+    table.append(modules)
     backward = ratio_row(
         "4 start-up backward tiny.yaml vs import click, yaml (info)",
         wall["backward"],
@@ -121,6 +151,13 @@ def rows(config: Config) -> list[Row]:
         with_counts(backward, counts["backward"], counts["imports"])
     table += [backward, imports_row(tiny, out / "tiny.json")]
     return table
+
+
+def modules_command(tiny: Path, svg: Path) -> list[str | Path]:
+    """``import click, yaml`` and then every gradpipe module ``render`` loads, one per argument."""
+    probe = run([sys.executable, "-c", MODULES_PROBE, tiny, "-o", svg]).check("modules probe")
+    modules = json.loads(probe.stdout.decode().strip().splitlines()[-1])
+    return [sys.executable, "-c", IMPORT_MODULES, *modules]
 
 
 def counted(commands: dict[str, list[str | Path]]) -> dict[str, int]:
