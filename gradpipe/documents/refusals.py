@@ -144,7 +144,9 @@ def _explain(problem: Mapping[str, Any], kind: str) -> tuple[str, Where]:
         "list_type": "a list",
     }.get(kind_of_error)
     if expected is not None:
-        return f"expected {expected}, not {_describe_value(value)}", where
+        # A top-level field ('name', 'version') is in no entry that would name it.
+        field = f"field {_short_quote(loc[0])}: " if len(loc) == 1 else ""
+        return f"{field}expected {expected}, not {_describe_value(value)}", where
     message: str = problem["msg"]
     return message[:1].lower() + message[1:], where
 
