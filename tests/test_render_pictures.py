@@ -697,6 +697,28 @@ def test_binary_formats_are_refused_on_a_terminal(
     assert f"-f {fmt} is binary: write it with -o FILE or into a pipe".encode() in done.stderr
 
 
+@pytest.mark.parametrize("command", [["render"], ["sweep", "--vary", "x1=0:1:1"]])
+def test_binary_formats_are_refused_for_an_output_file_that_is_a_terminal(
+    tmp_path: Path, command: list[str]
+) -> None:
+    spec = tmp_path / "neuron.yaml"
+    spec.write_text(NEURON)
+    leader, follower = pty.openpty()
+    args = [*command, "-f", "png", "-o", os.ttyname(follower)]
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "gradpipe", args[0], str(spec), *args[1:]],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert done.returncode == 2, done.stderr
+    assert b"-f png is binary: write it with -o FILE or into a pipe" in done.stderr
+
+
 def test_binary_formats_go_to_a_pipe(tmp_path: Path) -> None:
     spec = tmp_path / "neuron.yaml"
     spec.write_text(NEURON)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import stat
 import sys
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -151,15 +152,29 @@ def output_format(
     if fmt is not None and implied is not None and fmt != implied:
         raise click.UsageError(f"-f {fmt} contradicts -o {out_file} (a {suffix} file)")
     chosen = fmt or implied or default
-    to_terminal = (
-        out_file in (None, "-")
-        and out_dir is None
-        and sys.stdout is not None
-        and sys.stdout.isatty()
-    )
+    if out_dir is not None:
+        to_terminal = False
+    elif out_file in (None, "-"):
+        to_terminal = sys.stdout is not None and sys.stdout.isatty()
+    else:  # -o /dev/tty writes through to the terminal as standard output would
+        to_terminal = _is_terminal(out_file)
     if chosen in BINARY_FORMATS and to_terminal:
         raise click.UsageError(f"-f {chosen} is binary: write it with -o FILE or into a pipe")
     return chosen
+
+
+def _is_terminal(path: str) -> bool:
+    """Whether ``path`` is a terminal device (only character devices are opened to ask)."""
+    try:
+        if not stat.S_ISCHR(os.stat(path).st_mode):
+            return False
+        descriptor = os.open(path, os.O_WRONLY | os.O_NOCTTY)
+    except OSError:
+        return False
+    try:
+        return os.isatty(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def max_nodes_option(function: Callable[..., Any]) -> Callable[..., Any]:
