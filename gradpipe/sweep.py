@@ -56,10 +56,12 @@ def by_step(name: str, start: float, stop: float, step: float) -> Axis:
     if (stop - start) * step < 0.0:
         raise ValueError(f"a step of {step:g} never goes from {start:g} to {stop:g}")
     span = (stop - start) / step
+    if math.isinf(span):  # stop - start overflowed: its halves cannot
+        span = (stop / 2 - start / 2) / (step / 2)
     if not span < MAX_POINTS:
         raise ValueError(f"more than {MAX_POINTS} points")
     count = math.floor(span + 1e-6) + 1
-    values = [start + k * step for k in range(count)]
+    values = [_along(start, step, k) for k in range(count)]
     if abs(values[-1] - stop) <= 1e-6 * abs(step):
         values[-1] = stop
     return Axis(name, tuple(values))
@@ -75,8 +77,20 @@ def by_count(name: str, start: float, stop: float, count: int) -> Axis:
     if count == 1:
         return Axis(name, (start,))
     values = [start + (stop - start) * k / (count - 1) for k in range(count)]
+    if not all(map(math.isfinite, values)):  # (stop - start)·k overflowed; this cannot
+        step = (stop / 2 - start / 2) / (count - 1)
+        values = [2 * (start / 2 + step * k) for k in range(count)]
     values[-1] = stop
     return Axis(name, tuple(values))
+
+
+def _along(start: float, step: float, k: int) -> float:
+    """start + k*step, in halves where k*step overflows though the point is a float.
+
+    Halving is exact, so the halves give the same point wherever the plain sum is finite.
+    """
+    value = start + k * step
+    return value if math.isfinite(value) else 2 * (start / 2 + k * (step / 2))
 
 
 @dataclass

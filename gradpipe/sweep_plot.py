@@ -36,6 +36,8 @@ _METADATA: dict[str, dict[str, Any]] = {
     "pdf": {"CreationDate": None, "ModDate": None, "Creator": "gradpipe", "Producer": "gradpipe"},
     "png": {"Software": "gradpipe"},
 }
+# matplotlib's margins and ticks overflow for data near the float limit (1.8e308).
+_PLOTTABLE = 1e300
 _FUNCTION = "#1f77b4"
 _DERIVATIVE = "#d62728"
 _OTHERS = ("#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
@@ -50,6 +52,12 @@ def plot(sweep: Sweep, fmt: str) -> bytes:
         raise GradpipeError(
             f"sweep -f {fmt} draws with matplotlib, which is not installed: pip install matplotlib"
         ) from None
+    for k, column in enumerate(sweep.columns):
+        if any(abs(v) > _PLOTTABLE for v in _column(sweep, k)):  # NaN, a gap, is not
+            raise GradpipeError(
+                f"cannot plot '{column}': it goes beyond ±{_PLOTTABLE:g}, where the plot's"
+                " scales overflow; write -f csv or -f json"
+            )
     with matplotlib.rc_context(_STYLE):  # type: ignore[arg-type]
         figure = Figure(figsize=(6.4, 6.4) if len(sweep.axes) == 1 else (6.4, 5.2), dpi=100)
         if len(sweep.axes) == 1:

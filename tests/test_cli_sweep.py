@@ -188,3 +188,17 @@ def test_plots_from_the_command_line_are_deterministic(tmp_path: Path) -> None:
         invoke("sweep", str(path), "--vary", "x=-2:2/9", "--vary", "y=-2:2/9", "-o", str(out))
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]
+
+
+@pytest.mark.parametrize("vary", [["x=-8e307:8e307/5"], ["x=0:1.7e308/3", "y=0:1/2"]])
+def test_a_plot_beyond_what_its_scales_hold_is_refused_by_name(
+    tmp_path: Path, vary: list[str]
+) -> None:
+    """matplotlib's margins and ticks overflow near 1.8e308: bad input, no internal error."""
+    path = write(tmp_path, "lin.yaml", "values:\n  x: 1\n  y: 1\nnodes:\n  f: x * y\n")
+    out = tmp_path / "lin.svg"
+    result = invoke("sweep", str(path), *(f"--vary={v}" for v in vary), "-o", str(out))
+    assert result.exit_code == 1
+    assert "cannot plot 'x': it goes beyond ±1e+300" in result.stderr
+    assert "internal error" not in result.stderr
+    assert not out.exists()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ import pytest
 from gradpipe.documents import load_document
 from gradpipe.documents.graph import Graph
 from gradpipe.errors import GradpipeError
-from gradpipe.sweep import by_count, by_step, encode, run_sweep
+from gradpipe.sweep import Axis, by_count, by_step, encode, run_sweep
 
 PARABOLA = Path(__file__).parent.parent / "examples" / "parabola.yaml"
 TWO = (
@@ -53,6 +55,29 @@ def test_by_count_is_linspace() -> None:
     assert by_count("x", 3, 7, 1).values == (3.0,)
     with pytest.raises(ValueError):
         by_count("x", 0, 1, 0)
+
+
+@pytest.mark.parametrize(
+    ("make", "start", "stop", "step_or_count"),
+    [
+        (by_step, -1e308, 1e308, 1e308),
+        (by_count, -1e308, 1e308, 3),
+        (by_step, 1.5e308, -1.5e308, -1e308),
+        (by_count, 1.7e308, -1.7e308, 2),
+        (by_count, -4e307, 4e307, 5),
+        (by_count, -8e307, 8e307, 1001),
+        (by_step, -8e307, 8e307, 1e305),
+    ],
+)
+def test_points_across_the_whole_float_range_are_finite(
+    make: Callable[..., Axis], start: float, stop: float, step_or_count: float
+) -> None:
+    """stop - start and k*step overflow there; the points themselves do not."""
+    values = make("x", start, stop, step_or_count).values
+    assert all(math.isfinite(x) for x in values), values
+    assert values[0] == start and values[-1] == stop
+    if len(values) == 3:
+        assert values[1] == 0.0 or abs(values[1]) == 5e307
 
 
 def test_a_sweep_gives_what_backward_gives_at_each_point() -> None:
