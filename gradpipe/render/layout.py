@@ -436,13 +436,13 @@ def describe_graphviz() -> list[str]:
         embedded_text = "embedded graphviz-pure: not installed"
     choice = os.environ.get(GRAPHVIZ_ENV, "auto").strip().lower() or "auto"
     try:
+        # png is laid out by the program svg is: graphviz-pure writes both.
         used = "native dot" if layout_program("svg") == native else "embedded graphviz-pure"
-        verdict = f"svg uses {used} ({GRAPHVIZ_ENV}={choice})"
+        verdict = f"svg and png use {used} ({GRAPHVIZ_ENV}={choice})"
     except RenderError as error:
-        verdict = f"svg cannot be drawn: {error.message}"
-    png = "png uses native dot" if native and choice != "embedded" else "png needs native dot"
+        verdict = f"svg and png cannot be drawn: {error.message}"
     indent = " " * len("Graphviz: ")
-    return [f"Graphviz: {native_text}", indent + embedded_text, f"{indent}{verdict}; {png}"]
+    return [f"Graphviz: {native_text}", indent + embedded_text, indent + verdict]
 
 
 def _program_version(program: str) -> str:
