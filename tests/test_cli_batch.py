@@ -51,6 +51,19 @@ def test_a_directory_gives_its_yaml_yml_and_json_files_sorted(folder: Path) -> N
     assert [i.stem for i in inputs] == ["a", "b", "c_bad", "d"]
 
 
+def test_a_dangling_link_in_a_directory_is_an_input_that_fails(
+    folder: Path, tmp_path: Path
+) -> None:
+    """A link whose file is gone is a lost input, not a non-input: it is reported."""
+    (folder / "e.yaml").symlink_to(tmp_path / "gone.yaml")
+    assert [i.stem for i in expand_inputs([str(folder)])] == ["a", "b", "c_bad", "d", "e"]
+    result = invoke("backward", str(folder), "--out-dir", str(tmp_path / "out"))
+    assert f"{folder / 'e.yaml'}: error: cannot read: no such file or directory" in (
+        result.stderr.splitlines()
+    )
+    assert result.stderr.splitlines()[-1] == "5 inputs: 3 written, 2 failed"
+
+
 def test_no_argument_and_dash_are_standard_input() -> None:
     assert expand_inputs([]) == [Input("<stdin>", "stdin", from_stdin=True)]
     assert expand_inputs(["-"]) == expand_inputs([])

@@ -333,7 +333,10 @@ def _located(error: GradpipeError, path: str) -> GradpipeError:
 
 
 def _directory_inputs(directory: str) -> list[Input]:
-    """A directory's inputs, sorted by name; hidden files (editor and temporary) skipped."""
+    """A directory's inputs, sorted by name; hidden files (editor and temporary) skipped.
+
+    A dangling link is an input (whose reading fails, reported): its file was lost.
+    """
     try:
         names = sorted(os.listdir(directory))
     except OSError as error:
@@ -343,12 +346,16 @@ def _directory_inputs(directory: str) -> list[Input]:
         for name in names
         if name.endswith(INPUT_SUFFIXES)
         and not name.startswith(".")
-        and os.path.isfile(os.path.join(directory, name))
+        and _file_or_dangling_link(os.path.join(directory, name))
     ]
     if not inputs:
         problem = "no *.yaml, *.yml or *.json files in this directory"
         return [Input(directory, "", problem=problem)]
     return inputs
+
+
+def _file_or_dangling_link(path: str) -> bool:
+    return os.path.isfile(path) or (os.path.islink(path) and not os.path.exists(path))
 
 
 def _pool(jobs: int) -> Pool:
