@@ -15,7 +15,12 @@ from hypothesis import strategies as st
 from gradpipe.documents import load_document
 from gradpipe.documents.graph import dump_document
 from gradpipe.documents.models import GRAPH_ADAPTER, SPEC_ADAPTER
-from gradpipe.documents.structure import conforms
+from gradpipe.documents.structure import (
+    _nodes_conform,
+    _op_columns_conform,
+    conforms,
+    op_columns,
+)
 from gradpipe.engine import Value, apply, topological_order
 from gradpipe.errors import GradpipeError, MathError
 
@@ -235,6 +240,24 @@ def test_the_lean_check_never_accepts_what_pydantic_refuses_in_specs(document: A
 def test_the_lean_check_never_accepts_what_pydantic_refuses_in_graphs(document: Any) -> None:
     if conforms(document, "graph"):
         GRAPH_ADAPTER.validate_python(document)
+
+
+op_objects = st.fixed_dictionaries(
+    {
+        "op": mostly(st.sampled_from(["mul", "tanh", "sum"]), st.sampled_from(["value", 3])),
+        "args": mostly(st.lists(mostly(names, scalars), max_size=3), scalars),
+    },
+    optional={"label": labels, "expr": st.just("x"), "lable": st.just("x")},
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dictionaries(names, op_objects, min_size=1, max_size=4))
+def test_the_column_check_of_op_objects_is_the_node_by_node_check(nodes: Any) -> None:
+    """Big specs of op objects are checked a column at a time: to the same verdict."""
+    columns = op_columns(nodes)
+    assert columns is not None
+    assert _op_columns_conform(columns) == _nodes_conform(nodes)
 
 
 @pytest.mark.parametrize("kind", ["spec", "graph"])

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from itertools import compress, count, repeat
-from operator import contains, itemgetter, not_
+from operator import contains, not_
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gradpipe.documents.formula import parse_formula
@@ -23,9 +23,11 @@ from gradpipe.documents.numbers import number_text
 from gradpipe.documents.parsing import parse_data
 from gradpipe.documents.structure import (
     Columns,
+    OpColumns,
     conforms,
     graph_columns,
     key_count,
+    op_columns,
     plain_columns,
 )
 from gradpipe.engine.ops import CONST, LEAF, OP_ARITY
@@ -127,10 +129,10 @@ def read_plan(raw: bytes, path: str) -> Plan:
         if entries > budget:  # known at once: refused before any planning
             raise plan.error(_over_budget(entries, budget), Where(("nodes",), KEY))
         if kind == "spec":
-            roots = _plan_spec(plan, validated)
+            roots = _plan_spec(plan, validated, columns)
         else:
             roots = _plan_graph(plan, validated, columns)
-            del columns  # garbage but for the plan's ids and labels
+        del columns  # garbage but for the plan's ids and labels
         plan.order = _topological_order(plan, roots)
         return plan
 
@@ -141,12 +143,13 @@ def _kind(data: dict[str, Any]) -> str:
 
 
 class _Read(NamedTuple):
-    """A document's data, validated, its kind, and the columns of a graph's nodes where the
-    check read them (``plain_columns``: the plan reads the same, so they are read once)."""
+    """A document's data, validated, its kind, and the columns of its nodes where the check
+    read them (a graph's ``plain_columns``, a spec's ``op_columns``: the plan reads the
+    same, so they are read once)."""
 
     data: dict[str, Any]
     kind: str
-    columns: Columns | None
+    columns: Columns | OpColumns | None
 
 
 def _read(raw: bytes, path: str) -> _Read:
@@ -162,9 +165,11 @@ def _read(raw: bytes, path: str) -> _Read:
     return _Read(validate_with_models(data, kind, path, raw), kind, None)
 
 
-def _plain_columns(data: dict[str, Any], kind: str) -> Columns | None:
+def _plain_columns(data: dict[str, Any], kind: str) -> Columns | OpColumns | None:
     nodes = data.get("nodes")
-    return plain_columns(nodes) if kind == "graph" and type(nodes) is list else None
+    if kind == "spec":
+        return op_columns(nodes)
+    return plain_columns(nodes) if type(nodes) is list else None
 
 
 def _read_fast(raw: bytes) -> _Read | None:
@@ -183,13 +188,16 @@ def _read_fast(raw: bytes) -> _Read | None:
     data, colons = fast
     kind = _kind(data)
     columns = _plain_columns(data, kind)
-    if conforms(data, kind, columns) and key_count(data, kind) == colons:
+    if conforms(data, kind, columns) and key_count(data, kind, columns) == colons:
         return _Read(data, kind, columns)
     return None
 
 
-def _plan_spec(plan: Plan, spec: Mapping[str, Any]) -> list[int]:
-    """Add every value and node of a spec to the plan; returns the roots of the order."""
+def _plan_spec(plan: Plan, spec: Mapping[str, Any], columns: Any = None) -> list[int]:
+    """Add every value and node of a spec to the plan; returns the roots of the order.
+
+    ``columns``: its nodes' ``OpColumns`` as the check read them, if it did.
+    """
     values: dict[str, Any] = spec.get("values", {})
     nodes: dict[str, Any] = spec["nodes"]
     names: list[str] = [*values, *nodes]
@@ -215,32 +223,25 @@ def _plan_spec(plan: Plan, spec: Mapping[str, Any]) -> list[int]:
     for k, entry in enumerate(values.values()):
         if type(entry) is dict and "label" in entry:
             labels[k] = entry["label"]
-    entries = list(nodes.values())
+    if not isinstance(columns, OpColumns):
+        columns = op_columns(nodes)
+    entries = columns.entries if columns else list(nodes.values())
     node_names = names[count:]
-    for i in _plan_op_objects(plan, index, entries, count):
+    for i in _plan_op_objects(plan, index, columns, count) if columns else range(len(entries)):
         _plan_node(plan, index, node_names[i], count + i, entries[i])
     return _roots(plan, spec.get("output"), index, len(names))
 
 
 def _plan_op_objects(
-    plan: Plan, index: Mapping[str, int], entries: list[Any], first: int
+    plan: Plan, index: Mapping[str, int], columns: OpColumns, first: int
 ) -> Sequence[int]:
     """Plan the op objects whose names all resolve, a column at a time; returns the others.
 
-    The nodes returned (positions in ``entries``, in order) are planned one by one by
-    ``_plan_node``: formulas, numbers, literal or unknown arguments, wrong counts. Nodes
-    planned here can have no error, so errors are raised in the order of the file.
+    The nodes returned (positions in the spec's nodes, in order) are planned one by one
+    by ``_plan_node``: literal or unknown arguments, wrong counts. Nodes planned here can
+    have no error, so errors are raised in the order of the file.
     """
-    everything = range(len(entries))
-    if not entries or {type(e) for e in entries} != {dict}:
-        return everything
-    if any(map(contains, entries, repeat("expr"))):
-        return everything
-    try:
-        ops = list(map(itemgetter("op"), entries))
-        arguments = list(map(itemgetter("args"), entries))
-    except KeyError:
-        return everything
+    entries, ops, arguments = columns.entries, columns.ops, columns.args
     resolved: list[Any] = list(map(tuple, map(map, repeat(index.get), arguments)))
     others = set(compress(count(), map(contains, resolved, repeat(None))))
     lengths = list(map(len, arguments))
@@ -252,7 +253,8 @@ def _plan_op_objects(
             )
     plan.ops[first:] = ops
     plan.args[first:] = resolved
-    for i in compress(count(), map(contains, entries, repeat("label"))):
+    labelled = compress(count(), map(contains, entries, repeat("label"))) if columns.extra else ()
+    for i in labelled:
         plan.labels[first + i] = entries[i]["label"]
     for i in others:  # as _plan_node finds them
         plan.ops[first + i] = CONST
@@ -425,13 +427,16 @@ def _shorten(text: str, start: int, end: int) -> str:
     return label[: LABEL_LIMIT - 1] + "…"
 
 
-def _plan_graph(plan: Plan, graph: Mapping[str, Any], columns: Columns | None) -> list[int]:
+def _plan_graph(
+    plan: Plan, graph: Mapping[str, Any], columns: Columns | OpColumns | None
+) -> list[int]:
     """Add every node of a graph document to the plan; returns the roots of the order.
 
     ``columns``: its nodes' fields as the check read them, if it did.
     """
     nodes: list[dict[str, Any]] = graph["nodes"]
-    ids, labels, ops, arguments, numbers, grads = columns or graph_columns(nodes)
+    read = columns if isinstance(columns, tuple) else graph_columns(nodes)
+    ids, labels, ops, arguments, numbers, grads = read
     index = dict(zip(ids, range(len(ids)), strict=False))
     if len(index) < len(ids):
         seen: set[str] = set()
