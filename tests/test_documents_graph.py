@@ -52,6 +52,17 @@ def test_encoding_in_chunks_writes_the_same_bytes(chunk: int) -> None:
     assert encode_document(graph, chunk) == expected
 
 
+@pytest.mark.parametrize("chunk", [1, 2, 4, 100])
+def test_arguments_of_every_count_are_written_in_chunks_of_leaves_and_sums(chunk: int) -> None:
+    """A chunk may hold only leaves (no arguments at all), a sum many and a repeated one."""
+    a, b, c, d = (Value(float(i), name) for i, name in enumerate("abcd", 1))
+    total = Value.sum([a, b, c, a, 2.0, d])
+    graph = graph_from_value((total * total).sigmoid() - Value.sum([d]), name="sums")
+    graph.backward()
+    expected = dump_document(graph.to_document()).encode()
+    assert encode_document(graph, chunk) == expected
+
+
 @pytest.mark.parametrize("gradients", [False, True])
 def test_encoding_directly_writes_what_the_dicts_write(gradients: bool) -> None:
     """Labels needing escapes, empty labels, constants, shared args, with and without grads."""

@@ -13,7 +13,6 @@ import re
 from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
-from functools import cache
 from itertools import repeat
 from operator import attrgetter
 from typing import Any
@@ -205,40 +204,52 @@ def _node_lines(
     """The lines ``_encode_nodes`` writes for these nodes, a column of each field at a time.
 
     Numbers are written as the standard library writes them, which refuses NaN and
-    infinities (``number_texts``).
+    infinities (``number_texts``). The lines are one join of the fields and the texts
+    between them (``_LINE_TEXTS``), not a formatting per node.
     """
     nodes = graph.nodes[start:stop]
-    ids = quoted_ids[start:stop]
     labels = list(map(_label, nodes))
-    if all(labels):
-        labels = string_texts(labels)
-    else:  # a node without a label is labelled with its id
+    if not all(labels):  # a node without a label is labelled with its id
         labels = [
             label or node_id for label, node_id in zip(labels, graph.ids[start:stop], strict=False)
         ]
-        labels = string_texts(labels)
-    ops = list(map(_quoted_op, map(_op, nodes)))
-    args = list(map(", ".join, map(map, repeat(quoted_id_of), map(_prev, nodes))))
-    values = number_texts(list(map(_data, nodes)))
+    ops = list(map(_op, nodes))
+    quoted_op = {op: json_quoter()(op) for op in set(ops)}
     grads = (
         number_texts([None if g is NO_GRAD else g for g in map(_grad, nodes)])
         if graph.has_gradients
         else ["null"] * len(nodes)
     )
-    return ",\n ".join(
-        [
-            f'{{"id": {node_id}, "label": {label}, "op": {op}, "args": [{arguments}], '
-            f'"value": {value}, "grad": {grad}}}'
-            for node_id, label, op, arguments, value, grad in zip(
-                ids, labels, ops, args, values, grads, strict=True
-            )
-        ]
+    columns = (
+        quoted_ids[start:stop],
+        string_texts(labels),
+        list(map(quoted_op.__getitem__, ops)),
+        list(map(", ".join, map(map, repeat(quoted_id_of), map(_prev, nodes)))),
+        number_texts(list(map(_data, nodes))),
+        grads,
     )
+    # Each line: a text, a column's field, a text, ..., the last text (the separator).
+    width = len(_LINE_TEXTS) + len(columns)
+    parts: list[str] = [""] * (width * len(nodes))
+    for i, text in enumerate(_LINE_TEXTS):
+        parts[2 * i :: width] = repeat(text, len(nodes))
+    for i, column in enumerate(columns):
+        parts[2 * i + 1 :: width] = column
+    parts[-1] = "}"  # the last line has no separator after it
+    return "".join(parts)
 
 
-@cache
-def _quoted_op(op: str) -> str:
-    return json_quoter()(op)
+# The texts before, between and after the fields of a node's line, with the separator
+# that follows each line.
+_LINE_TEXTS = (
+    '{"id": ',
+    ', "label": ',
+    ', "op": ',
+    ', "args": [',
+    '], "value": ',
+    ', "grad": ',
+    "},\n ",
+)
 
 
 def _encode_nodes(nodes: list[Any]) -> str:
