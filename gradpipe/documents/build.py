@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from itertools import compress, count, repeat
 from operator import is_
-from typing import Any
+from typing import Any, TypeAlias
 
 from gradpipe.documents.graph import Graph, anonymous_ids, document_names, paused_gc
 from gradpipe.documents.locating import place
@@ -39,7 +39,7 @@ def _build_graph(plan: Plan, overrides: Mapping[str, float] | None) -> Graph:
     ids, labels, ops, args = plan.ids, plan.labels, plan.ops, plan.args
     built: list[Any] = [None] * len(plan)  # each entry's Value, once built
     argument = built.__getitem__
-    spread, whole = _METHODS
+    binary, unary, whole = _METHODS
     for k in plan.order:
         op = ops[k]
         if op == LEAF:
@@ -48,11 +48,14 @@ def _build_graph(plan: Plan, overrides: Mapping[str, float] | None) -> Graph:
             v = Value.constant(values[k], labels[k])
         else:
             # The plan checked each op's arity: its Value method is called at once, as
-            # ``apply`` would after checking it again.
-            method = spread.get(op)
+            # ``apply`` would after checking it again, with its arguments named, not
+            # spread from an iterator (a fifth of the building time).
             try:
-                if method is not None:
-                    v = method(*map(argument, args[k]))
+                if op in binary:
+                    first, second = args[k]
+                    v = binary[op](built[first], built[second])
+                elif op in unary:
+                    v = unary[op](built[args[k][0]])
                 elif op in whole:
                     v = whole[op](list(map(argument, args[k])))
                 else:
@@ -84,15 +87,18 @@ def _build_graph(plan: Plan, overrides: Mapping[str, float] | None) -> Graph:
     )
 
 
-def _methods() -> tuple[dict[str, Callable[..., Value]], dict[str, Callable[..., Value]]]:
-    """The ops whose Value method computes them: of fixed arity (arguments spread), n-ary."""
-    spread = {
-        row.name: getattr(Value, row.method) for row in OPS if row.method and row.arity is not None
-    }
-    whole = {
-        row.name: getattr(Value, row.method) for row in OPS if row.method and row.arity is None
-    }
-    return spread, whole
+_Methods: TypeAlias = dict[str, Callable[..., Value]]
+
+
+def _methods() -> tuple[_Methods, _Methods, _Methods]:
+    """The ops whose Value method computes them, by arity: two arguments, one, any number
+    (the method takes a list). Another arity's op goes through ``apply``."""
+    methods: dict[int | None, _Methods] = {2: {}, 1: {}, None: {}}
+    for row in OPS:
+        by_arity = methods.get(row.arity)
+        if row.method and by_arity is not None:
+            by_arity[row.name] = getattr(Value, row.method)
+    return methods[2], methods[1], methods[None]
 
 
 _METHODS = _methods()
