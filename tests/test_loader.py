@@ -180,6 +180,18 @@ def test_unsafe_or_malformed_yaml_is_refused(text: str, expected: str) -> None:
             "did not find expected ',' or ']'"
             " (while parsing a flow sequence that starts at line 1, column 4)",
         ),
+        (  # no final newline: the end of the file is on its last line, not one after it
+            "a: [1, 2",
+            "1:9",
+            "did not find expected ',' or ']'"
+            " (while parsing a flow sequence that starts at line 1, column 4)",
+        ),
+        (
+            "a: 1\nb: {c: 1",
+            "2:9",
+            "did not find expected ',' or '}'"
+            " (while parsing a flow mapping that starts at line 2, column 4)",
+        ),
     ],
 )
 def test_yaml_syntax_errors_are_located(

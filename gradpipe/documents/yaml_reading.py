@@ -158,17 +158,19 @@ def load_yaml(text: str, raw: bytes, path: str) -> Any:
         from gradpipe.documents.yaml_messages import explain_yaml_error  # only on a refusal
 
         context_mark = error.context_mark
+        # libyaml places the end of a file with no final newline on a line after it.
+        line, column = min((mark.line + 1, mark.column + 1), position(text, len(text)))
         explained = explain_yaml_error(
             text,
             problem,
-            mark.line + 1,
-            mark.column + 1,
+            line,
+            column,
             None if context_mark is None else context_mark.line + 1,
         )
         if explained is not None:
             message = f"invalid YAML: {explained.message}"
             raise LoadError(message, path, explained.line, explained.column) from None
-        raise LoadError(message, path, mark.line + 1, mark.column + 1) from None
+        raise LoadError(message, path, line, column) from None
     except yaml.YAMLError as error:
         raise LoadError(f"invalid YAML: {error}", path) from None
 
