@@ -64,6 +64,25 @@ def test_a_dangling_link_in_a_directory_is_an_input_that_fails(
     assert result.stderr.splitlines()[-1] == "5 inputs: 3 written, 2 failed"
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["forward"],
+        ["backward"],
+        ["check"],
+        ["validate"],
+        ["sweep", "--vary", "x=0:1:1"],
+        ["render", "--frames", "--out-dir", "frames"],
+    ],
+)
+def test_an_empty_input_path_is_wrong_usage(command: list[str], folder: Path) -> None:
+    """'' names no file: its failure would have no PATH to be reported under."""
+    result = invoke(*command, "")
+    assert result.exit_code == 2
+    assert "'' names no file: give a path" in result.stderr
+    assert result.stdout == ""
+
+
 def test_no_argument_and_dash_are_standard_input() -> None:
     assert expand_inputs([]) == [Input("<stdin>", "stdin", from_stdin=True)]
     assert expand_inputs(["-"]) == expand_inputs([])

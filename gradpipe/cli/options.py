@@ -80,7 +80,18 @@ def inputs_argument(function: Callable[..., Any]) -> Callable[..., Any]:
         help="Show each error's source line with a caret under it (default: on, but for"
         " a batch whose standard error is not a terminal).",
     )(function)
-    return click.argument("inputs", nargs=-1, metavar="[INPUT]...", type=click.Path())(function)
+    return click.argument(
+        "inputs", nargs=-1, metavar="[INPUT]...", type=click.Path(), callback=_named_inputs
+    )(function)
+
+
+def _named_inputs(
+    ctx: click.Context, param: click.Parameter, inputs: tuple[str, ...]
+) -> tuple[str, ...]:
+    """INPUT... as given, refusing '': its failure would have no PATH to be reported under."""
+    if "" in inputs:
+        raise click.BadParameter("'' names no file: give a path", ctx, param)
+    return inputs
 
 
 def destination_options(function: Callable[..., Any]) -> Callable[..., Any]:
