@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from itertools import compress, count, repeat
-from operator import contains, not_
+from operator import contains, ne, not_
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gradpipe.documents.formula import parse_formula
@@ -245,12 +245,16 @@ def _plan_op_objects(
     resolved: list[Any] = list(map(tuple, map(map, repeat(index.get), arguments)))
     others = set(compress(count(), map(contains, resolved, repeat(None))))
     lengths = list(map(len, arguments))
-    for op, length in set(zip(ops, lengths, strict=False)):
-        arity = OP_ARITY[op]
-        if length == 0 if arity is None else length != arity:
-            others.update(
-                i for i, pair in enumerate(zip(ops, lengths, strict=False)) if pair == (op, length)
-            )
+    # No op takes no arguments; an n-ary op is compared with its own count (always right).
+    if 0 in lengths or any(map(ne, lengths, map(_FIXED_ARITY.get, ops, lengths))):
+        for op, length in set(zip(ops, lengths, strict=False)):
+            arity = OP_ARITY[op]
+            if length == 0 if arity is None else length != arity:
+                others.update(
+                    i
+                    for i, pair in enumerate(zip(ops, lengths, strict=False))
+                    if pair == (op, length)
+                )
     plan.ops[first:] = ops
     plan.args[first:] = resolved
     labelled = compress(count(), map(contains, entries, repeat("label"))) if columns.extra else ()
@@ -260,6 +264,9 @@ def _plan_op_objects(
         plan.ops[first + i] = CONST
         plan.args[first + i] = ()
     return sorted(others)
+
+
+_FIXED_ARITY = {op: arity for op, arity in OP_ARITY.items() if arity is not None}
 
 
 def _plan_node(plan: Plan, index: Mapping[str, int], name: str, k: int, entry: Any) -> None:

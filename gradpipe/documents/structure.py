@@ -9,7 +9,6 @@ CLI. Valid input is recognised here without them, so only a refused document (or
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from itertools import chain, compress, repeat
 from operator import contains, is_not, itemgetter
@@ -111,28 +110,14 @@ def _is_number(x: Any) -> bool:
 
 def _names_conform(entries: Iterable[Any]) -> bool:
     names = list(entries)
-    if names and _types(names) == {str}:  # all at once: one scan of the names' characters
-        joined = "\n".join(names)
-        if (
-            joined.count("\n") == len(names) - 1
-            and _NAME_CHARACTERS(joined)
-            and joined[:1] in _NAME_STARTS
-            and not joined.endswith("\n")
-            and _NAME_BAD_START(joined) is None
-        ):
-            return True
+    if names and _types(names) == {str} and "".join(names).isascii():
+        # Of ASCII text, Python's identifiers are exactly the names: tested at C speed.
+        return all(map(str.isidentifier, names))
     return all(type(name) is str and _NAME_MATCH(name) for name in names)
 
 
 def _types(items: Iterable[Any]) -> set[type]:
     return set(map(type, items))
-
-
-# Names joined by newlines, read at once: only name characters, none starting with a
-# digit, none empty (a newline at either end, or two together).
-_NAME_CHARACTERS = re.compile(r"[A-Za-z0-9_\n]*").fullmatch
-_NAME_BAD_START = re.compile(r"\n[0-9\n]").search
-_NAME_STARTS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 
 
 def _values_conform(values: dict[str, Any]) -> bool:
@@ -184,11 +169,9 @@ def op_columns(nodes: Any) -> OpColumns | None:
     if type(nodes) is not dict or type(next(iter(nodes.values()), None)) is not dict:
         return None  # at once for a spec of formulas
     entries = list(nodes.values())
-    if _types(entries) != {dict}:
-        return None
-    try:
+    try:  # a TypeError from an entry that is not a dict, a KeyError from one without them
         return OpColumns(entries, list(map(_OP, entries)), list(map(_ARGS, entries)))
-    except KeyError:
+    except (KeyError, TypeError):
         return None
 
 
