@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,17 @@ def test_the_last_set_of_a_name_wins(neuron: Path) -> None:
 def test_set_takes_yaml_and_json_numbers(assignment: str, value: float) -> None:
     doc = document(invoke("forward", "--set", assignment, stdin=SQUARE))
     assert nodes(doc)["x"]["value"] == value
+
+
+@pytest.mark.parametrize(
+    ("number", "sign"), [("-0", 1.0), ("+0", 1.0), ("-0.0", -1.0), ("-0e3", -1.0)]
+)
+def test_set_gives_the_value_a_spec_gives(number: str, sign: float) -> None:
+    """The integer -0 is 0 in a spec (YAML and JSON have no negative integer zero)."""
+    spec = f"values:\n  x: {number}\nnodes:\n  y: x * 2\n"
+    written = invoke("forward", stdin=spec).stdout
+    assert math.copysign(1.0, nodes(json.loads(written))["x"]["value"]) == sign
+    assert invoke("forward", "--set", f"x={number}", stdin=spec).stdout == written  # -0.0 == 0.0
 
 
 @pytest.mark.parametrize(

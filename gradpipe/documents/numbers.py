@@ -39,7 +39,9 @@ def read_float(text: str) -> float | None:
     if match is None:
         return None
     kind = match.lastindex
-    if kind in (1, 2):
+    if kind == 1:  # an integer: any length of digits, too large is infinite; -0 is 0
+        return float(text) or 0.0
+    if kind == 2:
         return float(text)  # reads any length of digits: too large is infinite
     try:
         return float(int(match.group(kind or 0), 16 if kind == 3 else 8))
