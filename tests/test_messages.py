@@ -95,6 +95,26 @@ def test_bad_indentation_gets_a_hint(spec: str, line_number: int) -> None:
     assert "indent" in line
 
 
+LONG = "n" * 1100
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        f"values:\n  x1: 2.0\nnodes:\n  {LONG}: x1*2\n",  # the first key of its mapping
+        f"values:\n  x1: 2.0\nnodes:\n  y: x1*2\n  {LONG}: x1*3\n",
+    ],
+)
+def test_a_key_longer_than_yaml_allows_is_named_as_such(spec: str) -> None:
+    """PyYAML gives up mid-key; that is no indentation or colon mistake."""
+    status, line = error_line(spec)
+    assert status == 1
+    assert place(line) == (spec.count("\n"), 3)
+    assert f"the key '{'n' * 39}…' is 1100 characters long: YAML allows at most 1024" in line
+    assert "indent" not in line
+    assert len(line) < 200
+
+
 # --- spec mistakes ---------------------------------------------------------------------
 
 

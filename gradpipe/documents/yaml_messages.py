@@ -37,11 +37,11 @@ def explain_yaml_error(
             *where,
         )
     if "could not find expected ':'" in problem and context_line is not None:
-        missing = _missing_colon(lines, context_line)
+        missing = _long_key(lines, context_line) or _missing_colon(lines, context_line)
         if missing is not None:
             return missing
     if "mapping values are not allowed" in problem:
-        return _mapping_value_here(lines, line, column)
+        return _long_key(lines, line) or _mapping_value_here(lines, line, column)
     if (
         "did not find expected key" in problem
         or "expected <block end>" in problem
@@ -87,6 +87,27 @@ def _has_key(text: str) -> bool:
     """Whether a line holds a ``key:`` (a colon ending the line or followed by a blank)."""
     body = text.split(" #", 1)[0].rstrip()
     return body.endswith(":") or ": " in body or ":\t" in body
+
+
+# YAML's longest key written without '?': PyYAML gives up on a longer one mid-line.
+_LONGEST_KEY = 1024
+
+
+def _long_key(lines: list[str], number: int) -> Explained | None:
+    """A key on line ``number`` longer than YAML allows, said so (not as a misplaced ':')."""
+    if not 1 <= number <= len(lines):
+        return None
+    text = lines[number - 1].rstrip("\r")
+    start = _indent(text)
+    key = text[start:].split(": ", 1)[0].split(":\t", 1)[0].removesuffix(":")
+    if len(key) <= _LONGEST_KEY:
+        return None
+    return Explained(
+        f"the key '{key[:39]}…' is {len(key)} characters long: YAML allows at most"
+        f" {_LONGEST_KEY} in a key; use a shorter name",
+        number,
+        start + 1,
+    )
 
 
 def _missing_colon(lines: list[str], number: int) -> Explained | None:
