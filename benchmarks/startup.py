@@ -125,30 +125,34 @@ def rows(config: Config) -> list[Row]:
     )
     if counts:
         with_counts(table[1], counts["imports"] + counts["layout"], counts["imports"])
-    modules = ratio_row(
-        f"4 start-up: the imports and the {len(commands['modules']) - 3} gradpipe modules "
-        "render loads, nothing run (info)",
-        wall["modules"],
-        wall["imports"],
-        at_most=TARGET,
-        names=("modules", "imports"),
-        cpu=(cpu["modules"], cpu["imports"]),
+
+    def info(figure: str, name: str, shown: str) -> Row:
+        """An information row: command ``name`` against the imports."""
+        row = ratio_row(
+            figure,
+            wall[name],
+            wall["imports"],
+            at_most=TARGET,
+            names=(shown, "imports"),
+            cpu=(cpu[name], cpu["imports"]),
+        )
+        row.target, row.met = "-", None
+        if counts:
+            with_counts(row, counts[name], counts["imports"])
+        return row
+
+    modules = len(commands["modules"]) - 3  # python -c IMPORT_MODULES, then the modules
+    table.append(
+        info(
+            f"4 start-up: the imports and the {modules} gradpipe modules render loads, "
+            "nothing run (info)",
+            "modules",
+            "modules",
+        )
     )
-    modules.target, modules.met = "-", None
-    if counts:
-        with_counts(modules, counts["modules"], counts["imports"])
-    table.append(modules)
-    backward = ratio_row(
-        "4 start-up backward tiny.yaml vs import click, yaml (info)",
-        wall["backward"],
-        wall["imports"],
-        at_most=TARGET,
-        names=("gradpipe", "imports"),
-        cpu=(cpu["backward"], cpu["imports"]),
+    backward = info(
+        "4 start-up backward tiny.yaml vs import click, yaml (info)", "backward", "gradpipe"
     )
-    backward.target, backward.met = "-", None
-    if counts:
-        with_counts(backward, counts["backward"], counts["imports"])
     table += [backward, imports_row(tiny, out / "tiny.json")]
     return table
 
