@@ -41,6 +41,29 @@ def test_each_sub_formula_is_a_node_labelled_with_its_text() -> None:
     assert graph.node("n").data == 0.5
 
 
+@pytest.mark.parametrize(
+    "formula",
+    [
+        "x * -0",
+        "-0 * x",
+        "x * -(0)",
+        "x * --0",
+        "x * -0x0",
+        "x * -0o0",
+        "x * -0.0",
+        "x * -0e0",
+        "x * -(-0.0)",
+        "x * ---0.",
+        "-x * 0",
+        "x + -0",
+    ],
+)
+def test_a_literal_s_sign_is_python_s(formula: str) -> None:
+    # Python's (and torch's) -0 is the integer 0: its product with a positive x is 0.0
+    y = load(f"values: {{x: 3.0}}\nnodes: {{y: '{formula}'}}").node("y").data
+    assert y.hex() == float(eval(formula, {"x": 3.0})).hex()
+
+
 def test_long_labels_are_shortened_with_an_ellipsis() -> None:
     graph = load(
         "values: {alpha: 1, beta: 2}\nnodes: {y: (alpha + beta + alpha + beta + alpha) * 2}"

@@ -19,7 +19,7 @@ from gradpipe.documents.graph import paused_gc
 from gradpipe.documents.json_codec import read_object
 from gradpipe.documents.locating import KEY, WHOLE, Loc, Where, locate_many, located_error
 from gradpipe.documents.names import FUNCTION_NAMES, did_you_mean, file_stem
-from gradpipe.documents.numbers import number_text
+from gradpipe.documents.numbers import number_text, read_number
 from gradpipe.documents.parsing import parse_data
 from gradpipe.documents.structure import (
     Columns,
@@ -338,6 +338,8 @@ class _Literal(NamedTuple):
     value: float
     start: int
     end: int
+    # Written as an integer: Python's -0 is the integer 0, so only a float zero takes a sign.
+    integer: bool
 
 
 def _plan_formula(
@@ -367,7 +369,8 @@ def _plan_formula(
     while stack:
         node, expanded = stack.pop()
         if node.kind == "number":
-            results.append(_Literal(float(node.value), node.start, node.end))
+            integer = type(read_number(text[node.start : node.end])) is int
+            results.append(_Literal(float(node.value), node.start, node.end, integer))
         elif node.kind == "name":
             if node.name not in index:
                 raise plan.error(
@@ -383,7 +386,9 @@ def _plan_formula(
             operands = results[len(results) - count :]
             del results[len(results) - count :]
             if node.op == "neg" and isinstance(operands[0], _Literal):
-                results.append(_Literal(-operands[0].value, node.start, node.end))
+                value, _, _, integer = operands[0]
+                negated = 0.0 if integer and value == 0.0 else -value
+                results.append(_Literal(negated, node.start, node.end, integer))
                 continue
             where = Where(loc, node.start)  # the parser checked the functions' arities
             target = k if node is tree else plan.add(_formula_label(text, node), node.op, where)
