@@ -30,6 +30,7 @@ from pydantic_core import PydanticCustomError
 
 from gradpipe.documents.graph import DOCUMENT_VERSION
 from gradpipe.documents.names import FUNCTION_NAMES, NAME_PATTERN
+from gradpipe.documents.structure import NODE_ENTRY
 from gradpipe.engine.ops import GRAPH_OPS, SPEC_OPS
 
 if sys.version_info >= (3, 12):
@@ -154,7 +155,7 @@ NodeEntry = Annotated[
     Discriminator(
         _node_kind,
         custom_error_type="node_entry",
-        custom_error_message="expected a formula, a number, or an object with 'op' or 'expr'",
+        custom_error_message=f"expected {NODE_ENTRY}",
     ),
 ]
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from gradpipe.documents.locating import KEY, WHOLE, Loc, Where, place
 from gradpipe.documents.names import NAME_RULE, did_you_mean
-from gradpipe.documents.structure import FIELDS, UNION_TAGS
+from gradpipe.documents.structure import FIELDS, NODE_ENTRY, UNION_TAGS
 from gradpipe.engine.ops import GRAPH_OPS, SPEC_OPS
 from gradpipe.errors import GradpipeError
 
@@ -128,7 +128,12 @@ def _explain(problem: Mapping[str, Any], kind: str) -> tuple[str, Where]:
             return "infinity is not allowed: numbers must be finite", where
         if isinstance(value, int) and not isinstance(value, bool):
             return f"number {_short_repr(value)} is too large", where
-        number = "a name or a number" if _is_argument(raw_loc, "float") else "a number"
+        if _is_argument(raw_loc, "float"):
+            number = "a name or a number"
+        elif kind == "spec" and len(loc) == 2 and loc[0] == "nodes":
+            number = NODE_ENTRY  # a boolean, which pydantic takes for the number branch
+        else:
+            number = "a number"
         hint = hints.value_hint(loc, value) if kind == "spec" else ""
         return f"expected {number}, not {_describe_value(value)}{hint}", where
     if kind_of_error == "dict_type" and loc in (("values",), ("nodes",)):

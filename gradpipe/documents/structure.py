@@ -21,6 +21,8 @@ from gradpipe.engine.ops import GRAPH_OPS, SPEC_OPS
 # Tags of the models' unions (and pydantic's names of Argument's members): pydantic puts
 # them in an error's location, and gradpipe.documents.refusals drops them from there again.
 UNION_TAGS = frozenset({"number", "formula", "op", "expr", "object", "str", "float"})
+# What a spec's node entry may be: the models' refusal of anything else, and of a boolean.
+NODE_ENTRY = "a formula, a number, or an object with 'op' or 'expr'"
 # Field names of each object, in the models' order: for "did you mean" hints on unknown
 # fields (a test keeps them equal to the models' fields).
 FIELDS: dict[str, tuple[str, ...]] = {
