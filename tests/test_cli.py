@@ -535,6 +535,10 @@ def test_every_command_has_help_with_an_example() -> None:
         assert f"gradpipe {name}" in result.stdout.split("Example:")[1], name
 
 
+def test_help_shows_choices_as_they_are_written() -> None:
+    assert "--rankdir [LR|TB]" in invoke("render", "--help").stdout
+
+
 def test_the_commands_are_those_of_the_spec() -> None:
     assert set(main.commands) == {
         "forward",

@@ -131,6 +131,7 @@ def frames_stage(
 @click.option(
     "--rankdir",
     type=click.Choice(["LR", "TB"], case_sensitive=False),
+    metavar="[LR|TB]",  # click would show the choices folded to lower case
     help="Left to right or top to bottom (default LR; big graphs: the one nearer a screen's).",
 )
 @click.option("--compact", is_flag=True, help="Put each op inside its result's record.")
