@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -193,9 +195,6 @@ def instructions(command: Sequence[str | Path]) -> int:
     Only the process itself is counted, not the programs it starts. Unavailable without
     valgrind. ``PYTHONHASHSEED`` is fixed, so dictionaries are laid out alike every run.
     """
-    import re
-    import shutil
-
     valgrind = shutil.which("valgrind")
     if valgrind is None:
         raise Unavailable("no valgrind for instruction counts")
