@@ -25,11 +25,20 @@ DEFAULT_ATOL = 1e-5
 
 @dataclass(frozen=True)
 class LeafCheck:
-    """One leaf (or input): its value and the verdict on its gradient."""
+    """One leaf (or input): its value and the verdict on its gradient.
+
+    ``output`` names the output the gradient is of, when ``gradcheck``'s function has several.
+    """
 
     leaf: str
     value: float
     verdict: Verdict
+    output: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The row's name: ``inputs[0]``, or ``inputs[0] (outputs[1])`` of several outputs."""
+        return self.leaf if self.output is None else f"{self.leaf} ({self.output})"
 
     @property
     def analytic(self) -> float:
@@ -109,7 +118,7 @@ def format_table(title: str, checks: Sequence[LeafCheck]) -> str:
         difference = c.verdict.difference
         rows.append(
             [
-                c.leaf,
+                c.name,
                 _number(c.value),
                 _number(c.analytic),
                 "-" if c.numeric is None else _number(c.numeric),
@@ -184,7 +193,7 @@ class GradcheckReport:
             difference = c.verdict.difference
             colour = {"MISMATCH": "#c62828", "ok": "#2e7d32"}.get(c.result.value, "#ef6c00")
             cells = [
-                c.leaf,
+                c.name,
                 _number(c.value),
                 _number(c.analytic),
                 "-" if c.numeric is None else _number(c.numeric),
@@ -202,18 +211,20 @@ class GradcheckReport:
 
 
 def gradcheck_report(
-    f: Callable[..., Value | float],
+    f: Callable[..., Value | float | Sequence[Value | float]],
     inputs: Sequence[float | Value] | float | Value,
     *,
     eps: float = DEFAULT_EPS,
     atol: float = DEFAULT_ATOL,
     rtol: float = DEFAULT_RTOL,
 ) -> GradcheckReport:
-    """Check ``f``'s backprop against numeric derivatives, one row per input.
+    """Check ``f``'s backprop against numeric derivatives, one row per input and output.
 
-    ``f`` takes one Value per input and returns a Value; ops written in micrograd's style
-    (a ``_backward`` closure) are checked like built-in ones. ``inputs`` are numbers or
-    Values (only their values and labels are used: they are never modified).
+    ``f`` takes one Value per input and returns a Value, or a tuple or list of them (as
+    ``torch.autograd.gradcheck``'s function may): each output's gradient is checked with
+    respect to each input, its rows named ``inputs[0] (outputs[1])``. Ops written in
+    micrograd's style (a ``_backward`` closure) are checked like built-in ones. ``inputs``
+    are numbers or Values (only their values and labels are used: they are never modified).
     """
     tolerances = Tolerances(eps, rtol, atol)
     items = list(inputs) if isinstance(inputs, Sequence) else [inputs]
@@ -223,33 +234,48 @@ def gradcheck_report(
     ]
     labels = [x.label if isinstance(x, Value) else "" for x in items]
 
-    def call(values: Sequence[float]) -> tuple[list[Value], Value]:
+    def call(values: Sequence[float]) -> tuple[list[Value], list[Value]]:
         leaves = [Value(v, label=label) for v, label in zip(values, labels, strict=True)]
-        out = f(*leaves)
-        return leaves, out if isinstance(out, Value) else Value.constant(float(out))
+        return leaves, _outputs(f(*leaves))
 
-    leaves, out = call(points)
-    out.backward()
+    leaves, outs = call(points)
+    # One output is named as before; several are each named, by label or by position.
+    outputs: list[str | None] = (
+        [None] if len(outs) == 1 else [out.label or f"outputs[{j}]" for j, out in enumerate(outs)]
+    )
     checks = []
-    for i, (x, leaf) in enumerate(zip(points, leaves, strict=True)):
-        analytic = leaf.grad
+    for j, output in enumerate(outputs):
+        if j:  # a fresh graph per output: leaves accumulate, one backward must not see another
+            leaves, outs = call(points)
+        out = outs[j]
+        out.backward()
+        watched, noise = _signs(out)[1], _noise(topological_order((out,)))
+        for i, (x, leaf) in enumerate(zip(points, leaves, strict=True)):
 
-        def probe(t: float, i: int = i) -> tuple[float, tuple[int, ...]]:
-            try:
-                _, result = call([*points[:i], t, *points[i + 1 :]])
-            except (ArithmeticError, ValueError) as error:
-                raise Unevaluable(getattr(error, "message", None) or str(error)) from None
-            return result.data, _signs(result)[0]
+            def probe(t: float, i: int = i, j: int = j) -> tuple[float, tuple[int, ...]]:
+                try:
+                    _, results = call([*points[:i], t, *points[i + 1 :]])
+                except (ArithmeticError, ValueError) as error:
+                    raise Unevaluable(getattr(error, "message", None) or str(error)) from None
+                return results[j].data, _signs(results[j])[0]
 
-        estimate = differentiate(
-            probe, x, eps, tolerances.accepted, _signs(out)[1], _noise(topological_order((out,)))
-        )
-        checks.append(LeafCheck(names[i], x, judge(analytic, estimate, rtol, atol)))
+            estimate = differentiate(probe, x, eps, tolerances.accepted, watched, noise)
+            verdict = judge(leaf.grad, estimate, rtol, atol)
+            checks.append(LeafCheck(names[i], x, verdict, output))
     return GradcheckReport(checks, tolerances)
 
 
+def _outputs(out: Value | float | Sequence[Value | float]) -> list[Value]:
+    """What ``f`` returned as a list of Values: one, or each of a tuple's or list's."""
+    if isinstance(out, (tuple, list)):
+        if not out:
+            raise ValueError("gradcheck: f returned no outputs (an empty tuple or list)")
+        return [o if isinstance(o, Value) else Value.constant(float(o)) for o in out]
+    return [out if isinstance(out, Value) else Value.constant(float(out))]  # type: ignore[arg-type]
+
+
 def gradcheck(
-    f: Callable[..., Value | float],
+    f: Callable[..., Value | float | Sequence[Value | float]],
     inputs: Sequence[float | Value] | float | Value,
     *,
     eps: float = DEFAULT_EPS,
@@ -259,8 +285,10 @@ def gradcheck(
 ) -> bool:
     """``torch.autograd.gradcheck`` for Values: True when every input's gradient matches.
 
-    On a mismatch, raises GradcheckError naming the input and both numbers (its
-    ``report`` is the whole table), or returns False with ``raise_exception=False``.
+    ``f`` returns one Value or a tuple or list of them (each output checked against each
+    input). On a mismatch, raises GradcheckError naming the input (and the output, of
+    several) and both numbers (its ``report`` is the whole table), or returns False with
+    ``raise_exception=False``.
     Points where f is not differentiable, or next to a domain edge, are not mismatches:
     the report says so (``gradcheck_report`` gives the table for a notebook).
     """
@@ -271,8 +299,9 @@ def gradcheck(
         return False
     first = next(c for c in report.checks if c.failed)
     assert first.numeric is not None
+    of = first.leaf if first.output is None else f"{first.output} with respect to {first.leaf}"
     message = (
-        f"gradient of {first.leaf} (= {_number(first.value)}) differs: "
+        f"gradient of {of} (= {_number(first.value)}) differs: "
         f"backprop {first.analytic!r}, numeric {first.numeric!r}\n{report}"
     )
     raise GradcheckError(message, report)

@@ -166,8 +166,11 @@ class FormulaError(Exception):
         self.offset = offset
 
 
-class GradcheckError(GradpipeError):
-    """``gradcheck`` found a gradient that differs; ``report`` is the whole table."""
+class GradcheckError(GradpipeError, RuntimeError):
+    """``gradcheck`` found a gradient that differs; ``report`` is the whole table.
+
+    A RuntimeError too, as ``torch.autograd.GradcheckError`` is.
+    """
 
     def __init__(self, message: str, report: object) -> None:
         super().__init__(message)

@@ -401,6 +401,58 @@ def test_gradcheck_names_labelled_inputs() -> None:
         gradcheck(f, [Value(0.2, label="x")])
 
 
+def test_gradcheck_error_is_a_runtime_error_as_torchs_is() -> None:
+    assert issubclass(GradcheckError, RuntimeError) and issubclass(GradcheckError, GradpipeError)
+    f = lambda x: my_tanh(x, chain_rule=False) * 2  # noqa: E731
+    with pytest.raises(RuntimeError, match=r"^gradient of inputs\[0\] \(= 0.2\) differs"):
+        gradcheck(f, [0.2])
+
+
+def test_gradcheck_checks_every_output_of_a_tuple_against_every_input() -> None:
+    # As torch.autograd.gradcheck: f may return a tuple (or a list) of outputs.
+    assert gradcheck(lambda x, w: (x * w, (x + w).tanh()), [0.5, -1.5]) is True
+    assert gradcheck(lambda x: [x.exp(), 2.0, x], [0.3]) is True  # a number, an input itself
+    report = gradcheck_report(
+        lambda x, w: (x * w, my_tanh(x * w, chain_rule=False) * 3), [0.5, -1.5]
+    )
+    assert not report
+    rows = [(c.name, c.failed) for c in report.checks]
+    assert rows == [
+        ("inputs[0] (outputs[0])", False),
+        ("inputs[1] (outputs[0])", False),
+        ("inputs[0] (outputs[1])", True),
+        ("inputs[1] (outputs[1])", True),
+    ]
+    assert [line.split()[0:2] for line in str(report).splitlines()[2:6]] == [
+        ["inputs[0]", "(outputs[0])"],
+        ["inputs[1]", "(outputs[0])"],
+        ["inputs[0]", "(outputs[1])"],
+        ["inputs[1]", "(outputs[1])"],
+    ]
+    assert "inputs[1] (outputs[1])" in report._repr_html_()
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda x, w: (x * w, my_tanh(x * w, chain_rule=False) * 3), [0.5, -1.5])
+    assert str(caught.value).startswith(
+        "gradient of outputs[1] with respect to inputs[0] (= 0.5) differs: backprop "
+    )
+
+
+def test_gradcheck_names_labelled_outputs_and_keeps_one_outputs_rows() -> None:
+    def f(x: Value) -> tuple[Value, Value]:
+        y = my_tanh(x, chain_rule=False) * 2
+        y.label = "y"
+        return x * 3, y
+
+    names = [c.name for c in gradcheck_report(f, [Value(0.2, label="x")]).checks]
+    assert names == ["x (outputs[0])", "x (y)"]
+    # One output, in a tuple or not, is named as a lone Value's always was.
+    one = gradcheck_report(lambda x: (x * 3,), [0.2])
+    assert [c.name for c in one.checks] == ["inputs[0]"] and one.checks[0].output is None
+    assert str(one) == str(gradcheck_report(lambda x: x * 3, [0.2]))
+    with pytest.raises(ValueError, match="no outputs"):
+        gradcheck(lambda x: (), [0.2])
+
+
 def test_gradcheck_report_is_a_table_in_a_notebook() -> None:
     report = gradcheck_report(lambda x, y: (x / y).relu(), [0.0, 2.0])
     assert report
