@@ -539,6 +539,19 @@ def test_help_shows_choices_as_they_are_written() -> None:
     assert "--rankdir [LR|TB]" in invoke("render", "--help").stdout
 
 
+def test_a_bad_rankdir_is_told_the_choices_as_they_are_written(neuron: Path) -> None:
+    result = invoke("render", "--rankdir", "XX", str(neuron))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[-1] == (
+        "Error: Invalid value for '--rankdir': 'XX' is not one of 'LR', 'TB'."
+    )
+    # Any case is still taken, and means what upper case means.
+    for written in ("tb", "Tb", "TB"):
+        result = invoke("render", "-f", "dot", "--rankdir", written, str(neuron))
+        assert result.exit_code == 0 and "\tgraph [rankdir=TB " in result.stdout
+
+
 def test_the_commands_are_those_of_the_spec() -> None:
     assert set(main.commands) == {
         "forward",

@@ -241,6 +241,14 @@ def test_completion_asks_the_shell_for_file_names_for_input_and_out(
     assert complete("bash", words, cword, specs) == ["file,go"]
 
 
+@pytest.mark.parametrize(
+    ("words", "offered"),
+    [("gradpipe render --rankdir ", ["LR", "TB"]), ("gradpipe render --rankdir t", ["TB"])],
+)
+def test_completion_offers_rankdir_as_written(specs: Path, words: str, offered: list[str]) -> None:
+    assert complete("bash", words, 3, specs) == [f"plain,{choice}" for choice in offered]
+
+
 def test_show_completion_prints_each_shells_script(tmp_path: Path) -> None:
     markers = (("bash", "complete -o"), ("zsh", "compdef"), ("fish", "--command gradpipe"))
     for shell, marker in markers:

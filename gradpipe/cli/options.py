@@ -7,13 +7,16 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from gradpipe.documents.names import is_valid_name
 from gradpipe.documents.numbers import read_float
 from gradpipe.documents.plan import DEFAULT_MAX_NODES
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
 
 INPUT_HELP = (
     "INPUT is a spec or graph document (YAML or JSON), a directory (its *.yaml, *.yml and"
@@ -57,6 +60,33 @@ class FiniteFloatRange(click.FloatRange):
         if not math.isfinite(number):
             self.fail(f"{value!r} is not a finite number.", param, ctx)
         return number
+
+
+class CaseInsensitiveChoice(click.Choice):  # type: ignore[type-arg]
+    """A Choice taken in any case but shown as written (``LR``, ``TB``), in errors and completion.
+
+    ``click.Choice(case_sensitive=False)`` folds its choices to lower case wherever it
+    shows them: its error would list 'lr', 'tb' and completion offer ``lr``.
+    """
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str):
+            for choice in self.choices:
+                if isinstance(choice, str) and choice.casefold() == value.casefold():
+                    return choice
+        return super().convert(value, param, ctx)  # fails, naming the choices as written
+
+    def shell_complete(
+        self, ctx: click.Context, param: click.Parameter, incomplete: str
+    ) -> list[CompletionItem]:
+        from click.shell_completion import CompletionItem  # only when completing: start-up time
+
+        folded = incomplete.casefold()
+        return [
+            CompletionItem(choice)
+            for choice in self.choices
+            if isinstance(choice, str) and choice.casefold().startswith(folded)
+        ]
 
 
 SOURCE_KEY = "gradpipe.source"  # where --source/--no-source is kept for the reporter

@@ -12,6 +12,7 @@ from gradpipe.cli.app import Command
 from gradpipe.cli.batch import Warned, run_batch
 from gradpipe.cli.options import (
     INPUT_HELP,
+    CaseInsensitiveChoice,
     destination_options,
     inputs_argument,
     jobs_option,
@@ -130,8 +131,7 @@ def frames_stage(
 )
 @click.option(
     "--rankdir",
-    type=click.Choice(["LR", "TB"], case_sensitive=False),
-    metavar="[LR|TB]",  # click would show the choices folded to lower case
+    type=CaseInsensitiveChoice(["LR", "TB"]),
     help="Left to right or top to bottom (default LR; big graphs: the one nearer a screen's).",
 )
 @click.option("--compact", is_flag=True, help="Put each op inside its result's record.")
