@@ -225,7 +225,8 @@ class Progress:
         width = 24
         filled = width * self.done // max(self.total, 1)
         left = self.eta(now)
-        eta = "" if left is None else f"  ETA {int(left) // 60}:{int(left) % 60:02}"
+        # Rounded, not cut: 29.9999 s (a clock's float sum) is 0:30 left, not 0:29.
+        eta = "" if left is None else "  ETA {}:{:02}".format(*divmod(round(left), 60))
         current = f"  {self.current}" if self.current and self.done < self.total else ""
         percent = 100 * self.done // max(self.total, 1)
         return (
