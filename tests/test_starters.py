@@ -67,6 +67,38 @@ def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
     assert (tmp_path / "mine.yaml").read_text() == "values: {x: 1}\nnodes: {y: x*2}\n"
 
 
+def test_init_beside_a_folder_of_the_same_name_writes_name_yaml(tmp_path: Path) -> None:
+    # The check is of the file written, d.yaml, not of NAME: a folder d is no obstacle.
+    (tmp_path / "d").mkdir()
+    result = gradpipe("init", "d", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (
+        0,
+        "wrote d.yaml; try: gradpipe backward d.yaml\n",
+    )
+    assert "name: d" in (tmp_path / "d.yaml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("", "'' names no file: give a path"),
+        ("e", "File 'e.yaml' is a directory."),
+        ("e.yaml", "File 'e.yaml' is a directory."),
+        ("d/", "'d/' names a folder: give a file NAME"),
+    ],
+)
+def test_init_of_a_name_that_makes_no_file_is_wrong_usage(
+    tmp_path: Path, name: str, message: str
+) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "e.yaml").mkdir()
+    result = gradpipe("init", name, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[-1] == f"Error: Invalid value for '[NAME]': {message}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d", "e.yaml"]
+
+
 def test_init_to_standard_output(tmp_path: Path) -> None:
     result = gradpipe("init", "-", cwd=tmp_path)
     assert result.returncode == 0

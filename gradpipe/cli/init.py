@@ -12,10 +12,31 @@ from gradpipe.cli.batch import describe_os_error
 from gradpipe.cli.output import write_stream
 from gradpipe.cli.report import Reporter
 from gradpipe.cli.signals import closed_pipe_ends_the_command
+from gradpipe.errors import escape_control
+
+
+def _starter_name(ctx: click.Context, param: click.Parameter, name: str | None) -> str | None:
+    """NAME, refused as wrong usage where it names no file or the file it makes is a folder.
+
+    ``click.Path(dir_okay=False)`` on NAME itself would refuse ``init d`` for a folder
+    ``d``, though ``d.yaml`` is what is written; so the check is of that file.
+    """
+    if name == "":
+        raise click.BadParameter("'' names no file: give a path", ctx, param)
+    if name is None or name == "-":
+        return name
+    if name.endswith(("/", os.sep)):  # would write d.yaml for d/: a folder is not a file NAME
+        shown = escape_control(name)
+        raise click.BadParameter(f"'{shown}' names a folder: give a file NAME", ctx, param)
+    from gradpipe.data import starter_target
+
+    target, _ = starter_target(name)
+    click.Path(dir_okay=False).convert(str(target), param, ctx)
+    return name
 
 
 @click.command("init", cls=Command)
-@click.argument("name", required=False, type=click.Path(dir_okay=False))
+@click.argument("name", required=False, type=click.Path(), callback=_starter_name)
 def init_command(name: str | None) -> None:
     """Write a commented starter spec: NAME.yaml (default: spec.yaml).
 
