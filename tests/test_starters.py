@@ -99,6 +99,21 @@ def test_init_of_a_name_that_makes_no_file_is_wrong_usage(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d", "e.yaml"]
 
 
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [
+        ("a b", "wrote a b.yaml; try: gradpipe backward 'a b.yaml'"),
+        ("it's", "wrote it's.yaml; try: gradpipe backward 'it'\"'\"'s.yaml'"),
+        ("plain", "wrote plain.yaml; try: gradpipe backward plain.yaml"),
+    ],
+)
+def test_init_hints_a_command_that_pastes_into_a_shell(
+    tmp_path: Path, name: str, hint: str
+) -> None:
+    result = gradpipe("init", name, cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (0, hint + "\n")
+
+
 def test_init_to_standard_output(tmp_path: Path) -> None:
     result = gradpipe("init", "-", cwd=tmp_path)
     assert result.returncode == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 
 import click
@@ -66,4 +67,5 @@ def init_command(name: str | None) -> None:
     except OSError as error:
         Reporter().report(f"cannot write: {describe_os_error(error)}", str(target))
         sys.exit(1)
-    click.echo(f"wrote {target}; try: gradpipe backward {target}", err=True)
+    # The hint is a command to paste: a name with a space or a quote is quoted for the shell.
+    click.echo(f"wrote {target}; try: gradpipe backward {shlex.quote(str(target))}", err=True)
