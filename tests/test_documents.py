@@ -316,6 +316,22 @@ def test_deep_formulas_do_not_recurse() -> None:
     assert graph.node("x").grad == 1.0
 
 
+def test_a_document_is_loaded_from_its_bytes_and_a_str_is_told_what_to_pass() -> None:
+    text = "values: {x: 1}\nnodes: {y: x*2}\n"
+    for raw in (text.encode(), bytearray(text.encode()), memoryview(text.encode())):
+        assert load_document(raw, "a.yaml").node("y").data == 2.0  # type: ignore[arg-type]
+    told = (
+        "a document is read from its bytes, not from str: pass text.encode() for a"
+        " document's text, or use gradpipe.load_file(path) to read a file"
+    )
+    for read in (load_document, read_plan):
+        with pytest.raises(TypeError) as caught:
+            read(text, "a.yaml")  # type: ignore[operator]
+        assert str(caught.value) == told
+    with pytest.raises(TypeError, match=r"^a document is read from its bytes, not from int$"):
+        load_document(3, "a.yaml")  # type: ignore[arg-type]
+
+
 def test_long_chains_load() -> None:
     steps = 20000
     nodes = {f"t{i}": {"op": "tanh", "args": [f"t{i - 1}" if i else "x"]} for i in range(steps)}

@@ -120,6 +120,8 @@ class Plan:
 
 def read_plan(raw: bytes, path: str) -> Plan:
     """Validate a spec or graph document without computing it; raises located errors."""
+    if type(raw) is not bytes:
+        raw = _document_bytes(raw)
     with paused_gc():
         validated, kind, columns = _read_fast(raw) or _read(raw, path)
         default_name = "stdin" if path == "<stdin>" else file_stem(path)
@@ -135,6 +137,18 @@ def read_plan(raw: bytes, path: str) -> Plan:
         del columns  # garbage but for the plan's ids and labels
         plan.order = _topological_order(plan, roots)
         return plan
+
+
+def _document_bytes(raw: object) -> bytes:
+    """``raw`` as bytes, or a TypeError saying what to pass (the loader decodes, so no str)."""
+    if isinstance(raw, (bytes, bytearray, memoryview)):
+        return bytes(raw)
+    if isinstance(raw, str):
+        raise TypeError(
+            "a document is read from its bytes, not from str: pass text.encode() for a"
+            " document's text, or use gradpipe.load_file(path) to read a file"
+        )
+    raise TypeError(f"a document is read from its bytes, not from {type(raw).__name__}")
 
 
 def _kind(data: dict[str, Any]) -> str:
