@@ -237,6 +237,39 @@ def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     assert producer.returncode == -signal.SIGPIPE
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["examples"],
+        ["--help"],
+        ["forward", "--help"],
+        ["--version"],
+        ["schema", "spec", "--path"],
+        ["--show-completion", "bash"],
+        ["examples", "neuron"],
+    ],
+    ids=" ".join,
+)
+def test_a_pipe_closed_before_any_output_ends_quietly(args: list[str]) -> None:
+    # click's own closed-pipe handler exits 1 where click writes (help, the listing):
+    # a `set -o pipefail` script takes `gradpipe examples | head -1` for a failure.
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        process = subprocess.run(
+            [*GRADPIPE, *args],
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=default_signals,
+            timeout=60,
+        )
+    finally:
+        os.close(writer)
+    assert process.stderr == b""
+    assert process.returncode == -signal.SIGPIPE
+
+
 def on_terminal(*args: str, cwd: Path, stdin_tty: bool = False) -> tuple[int, bytes, bytes]:
     """Run gradpipe with standard error (and maybe input) on a pseudo-terminal."""
     controller, terminal = pty.openpty()

@@ -17,7 +17,13 @@ from typing import Any
 import click
 
 from gradpipe import __version__
-from gradpipe.cli.signals import ClosedPipe, end_on_closed_pipe, exit_on_signal, handle_sigterm
+from gradpipe.cli.signals import (
+    ClosedPipe,
+    closed_pipe_ends_the_command,
+    end_on_closed_pipe,
+    exit_on_signal,
+    handle_sigterm,
+)
 
 try:  # click 8.2 and later
     from click.parser import _OptionParser, _ParsingState
@@ -93,6 +99,26 @@ class UnixGroup(click.Group):
             # finalizes any there are. Skipped at exit only, as sys.exit ends this call.
             atexit.register(gc.disable)
         sys.exit(status if isinstance(status, int) else 0)
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        """click's, with a closed pipe under ``--help`` or ``--version`` ending quietly.
+
+        click's own handler of a closed pipe exits 1, which a ``set -o pipefail`` script
+        takes for a failure (``gradpipe --help | head -1``).
+        """
+        with closed_pipe_ends_the_command():
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """click's, with a closed pipe ending quietly in every command, as in ``make_context``."""
+        with closed_pipe_ends_the_command():
+            return super().invoke(ctx)
 
 
 def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
