@@ -149,6 +149,16 @@ def test_a_bad_vary_is_wrong_usage(vary: str) -> None:
     assert result.stdout == ""
 
 
+def test_a_leaf_varied_twice_is_wrong_usage() -> None:
+    result = invoke("sweep", str(PARABOLA), "--vary", "x=0:1/3", "--vary", "x=0:2/3")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[-1] == (
+        "Error: Invalid value for '--vary': leaf 'x' is varied twice (in 'x=0:2/3'):"
+        " a grid varies two different leaves"
+    )
+
+
 def test_vary_is_needed_once_or_twice() -> None:
     assert invoke("sweep", str(PARABOLA)).exit_code == 2
     three = ["--vary", "x=0:1/2", "--vary", "y=0:1/2", "--vary", "z=0:1/2"]

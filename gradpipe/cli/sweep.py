@@ -85,7 +85,7 @@ def parse_vary(ctx: click.Context, param: click.Parameter, texts: tuple[str, ...
         raise click.BadParameter("give one leaf to vary (or two, for a grid)")
     if len(texts) > 2:
         raise click.BadParameter("a sweep varies one leaf, or two for a grid")
-    axes = []
+    axes: list[Axis] = []
     for text in texts:
         name, equals, bounds = text.partition("=")
         name = name.strip()
@@ -95,6 +95,10 @@ def parse_vary(ctx: click.Context, param: click.Parameter, texts: tuple[str, ...
             )
         if not is_valid_name(name):
             raise click.BadParameter(f"'{name}' is not a leaf name (in '{text}')")
+        if any(axis.name == name for axis in axes):  # a grid's two axes are two leaves
+            raise click.BadParameter(
+                f"leaf '{name}' is varied twice (in '{text}'): a grid varies two different leaves"
+            )
         start_text, colon, rest = bounds.partition(":")
         stop_text, slash, count_text = rest.partition("/")
         if not slash:
