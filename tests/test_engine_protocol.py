@@ -166,6 +166,9 @@ def test_an_op_made_without_a_closure_passes_nothing_back() -> None:
         (lambda x: x**2, "**2", "pow"),
         (lambda x: x**-1, "**-1", "pow"),
         (lambda x: x**0.5, "**0.5", "pow"),
+        (lambda x: x**2.0, "**2.0", "pow"),  # micrograd's f"**{other}": as written
+        (lambda x: x**-1.0, "**-1.0", "pow"),
+        (lambda x: x ** Value.constant(2.0), "**2", "pow"),
         (lambda x: x ** Value(2.0), "**", "pow"),
         (lambda x: x.relu(), "ReLU", "relu"),
         (lambda x: x.tanh(), "tanh", "tanh"),

@@ -230,7 +230,11 @@ class Value:
             return kind.op  # type: ignore[return-value]
         if kind == "pow":
             exponent = self._prev[1]
-            return "**" + _exponent_text(exponent.data) if exponent.is_constant else "**"
+            if not exponent.is_constant:
+                return "**"
+            if type(exponent) is _FloatExponent:  # micrograd's f"**{other}": **2.0 as written
+                return "**" + repr(exponent.data)
+            return "**" + _exponent_text(exponent.data)
         return MICROGRAD_OPS[kind]  # type: ignore[index]
 
     @_op.setter
@@ -306,7 +310,8 @@ class Value:
 
     def __pow__(self, other: Operand) -> Value:
         if not isinstance(other, Value):
-            other = _wrap(other)
+            # Wrapped as a Value, a float exponent would read as an int's in _op: **2.0 as **2.
+            other = _FloatExponent.constant(other) if isinstance(other, float) else _wrap(other)
         x, y = self.data, other.data
         try:
             # A constant exponent is ATen's `tensor ** number`, a variable one `tensor ** tensor`.
@@ -697,6 +702,16 @@ def _propagate(nodes: Iterable[Value], root: Value | None, unreached: object = N
         elif op in BY_NAME:  # an op of the table without a fast path here
             _row_backward(v, g)
     return closures
+
+
+class _FloatExponent(Value):
+    """A plain float exponent (the ``2.0`` of ``x ** 2.0``), a constant like any other.
+
+    Only ``_op`` tells it apart: micrograd's is ``f"**{other}"``, so ``**2.0`` for a float
+    and ``**2`` for an int, which the float a Value holds no longer shows.
+    """
+
+    __slots__ = ()
 
 
 def _closure_of(v: Value) -> Callable[[], None] | None:
