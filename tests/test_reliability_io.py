@@ -91,6 +91,34 @@ def test_stdin_and_an_existing_output_are_fine(cli: Callable[..., Ran], tmp_path
     assert json.loads(target.read_text())["name"] == "stdin"
 
 
+@pytest.mark.parametrize(
+    "where", [["-o", "spec.yaml"], ["-", "-o", "./spec.yaml"], ["--out-dir", "."]]
+)
+def test_stdin_redirected_from_the_output_is_refused(tmp_path: Path, where: list[str]) -> None:
+    # `-o spec.yaml < spec.yaml` replaced the spec with its graph document.
+    spec = tmp_path / ("stdin.json" if "--out-dir" in where else "spec.yaml")
+    spec.write_text(SPEC)
+    with open(spec, "rb") as stdin:
+        ran = subprocess.run(
+            [*GRADPIPE, "forward", *where],
+            stdin=stdin,
+            capture_output=True,
+            cwd=tmp_path,
+            preexec_fn=default_signals,
+            timeout=60,
+        )
+    assert ran.stdout == b""
+    assert ran.returncode == 2, ran.stderr
+    assert ran.stderr.decode().endswith(
+        f"Error: the output {where[-1]}/stdin.json is the input <stdin>: writing it would"
+        " destroy the input; choose another output\n"
+        if "--out-dir" in where
+        else f"Error: the output {where[-1]} is the input <stdin>: writing it would destroy"
+        " the input; choose another output\n"
+    )
+    assert spec.read_text() == SPEC
+
+
 def make_device(folder: Path, name: str, major: int, minor: int) -> Path:
     path = folder / name
     os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(major, minor))

@@ -172,12 +172,13 @@ def _refuse_inputs_as_outputs(
     """Refuse, before any work, an output that is one of the inputs: the same file, not name.
 
     Files are compared by device and inode, so a symlink, a hard link or another spelling
-    of an input's path is caught too.
+    of an input's path is caught too, and so is standard input redirected from the output
+    (``gradpipe forward -o spec.yaml < spec.yaml``).
     """
     files: dict[tuple[int, int], str] = {}
     for item in inputs:
-        if item.problem is None and not item.from_stdin:
-            found = _regular_file(item.path)
+        if item.problem is None:
+            found = _stdin_file() if item.from_stdin else _regular_file(item.path)
             if found is not None:
                 files.setdefault(found, item.path)
     for destination in destinations:
@@ -191,6 +192,15 @@ def _refuse_inputs_as_outputs(
                 " choose another output"
             )
     return destinations
+
+
+def _stdin_file() -> tuple[int, int] | None:
+    """(device, inode) of the regular file standard input reads, if it reads one."""
+    try:
+        found = os.fstat(0)
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino) if stat.S_ISREG(found.st_mode) else None
 
 
 def _regular_file(path: str) -> tuple[int, int] | None:
