@@ -407,6 +407,18 @@ def test_value_refuses_nan_and_infinity(bad: float) -> None:
         Value(bad, label="x")
 
 
+@pytest.mark.parametrize("big", [10**400, -(10**400), Fraction(10**400, 3)])
+def test_a_number_too_big_for_a_float_is_infinite_not_an_overflow_error(big: object) -> None:
+    # float(10**400) raises OverflowError, which the engine promises never to let out.
+    sign = "-" if big < 0 else ""  # type: ignore[operator]
+    with pytest.raises(MathError, match=f"^value of node 'x' \\(value\\) is {sign}infinite"):
+        Value(big, label="x")  # type: ignore[arg-type]
+    with pytest.raises(MathError, match=r"is -?infinite"):
+        Value(2.0) + big  # type: ignore[operator]
+    with pytest.raises(MathError, match=r"is -?infinite"):
+        Value(2.0) ** big  # type: ignore[operator]
+
+
 def labelled(data: float, label: str) -> Value:
     return Value(data, label=label)
 

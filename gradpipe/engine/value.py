@@ -758,14 +758,24 @@ def _wrap(x: Operand) -> Value:
 
 
 def _as_float(x: object) -> float:
-    """A real number as a float; bools and non-numbers are refused."""
+    """A real number as a float; bools and non-numbers are refused.
+
+    One too big for a float (``10**400``) is infinite, which ``Value`` then refuses as a
+    MathError, as it does ``math.inf``: float() would raise OverflowError.
+    """
     if type(x) is float or type(x) is int:  # the common case, without importing numbers
-        return float(x)
+        try:
+            return float(x)
+        except OverflowError:
+            return math.inf if x > 0 else -math.inf
     from numbers import Real
 
     if isinstance(x, bool) or not isinstance(x, Real):
         raise TypeError(f"Value needs a real number, not {type(x).__name__}")
-    return float(x)
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf  # type: ignore[operator]
 
 
 def _power_problem(x: float, y: float) -> str:
