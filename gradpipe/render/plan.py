@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from itertools import chain, compress, count
-from operator import attrgetter
+from itertools import chain, compress, count, repeat
+from operator import attrgetter, gt
 
 from gradpipe.documents.graph import Graph
 
@@ -65,8 +65,9 @@ def plan(graph: Graph, compact: bool = False, budget: int = LAYOUT_BUDGET) -> Pl
     n = len(nodes)
     if n > ESTIMATE_NODES:
         uses = Counter(chain.from_iterable(map(_prev, nodes)))  # Values hash by identity
-        shared = [uses[v] > 1 and not v._prev for v in nodes]
-        return Plan(set(compress(count(), shared)), [], 0, 0, 0)
+        # Only the nodes used more than once (found at C speed) are asked if they are leaves.
+        shared = compress(count(), map(gt, map(uses.__getitem__, nodes), repeat(1)))
+        return Plan({i for i in shared if not nodes[i]._prev}, [], 0, 0, 0)
     step = 1 if compact else 2  # ranks per op: the op's bubble, then its result
     position = {id(v): i for i, v in enumerate(nodes)}
     ranks = [0] * n
