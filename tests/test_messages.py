@@ -125,6 +125,36 @@ def test_a_formula_under_values_asks_about_nodes() -> None:
     assert "did you mean to put it under nodes?" in line
 
 
+CUT_FORMULAS = [
+    ("values: {a: 1, b: 2}\nnodes: {y: sum(a, b)}\n", (2, 19), "invalid name 'b)'", "'y'"),
+    ("values: {a: 1, b: 2}\nnodes: {y: sum(a, b, a)}\n", (2, 20), "node 'b'", "'y'"),
+    ("values: {a: 1}\nnodes: {y: exp(a), z: sum(a, a)}\n", (2, 30), "'a)'", "'z'"),
+    ("values: {a: 1}\nnodes:\n  y: {expr: sum(a, a), label: s}\n", (3, 20), "'a)'", "formula"),
+]
+
+
+@pytest.mark.parametrize(("spec", "where", "refusal", "entry"), CUT_FORMULAS)
+def test_a_formula_cut_by_a_comma_inside_braces_says_so(
+    spec: str, where: tuple[int, int], refusal: str, entry: str
+) -> None:
+    # YAML ends a {...} entry at a comma: 'b)' became a key, and its refusal alone was a riddle.
+    status, line = error_line(spec)
+    assert status == 1
+    assert place(line) == where
+    assert refusal in line
+    whose = "the formula" if entry == "formula" else f"the formula of {entry}"
+    assert line.endswith(
+        f"(inside {{...}} a comma ends an entry, so {whose} ended at 'sum(a':"
+        " put a formula with commas in quotes)"
+    ), line
+
+
+def test_a_quoted_formula_with_commas_and_an_unclosed_block_one_get_no_comma_hint() -> None:
+    assert error_line('values: {a: 1, b: 2}\nnodes: {y: "sum(a, b)"}\n') == (0, "")
+    _, line = error_line("values: {a: 1}\nnodes:\n  y: sum(a\n  b!: 3\n")
+    assert "invalid name 'b!'" in line and "comma" not in line
+
+
 def test_a_string_under_values_that_is_no_formula_gets_no_such_hint() -> None:
     _, line = error_line("values:\n  x1: 2.0\n  y: hello world\nnodes:\n  z: x1*3\n")
     assert "nodes?" not in line

@@ -1,9 +1,10 @@
 """Hints for the usual mistakes of a spec's author: things put under the wrong key.
 
 A formula under ``values``, a leaf object under ``nodes``, a forgotten ``nodes:`` line, an
-entry whose ':' is missing: each refusal gets a sentence saying what was probably meant.
-Loaded only to explain a refusal. (A plain number under ``nodes`` is valid, a named
-constant, and gets its warning from ``plan.warn_number_nodes``.)
+entry whose ':' is missing, a formula that a comma inside ``{...}`` cut short: each refusal
+gets a sentence saying what was probably meant. Loaded only to explain a refusal. (A plain
+number under ``nodes`` is valid, a named constant, and gets its warning from
+``plan.warn_number_nodes``.)
 """
 
 from __future__ import annotations
@@ -85,4 +86,28 @@ def entry_hint(value: object) -> str:
         if match:
             key, rest = match.groups()
             return f" (missing ':' after '{key}'? write '{key}: {rest}')"
+    return ""
+
+
+def flow_comma_hint(document: Mapping[str, Any], loc: tuple[Any, ...], raw: bytes) -> str:
+    """For ``nodes: {y: sum(a, b)}``: inside ``{...}`` the comma ended y's entry at 'sum(a'.
+
+    YAML then reads ``b)`` as the next key, which is refused as a name; the refusal is the
+    symptom, so it says where the formula was cut. ``loc`` is the refused key's or entry's.
+    """
+    parent: Any = document
+    for part in loc[:-1]:
+        parent = parent.get(part) if isinstance(parent, dict) else None
+    if not isinstance(parent, dict) or loc[-1] not in parent:
+        return ""
+    for key, text in parent.items():
+        if key == loc[-1]:
+            break
+        cut = isinstance(text, str) and text.count("(") > text.count(")")
+        if cut and (text + ",").encode("utf-8") in raw:  # a plain scalar, cut at its comma
+            what = "the formula" if key == "expr" else f"the formula of {key!r}"
+            return (
+                f" (inside {{...}} a comma ends an entry, so {what} ended at {text!r}:"
+                " put a formula with commas in quotes)"
+            )
     return ""

@@ -52,6 +52,10 @@ def _validation_error(
         if _is_argument(problem["loc"], "str"):  # the number branch's error says it all
             continue
         message, where = _explain(problem, kind)
+        if kind == "spec" and where.loc:
+            from gradpipe.documents.hints import flow_comma_hint
+
+            message += flow_comma_hint(data, where.loc, raw)
         if problem["type"] not in ("extra_forbidden", "missing") and where.offset == WHOLE:
             subject = _subject(where.loc, kind, data)  # a value's refusal names its entry
             message = f"{subject}: {message}" if subject else message
