@@ -350,6 +350,18 @@ def test_control_characters_and_space_runs_stay_visible() -> None:
     assert attrs.startswith('label="{ tab␉here \\ two | data')
 
 
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029"], ids=repr)
+def test_unicode_line_separators_break_lines_as_newlines_do(separator: str) -> None:
+    # Graphviz's dot sized the record for the line break while the SVG drew one line, so
+    # the label ran out of its field over the data beside it.
+    leaf = Value(1.0, label=f"first half{separator}second half")
+    graph = graph_from_value(leaf, gradients=False)
+    (attrs,) = nodes_of(to_dot(graph)).values()
+    assert attrs.startswith('label="{ first half\\nsecond half | data')
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", render(graph, "svg").decode())
+    assert "first half" in texts and "second half" in texts
+
+
 def test_json_is_the_graph_document() -> None:
     graph = graph_from_value(neuron(), name="neuron")
     assert render(graph, "json") == dump_document(graph.to_document()).encode()

@@ -553,8 +553,9 @@ def _shortened(text: str) -> str:
 
 
 # Characters with a meaning in a record label, in a DOT string, or in Graphviz's entity
-# handling; and runs of spaces, which Graphviz would merge into one.
-_LABEL_SPECIAL = re.compile('[{}|<>"\\\\&\x00-\x1f\x7f\ufffe\uffff]|  ')
+# handling; runs of spaces, which Graphviz would merge into one; and the Unicode line and
+# paragraph separators, which dot's text measure breaks lines at but its SVG does not.
+_LABEL_SPECIAL = re.compile('[{}|<>"\\\\&\x00-\x1f\x7f\u2028\u2029\ufffe\uffff]|  ')
 _RECORD_ESCAPES = str.maketrans(
     {
         **CONTROL,
@@ -567,6 +568,8 @@ _RECORD_ESCAPES = str.maketrans(
         "\\": "\\\\",
         "&": "&amp;",
         "\n": "\\n",
+        "\u2028": "\\n",
+        "\u2029": "\\n",
         "\ufffe": "\ufffd",
         "\uffff": "\ufffd",
     }
