@@ -139,17 +139,21 @@ def run_sweep(
         raise GradpipeError("a sweep varies one leaf, or two for a grid")
     leaves = {node_id: node for node_id, node in graph if node.operation == LEAF}
     names = [a.name for a in axes]
-    for name in [*names, *wrt]:
+    # A gradient's leaf is refused as a gradient's, not as one to sweep: it is not varied.
+    for name, purpose, rule in [
+        *((name, "to sweep", "sweeps vary") for name in names),
+        *((name, "to take the gradient by", "gradients are by") for name in wrt),
+    ]:
         if name in leaves:
             continue
         try:
             node = graph.node(name)
         except KeyError:
             raise GradpipeError(
-                f"no leaf named '{name}' to sweep{_hint(name, list(leaves))}"
+                f"no leaf named '{name}' {purpose}{_hint(name, list(leaves))}"
             ) from None
         kind = "a constant" if node.is_constant else "a computed node"
-        raise GradpipeError(f"'{name}' is {kind}, not a leaf: sweeps vary the leaves of values")
+        raise GradpipeError(f"'{name}' is {kind}, not a leaf: {rule} the leaves of values")
     if len(set(names)) != len(names):
         raise GradpipeError(f"leaf '{names[0]}' is varied twice")
     total = math.prod(len(a.values) for a in axes)

@@ -126,6 +126,22 @@ def test_an_unknown_leaf_is_bad_input_with_a_hint(tmp_path: Path) -> None:
     assert invoke("sweep", str(path), "--vary", "x=0:1/2", "--wrt", "q").exit_code == 1
 
 
+def test_a_wrt_that_is_no_leaf_is_refused_as_a_gradient_not_as_a_sweep(tmp_path: Path) -> None:
+    # 'no leaf named ... to sweep' said of --wrt: but nothing asked to vary it.
+    path = write(tmp_path, "two.yaml", TWO)
+    result = invoke("sweep", str(path), "--vary", "x=0:1/2", "--wrt", "xx")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"{path}: error: no leaf named 'xx' to take the gradient by (did you mean 'x'?)\n"
+    )
+    result = invoke("sweep", str(path), "--vary", "x=0:1/2", "--wrt", "r")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"{path}: error: 'r' is a computed node, not a leaf: gradients are by the leaves"
+        " of values\n"
+    )
+
+
 @pytest.mark.parametrize(
     "vary",
     [
