@@ -259,3 +259,43 @@ def test_very_long_labels_and_names_give_valid_pictures_or_a_clear_refusal(
 def test_raw_control_pattern_sees_what_a_terminal_would_obey() -> None:
     assert RAW_CONTROL.search("a\x1bb") and RAW_CONTROL.search("\u2028")
     assert not RAW_CONTROL.search("plain text é ₂")
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["forward", "--set", "x\x1b[2J=1", "-"],
+            "Error: Invalid value for '--set': 'x\\x1b[2J' is not a leaf name (in 'x\\x1b[2J=1')",
+        ),
+        (
+            ["sweep", "--vary", "x\x9b=0:1:0.5", "-"],
+            "Error: Invalid value for '--vary': 'x\\x9b' is not a leaf name (in 'x\\x9b=0:1:0.5')",
+        ),
+        (
+            ["examples", "ne\x1b]0;pwned\x07"],
+            "Error: Invalid value for NAME: no example 'ne\\x1b]0;pwned\\x07';"
+            " `gradpipe examples` lists them",
+        ),
+    ],
+    ids=["--set", "--vary", "examples"],
+)
+def test_a_control_character_in_an_argument_is_escaped_in_its_usage_error(
+    cli: Callable[..., Ran], args: list[str], expected: str
+) -> None:
+    """Wrong usage echoes the argument as typed: escaped, as every error line is."""
+    ran = cli(*args, stdin="values: {x: 1}\nnodes: {y: x*2}\n")
+    assert ran.status == 2
+    assert ran.out == b""
+    assert ran.errors[-1] == expected
+    assert not any(RAW_CONTROL.search(line) for line in ran.errors)
+
+
+def test_init_names_the_file_it_wrote_with_control_characters_escaped(
+    cli: Callable[..., Ran], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    ran = cli("init", "a\x1b[7mb")
+    assert ran.status == 0
+    assert (tmp_path / "a\x1b[7mb.yaml").is_file()
+    assert ran.errors == ["wrote a\\x1b[7mb.yaml; try: gradpipe backward 'a\\x1b[7mb.yaml'"]

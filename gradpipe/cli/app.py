@@ -84,6 +84,13 @@ class UnixGroup(click.Group):
         try:
             status = super().main(args, prog_name, complete_var, False, **extra)
         except click.ClickException as error:
+            # Usage errors echo arguments as typed: escaped, as every error line is, so
+            # a control character can neither split the line nor command the terminal.
+            # (click's echo would strip ESC sequences from a pipe only, and half of them.)
+            # The message is Final in click's stubs only; show() reads it.
+            from gradpipe.errors import escape_control
+
+            error.message = escape_control(error.message)  # type: ignore[misc]
             error.show()
             status = error.exit_code
         except click.Abort:

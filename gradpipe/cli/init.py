@@ -67,5 +67,7 @@ def init_command(name: str | None) -> None:
     except OSError as error:
         Reporter().report(f"cannot write: {describe_os_error(error)}", str(target))
         sys.exit(1)
-    # The hint is a command to paste: a name with a space or a quote is quoted for the shell.
-    click.echo(f"wrote {target}; try: gradpipe backward {shlex.quote(str(target))}", err=True)
+    # The hint is a command to paste: a name with a space or a quote is quoted for the shell;
+    # a control character in it is shown escaped, as in every line gradpipe writes to stderr.
+    hint = f"wrote {target}; try: gradpipe backward {shlex.quote(str(target))}"
+    click.echo(escape_control(hint), err=True)
