@@ -79,8 +79,11 @@ def to_dot(
     """
     opening, statements, after, closing = _dot_parts(graph, style or Style(), view, marks)
     # Each statement is joined beside what follows it, not added to it first: the text
-    # of a million-node graph (280 MB) is copied once fewer.
-    body = chain.from_iterable(zip(statements, after, strict=True))
+    # of a million-node graph (280 MB) is copied once fewer. Interleaved by slices, at C
+    # speed, as the JSON writer's lines are.
+    body = [""] * (2 * len(statements))
+    body[::2] = statements
+    body[1::2] = after
     return "".join(chain(opening, body, closing))
 
 
@@ -242,8 +245,9 @@ def _dot_parts(
     if pulled:
         # The real arguments hold the line; a copy beside one would pull the op aside
         # a little at every step: a chain drifting diagonally.
-        users = chain.from_iterable(map(repeat, range(n), counts))
-        tails = list(map(_PULLED.__getitem__, map(pulled.__contains__, users)))
+        # Each node's tail is looked up once and repeated over its edges.
+        node_tails = map(_PULLED.__getitem__, map(pulled.__contains__, range(n)))
+        tails = list(chain.from_iterable(map(repeat, node_tails, counts)))
         list(map(tails.__setitem__, copy_edges, repeat("\n")))
     # Each computed node's edges, made at once and cut apart at the NUL ending each
     # node's last one (no DOT text here holds a NUL: ids and labels escape it).

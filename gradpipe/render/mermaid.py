@@ -116,8 +116,12 @@ def to_mermaid(graph: Graph, style: Style | None = None, view: View | None = Non
         tails[i] = _node_tail(
             nodes[i], names[i], [names[position[c]] for c in prevs[i]], style, view
         )
-    # Each head is joined beside its tail, not added to it first: one copy fewer of the text.
-    lines += chain.from_iterable(zip(heads, tails, strict=True))
+    # Each head is joined beside its tail, not added to it first: one copy fewer of the
+    # text. Interleaved by slices, at C speed, as the JSON writer's lines are.
+    body = [""] * (2 * n)
+    body[::2] = heads
+    body[1::2] = tails
+    lines += body
     if view is not None and view.focus is not None:
         lines.append(f"\tclass {names[by_id[view.focus]]} focus\n")
     return "".join(lines)
