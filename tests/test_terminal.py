@@ -341,3 +341,28 @@ def test_a_long_line_is_measured_once(monkeypatch: pytest.MonkeyPatch) -> None:
     excerpt = terminal.source_excerpt(line.encode(), 1, len(line) - 3)
     assert calls < 2 * len(line)
     assert excerpt[0].endswith("1999.0") and excerpt[1].endswith("^")
+
+
+def test_the_bar_shows_a_file_name_escaped_and_within_the_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A file name is user text: a control character in it is shown escaped (raw, ESC would
+    command the terminal and a newline break the bar in two), and a wide name is cut to the
+    terminal's cells, not characters, so the bar never wraps onto a line \\r cannot clear."""
+    import io
+
+    from gradpipe.cli.terminal import Progress
+
+    monkeypatch.setenv("COLUMNS", "80")
+    shown = io.StringIO()
+    bar = Progress(20, "gradpipe forward", shown)
+    bar.working_on("specs/a\x1b[2Jb\nc.yaml")
+    drawn = shown.getvalue().removeprefix("\r\x1b[K")
+    start = "gradpipe forward [------------------------] 0/20   0%  "
+    assert drawn == start + "specs/a\\x1b[2Jb\\nc.yaml"
+    shown.truncate(0)
+    bar.working_on("模型/很长很长很长很长很长很长很长很长.yaml")
+    bar.redraw()  # drawn at once, not 0.1 s after the last time
+    drawn = shown.getvalue().split("\r\x1b[K")[-1]
+    assert drawn == start + "模型/很长很长很长很长很"
+    assert terminal._width(drawn) == 78  # 79 cells at most; a wide character more is 80

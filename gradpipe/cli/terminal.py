@@ -13,6 +13,8 @@ import time
 import unicodedata
 from typing import IO
 
+from gradpipe.errors import escape_control
+
 # SGR sequences: the colours of compilers (gcc, rustc): red errors, magenta warnings.
 _STYLES = {
     "error": "\x1b[31m\x1b[1m",
@@ -227,7 +229,9 @@ class Progress:
         left = self.eta(now)
         # Rounded, not cut: 29.9999 s (a clock's float sum) is 0:30 left, not 0:29.
         eta = "" if left is None else "  ETA {}:{:02}".format(*divmod(round(left), 60))
-        current = f"  {self.current}" if self.current and self.done < self.total else ""
+        # A file name is user text: escaped, ESC cannot command the terminal nor \n split the bar.
+        shown = escape_control(self.current)
+        current = f"  {shown}" if self.current and self.done < self.total else ""
         percent = 100 * self.done // max(self.total, 1)
         return (
             f"{self.label} [{'#' * filled}{'-' * (width - filled)}]"
@@ -255,9 +259,19 @@ class Progress:
         if not force and now - self._drawn_at < 0.1:
             return
         self._drawn_at = now
-        self.stream.write(_CLEAR_LINE + self.line(now)[: _columns() - 1])
+        self.stream.write(_CLEAR_LINE + _cut(self.line(now), _columns() - 1))
         self.stream.flush()
         self._shown = True
+
+
+def _cut(text: str, cells: int) -> str:
+    """``text`` cut to ``cells`` terminal cells: a wider bar would wrap, and \r clears one line."""
+    used = 0
+    for index, char in enumerate(text):
+        used += _width(char)
+        if used > cells:
+            return text[:index]
+    return text
 
 
 def _columns() -> int:
