@@ -195,6 +195,22 @@ def test_long_formulas_are_cut_and_linear() -> None:
     assert max(map(len, texts)) <= 120
 
 
+def test_a_cut_formula_shows_what_the_picture_shows_never_a_made_up_id() -> None:
+    # A neuron's sum of 12 products: past 120 characters the formula fell back to its
+    # arguments' ids, "_21 + _22", ids the picture and the spec show nowhere.
+    terms = " + ".join(f"weight_{k}*input_{k}" for k in range(12))
+    names = ", ".join(f"weight_{k}: 0.5, input_{k}: 2.0" for k in range(12))
+    graph = load_document(f"values: {{{names}}}\nnodes: {{y: tanh({terms})}}\n".encode(), "n.yaml")
+    texts = dict(zip(graph.ids, formula_texts(graph), strict=True))
+    for node_id, text in texts.items():
+        assert not re.search(r"(?<![A-Za-z0-9])_[0-9]+", text), (node_id, text)
+        assert len(text) <= 120
+    assert texts["y"].startswith("tanh(weight_0*input_0 + ") and "…" in texts["y"]
+    last = graph.node("y")._prev[0]  # the last sum: what it adds is written out
+    (position,) = [i for i, v in enumerate(graph.nodes) if v is last]
+    assert formula_texts(graph)[position].endswith(" + weight_11*input_11")
+
+
 def test_script_json_cannot_end_the_script() -> None:
     hostile = "</script><!-- \u2028\u2029 <script>&amp;"
     text = script_json({"label": hostile})

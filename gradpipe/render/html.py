@@ -297,7 +297,14 @@ def formula_texts(graph: Graph) -> list[str]:
         args = [inline[index[id(c)]] for c in v._prev]
         text, prec = _formula(v.operation, args)
         if len(text) > FORMULA_LIMIT:
-            text, prec = _formula(v.operation, [(graph.ids[index[id(c)]], _ATOM) for c in v._prev])
+            # Each argument as its record shows it: an anonymous one by its label (its own
+            # formula, cut), never by its id, which neither the picture nor the spec shows.
+            shown = []
+            for c in v._prev:
+                j = index[id(c)]
+                anonymous = c._prev and graph.ids[j] not in names
+                shown.append((c.label or graph.ids[j], inline[j][1]) if anonymous else inline[j])
+            text, prec = _formula(v.operation, shown)
             text = text if len(text) <= FORMULA_LIMIT else text[: FORMULA_LIMIT - 1] + "…"
         texts.append(text)
         inline.append((node_id, _ATOM) if node_id in names else (text, prec))
