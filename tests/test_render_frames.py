@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import struct
@@ -79,6 +80,65 @@ def test_a_reused_node_shows_its_partial_sum() -> None:
     node, when = next((i, ks) for i, ks in arrivals.items() if len(set(ks)) > 1)
     text = frames[when[0]].data.decode()
     assert re.search(rf'class="node gp-recv gp-partial" data-i="{node}" ', text)
+
+
+CAPTION_LINE = re.compile(
+    r'<text x="[^"]*" y="[^"]*" font-family="Helvetica,sans-Serif" '
+    r'font-size="13.00" fill="#222222">([^<]*)</text>'
+)
+
+
+def caption_width(text: str) -> float:
+    """How wide a caption line draws, in points: measured in Helvetica's metric twin
+    (Liberation Sans, what librsvg and browsers take for it) where fc-match finds it."""
+    found = shutil.which("fc-match")
+    font = None
+    if found:
+        import subprocess
+
+        path = subprocess.run(
+            [found, "-f", "%{file}", "Helvetica"], capture_output=True, text=True
+        ).stdout
+        if path.endswith(".ttf"):
+            pil = pytest.importorskip("PIL.ImageFont")
+            font = pil.truetype(path, 13)
+    if font is None:
+        return 13 * 0.6 * len(text)
+    return float(font.getlength(text))
+
+
+@pytest.mark.parametrize(
+    ("spec", "rankdir"),
+    [
+        ((EXAMPLES / "neuron.yaml").read_bytes(), "TB"),
+        (
+            b"values: {"
+            + b", ".join(b"longer_name_%d: %d" % (i, i) for i in range(30))
+            + b"}\nnodes: {o: 'sum("
+            + b", ".join(b"longer_name_%d" % i for i in range(30))
+            + b")'}\n",
+            "LR",
+        ),
+    ],
+    ids=["neuron TB", "sum of 30"],
+)
+def test_every_caption_fits_its_frame(spec: bytes, rankdir: str) -> None:
+    # A caption was one line as long as its words: a narrow picture (the neuron top to
+    # bottom) or a node of many arguments cut it off at the frame's edge.
+    from gradpipe.render.dot import Style
+
+    graph = load_document(spec, "c.yaml")
+    frames = [f.data.decode() for f in render_frames(graph, style=Style(rankdir=rankdir))]
+    sizes = {re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', f).groups() for f in frames}  # type: ignore[union-attr]
+    assert len(sizes) == 1
+    ((width, _),) = sizes
+    for frame in frames:
+        lines = [html.unescape(line) for line in CAPTION_LINE.findall(frame)]
+        assert lines and all(caption_width(line) + 6 <= float(width) for line in lines), lines
+    first = " ".join(html.unescape(t) for t in CAPTION_LINE.findall(frames[0]) if t)
+    assert first.endswith("the forward pass: every value, no gradient yet")
+    last = " ".join(html.unescape(t) for t in CAPTION_LINE.findall(frames[-1]) if t)
+    assert last.endswith("backward's result")
 
 
 def test_pack_and_unpack_keep_every_frame() -> None:

@@ -35,7 +35,11 @@ if TYPE_CHECKING:
     from gradpipe.render.dot import Style
 
 FRAME_FORMATS = ("svg", "png", "pdf")
-CAPTION_HEIGHT = 24.0  # points added above the picture for the caption
+CAPTION_HEIGHT = 24.0  # points added above the picture for a caption of one line
+CAPTION_LEADING = 16.0  # and for each further line of a caption wrapped to the width
+CAPTION_FONT = 13.0  # the caption's font size, in points
+CAPTION_MARGIN = 6.0  # points left of the caption, and kept free right of it
+CAPTION_ARGS = 8  # arguments a caption names; more are counted
 # PNG frames are drawn at twice the SVG's size: sharp on a projector.
 PNG_ZOOM = 2
 _SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"\s+viewBox="([^"]*)"')
@@ -77,19 +81,76 @@ def render_frames(
 
 def frame_svgs(graph: Graph, trace: BackpropTrace, svg: str) -> list[str]:
     """The SVG text of each frame: the laid-out ``svg`` restyled step by step."""
-    picture = _with_caption_room(stepped_svg(svg, graph))
+    stepped = stepped_svg(svg, graph)
     states = step_states(graph, trace)
     total = len(states) - 1
+    # Each caption wrapped to the picture's width; every frame gets the band of the
+    # longest, so all frames keep one size.
+    room = max(_drawing_width(stepped) - 2 * CAPTION_MARGIN, 1.0)
+    captions = [
+        _wrapped(_caption(graph, trace, state, total).translate(_CONTROL), room) for state in states
+    ]
+    lines = max(map(len, captions), default=1)
+    picture = _with_caption_room(stepped, lines)
     frames = []
-    for state in states:
-        caption = html.escape(_caption(graph, trace, state, total).translate(_CONTROL))
+    for state, caption in zip(states, captions, strict=True):
         text = picture.fill(slot_values(picture, state))
-        frames.append(text.replace("<!--gp-caption-->", caption, 1))
+        for k in range(lines):
+            line = html.escape(caption[k]) if k < len(caption) else ""
+            text = text.replace(_caption_slot(k), line, 1)
+        frames.append(text)
     return frames
 
 
-def _with_caption_room(picture: SteppedSvg) -> SteppedSvg:
-    """The picture with a band on top for the caption (its layout untouched)."""
+def _drawing_width(picture: SteppedSvg) -> float:
+    """The picture's width in its own units (its viewBox's), where the caption is drawn."""
+    m = _SVG_SIZE.search(picture.parts[0])
+    box = m[3].split() if m else []
+    return float(box[2]) if len(box) == 4 else picture.width
+
+
+def _caption_slot(k: int) -> str:
+    return "<!--gp-caption-->" if k == 0 else f"<!--gp-caption-{k}-->"
+
+
+def _text_width(text: str) -> float:
+    """A generous width of ``text`` in the caption's font, in points (no font is read)."""
+    ems = 0.0
+    for c in text:
+        if c in " .,:;'!|()[]ijlft":
+            ems += 0.4
+        elif c in "mwMW@%" or not c.isascii():
+            ems += 1.0
+        elif c.isupper():
+            ems += 0.75
+        else:
+            ems += 0.6
+    return ems * CAPTION_FONT
+
+
+def _wrapped(caption: str, room: float) -> list[str]:
+    """``caption`` in lines that each fit ``room`` points, broken at spaces where it can."""
+    lines: list[str] = []
+    line = ""
+    for word in caption.split(" "):
+        joined = f"{line} {word}" if line else word
+        if _text_width(joined) <= room:
+            line = joined
+            continue
+        if line:
+            lines.append(line)
+        line = ""
+        for c in word:  # a word wider than a line is broken where it must be
+            if line and _text_width(line + c) > room:
+                lines.append(line)
+                line = ""
+            line += c
+    lines.append(line)
+    return lines
+
+
+def _with_caption_room(picture: SteppedSvg, lines: int = 1) -> SteppedSvg:
+    """The picture with a band on top for a caption of ``lines`` (its layout untouched)."""
     head = picture.parts[0]
     m = _SVG_SIZE.search(head)
     if m is None:
@@ -97,7 +158,7 @@ def _with_caption_room(picture: SteppedSvg) -> SteppedSvg:
     width, height = float(m[1]), float(m[2])
     box = m[3].split()
     x0, y0, w, h = (float(v) for v in box) if len(box) == 4 else (0.0, 0.0, width, height)
-    band = CAPTION_HEIGHT
+    band = CAPTION_HEIGHT + (lines - 1) * CAPTION_LEADING
     new_size = (
         f'<svg width="{width:g}pt" height="{height + band:g}pt"\n'
         f' viewBox="{x0:.2f} {y0 - band:.2f} {w:.2f} {h + band:.2f}"'
@@ -107,8 +168,12 @@ def _with_caption_room(picture: SteppedSvg) -> SteppedSvg:
         f"{FRAME_STYLE}\n"
         f'<rect x="{x0:.2f}" y="{y0 - band:.2f}" width="{w:.2f}" height="{band:.2f}" '
         'fill="white"/>\n'
-        f'<text x="{x0 + 6:.2f}" y="{y0 - band / 2 + 4.5:.2f}" font-family="Helvetica,sans-Serif" '
-        f'font-size="13.00" fill="#222222"><!--gp-caption--></text>\n'
+        + "".join(
+            f'<text x="{x0 + CAPTION_MARGIN:.2f}" y="{y0 - band + 16.5 + k * CAPTION_LEADING:.2f}" '
+            'font-family="Helvetica,sans-Serif" '
+            f'font-size="13.00" fill="#222222">{_caption_slot(k)}</text>\n'
+            for k in range(lines)
+        )
     )
     head = (
         head[: m.start()] + new_size + head[m.end() : open_end] + "\n" + caption + head[open_end:]
@@ -117,14 +182,17 @@ def _with_caption_room(picture: SteppedSvg) -> SteppedSvg:
 
 
 def _caption(graph: Graph, trace: BackpropTrace, state: StepState, total: int) -> str:
-    name = graph.name
+    name = graph.name if len(graph.name) <= 60 else graph.name[:59] + "…"
     if state.count == 0:
         if total == 0:
             return f"{name}: no backprop steps (the output depends on no computed node)"
         return f"{name}: step 0 of {total}, the forward pass: every value, no gradient yet"
     step = trace.steps[state.count - 1]
     node = _name(graph, step.node)
-    args = ", ".join(dict.fromkeys(_name(graph, c.child) for c in step.contributions))
+    names = list(dict.fromkeys(_name(graph, c.child) for c in step.contributions))
+    args = ", ".join(names[:CAPTION_ARGS])
+    if len(names) > CAPTION_ARGS:  # a wide sum's caption stays a few lines
+        args += f" and {len(names) - CAPTION_ARGS} more"
     gradient = micrograd_number(step.gradient)
     text = f"{name}: step {state.count} of {total}: {node} passes its gradient {gradient}"
     text += f" on to {args}" if args else ""
