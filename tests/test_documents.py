@@ -377,6 +377,22 @@ def test_overrides_must_be_finite() -> None:
         load("values: {x: 1}\nnodes: {y: x * 2}", "t.yaml", x=float("inf"))
 
 
+@pytest.mark.parametrize(
+    ("number", "shown"),
+    [
+        (10**400, "an integer too large for a float"),
+        (10**5000, "an integer too large for a float"),
+        ("3", "'3'"),
+        (None, "None"),
+    ],
+    ids=["10**400", "10**5000", "str", "None"],
+)
+def test_an_override_that_is_no_float_is_refused_as_such(number: object, shown: str) -> None:
+    # math.isfinite raised OverflowError (10**400) or TypeError ('3') out of load_document.
+    with pytest.raises(GradpipeError, match=f"^t.yaml: error: --set x: {shown} is not a finite"):
+        load("values: {x: 1}\nnodes: {y: x * 2}", "t.yaml", x=number)  # type: ignore[arg-type]
+
+
 def test_labels_of_a_long_formula_read_only_its_start() -> None:
     terms = [f"v{i}" for i in range(3000)]
     spec = "values: {" + ", ".join(f"{t}: 1" for t in terms) + "}\nnodes:\n  s: "

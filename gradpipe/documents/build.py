@@ -35,7 +35,8 @@ def _build_graph(plan: Plan, overrides: Mapping[str, float] | None) -> Graph:
     if overrides:
         values = list(values)
         for name, number in overrides.items():
-            values[_leaf_index(plan, name, number)] = float(number)
+            k = _leaf_index(plan, name, number)  # first: it refuses what float() cannot take
+            values[k] = float(number)
     ids, labels, ops, args = plan.ids, plan.labels, plan.ops, plan.args
     built: list[Any] = [None] * len(plan)  # each entry's Value, once built
     argument = built.__getitem__
@@ -143,9 +144,22 @@ def _leaf_index(plan: Plan, name: str, number: float) -> int:
             f"--set {name}: unknown value{did_you_mean(name, leaves)}",
             plan.path,
         )
-    if isinstance(number, bool) or not math.isfinite(number):
-        raise GradpipeError(f"--set {name}: {number!r} is not a finite number", plan.path)
+    if not _is_finite(number):
+        shown = (
+            "an integer too large for a float"  # repr of 10**5000 would raise ValueError
+            if isinstance(number, int) and not isinstance(number, bool)
+            else repr(number)
+        )
+        raise GradpipeError(f"--set {name}: {shown} is not a finite number", plan.path)
     return leaves[name]
+
+
+def _is_finite(number: object) -> bool:
+    """Whether an override is a finite number (10**400 and '3' are not, rather than raising)."""
+    try:
+        return not isinstance(number, bool) and math.isfinite(number)  # type: ignore[arg-type]
+    except (OverflowError, TypeError):
+        return False
 
 
 def _math_error(plan: Plan, k: int, err: MathError) -> MathError:
