@@ -249,6 +249,29 @@ def test_completion_offers_rankdir_as_written(specs: Path, words: str, offered: 
     assert complete("bash", words, 3, specs) == [f"plain,{choice}" for choice in offered]
 
 
+@pytest.mark.parametrize(
+    ("words", "cword", "offered"),
+    [
+        ("gradpipe backward good.yaml --set ", 4, ["x="]),
+        ("gradpipe check good.yaml bad.yaml --set x", 5, ["x=", "x1="]),
+        ("gradpipe backward good.yaml --output ", 4, ["x", "y"]),
+        ("gradpipe render bad.yaml --focus n", 4, ["n"]),
+        ("gradpipe sweep good.yaml --vary ", 4, ["x="]),
+        ("gradpipe sweep bad.yaml --wrt ", 4, ["x1"]),
+        ("gradpipe backward good.yaml --set x=1 --output y", 6, ["y"]),
+        ("gradpipe backward --set ", 3, []),  # no input typed yet: nothing to offer
+        ("gradpipe examples neu", 2, ["neuron"]),
+    ],
+)
+def test_completion_offers_the_names_of_the_inputs_typed_so_far(
+    specs: Path, words: str, cword: int, offered: list[str]
+) -> None:
+    """--set and --vary offer the leaves as NAME=, --output and --focus the named nodes,
+    --wrt the leaves, of the input files on the line; examples NAME the bundled ones."""
+    shown = [line for line in complete("bash", words, cword, specs) if line]
+    assert shown == [f"plain,{name}" for name in offered]
+
+
 def test_show_completion_prints_each_shells_script(tmp_path: Path) -> None:
     markers = (("bash", "complete -o"), ("zsh", "compdef"), ("fish", "--command gradpipe"))
     for shell, marker in markers:

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
 
 SHELLS = ("bash", "zsh", "fish")
 PROGRAM = "gradpipe"
@@ -78,3 +82,102 @@ def _write(target: Path, text: str) -> None:
     temporary = target.with_name(target.name + ".tmp")
     temporary.write_text(text, encoding="utf-8")
     temporary.replace(target)
+
+
+# Completion reads at most this much of each input typed so far: Tab must answer at once.
+_COMPLETION_READ_LIMIT = 1 << 20
+
+
+def _typed_names(ctx: click.Context, leaves_only: bool) -> list[str]:
+    """The names in the input files typed before the cursor, in file order, once each."""
+    names: list[str] = []
+    # An option still waiting for its value stops click's parse before INPUT is assigned:
+    # the inputs typed so far are then in ctx.args.
+    typed = [*(ctx.params.get("inputs") or ()), *ctx.args]
+    for path in typed:
+        if path == "-" or path.startswith("-") or not os.path.isfile(path):
+            continue
+        try:
+            with open(path, "rb") as stream:
+                raw = stream.read(_COMPLETION_READ_LIMIT + 1)
+            if len(raw) > _COMPLETION_READ_LIMIT:
+                continue
+            found = _names_in(raw, path, leaves_only)
+        except Exception:  # Tab never fails: a file that does not read offers no names
+            continue
+        names.extend(name for name in found if name not in names)
+    return names
+
+
+def _names_in(raw: bytes, path: str, leaves_only: bool) -> list[str]:
+    """A document's leaf or node names; from its keys and ids when it does not plan (a file
+    being edited, with a typo in a formula, still offers the names it has)."""
+    from gradpipe.documents.parsing import parse_data
+    from gradpipe.documents.plan import read_plan
+    from gradpipe.errors import GradpipeError
+
+    try:
+        plan = read_plan(raw, path)
+    except GradpipeError:
+        data = parse_data(raw, path)
+        nodes = data.get("nodes")
+        if isinstance(nodes, list):  # a graph document
+            return [
+                str(node["id"])
+                for node in nodes
+                if isinstance(node, dict)
+                and "id" in node
+                and (not leaves_only or node.get("op") == "value")
+            ]
+        found = [*(data.get("values") or {})]
+        if not leaves_only and isinstance(nodes, dict):
+            found += [*nodes]
+        return [str(name) for name in found]
+    return [
+        name
+        for k, name in enumerate(plan.ids)
+        if name is not None and (not leaves_only or plan.ops[k] == "value")
+    ]
+
+
+def complete_nodes(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """``--output NODE``, ``--focus NODE``: the named nodes of the inputs typed so far."""
+    from click.shell_completion import CompletionItem
+
+    names = _typed_names(ctx, leaves_only=False)
+    return [CompletionItem(name) for name in names if name.startswith(incomplete)]
+
+
+def complete_leaves(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """``--wrt NAME``: the leaves of the inputs typed so far."""
+    from click.shell_completion import CompletionItem
+
+    names = _typed_names(ctx, leaves_only=True)
+    return [CompletionItem(name) for name in names if name.startswith(incomplete)]
+
+
+def complete_assignments(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """``--set NAME=NUMBER``, ``--vary NAME=...``: ``NAME=`` for each leaf typed so far."""
+    from click.shell_completion import CompletionItem
+
+    if "=" in incomplete:
+        return []
+    names = _typed_names(ctx, leaves_only=True)
+    return [CompletionItem(f"{name}=") for name in names if name.startswith(incomplete)]
+
+
+def complete_examples(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """``examples NAME``: the bundled examples' names."""
+    from click.shell_completion import CompletionItem
+
+    from gradpipe.data import example_files
+
+    return [CompletionItem(name) for name in example_files() if name.startswith(incomplete)]

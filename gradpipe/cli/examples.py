@@ -7,12 +7,13 @@ import sys
 import click
 
 from gradpipe.cli.app import Command
+from gradpipe.cli.options import completing
 from gradpipe.cli.output import write_stream
 from gradpipe.cli.signals import closed_pipe_ends_the_command
 
 
 @click.command("examples", cls=Command)
-@click.argument("name", required=False)
+@click.argument("name", required=False, shell_complete=completing("examples"))
 def examples_command(name: str | None) -> None:
     """List the bundled examples, or print example NAME.
 

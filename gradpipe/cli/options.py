@@ -89,6 +89,17 @@ class CaseInsensitiveChoice(click.Choice):  # type: ignore[type-arg]
         ]
 
 
+def completing(kind: str) -> Callable[[click.Context, click.Parameter, str], list[CompletionItem]]:
+    """A ``shell_complete`` callback from ``gradpipe.cli.completion``, loaded only on Tab."""
+
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> Any:
+        from gradpipe.cli import completion
+
+        return getattr(completion, f"complete_{kind}")(ctx, param, incomplete)
+
+    return complete
+
+
 SOURCE_KEY = "gradpipe.source"  # where --source/--no-source is kept for the reporter
 
 
@@ -150,6 +161,7 @@ def set_option(function: Callable[..., Any]) -> Callable[..., Any]:
         metavar="NAME=NUMBER",
         multiple=True,
         callback=parse_assignments,
+        shell_complete=completing("assignments"),
         help="Give leaf NAME a new value (repeatable).",
     )(function)
 

@@ -13,6 +13,7 @@ from gradpipe.cli.batch import Warned, run_batch
 from gradpipe.cli.options import (
     INPUT_HELP,
     CaseInsensitiveChoice,
+    completing,
     destination_options,
     inputs_argument,
     jobs_option,
@@ -142,7 +143,12 @@ def frames_stage(
     show_default=True,
     help="named: only the spec's named nodes, each showing the formula it stands for.",
 )
-@click.option("--focus", metavar="NODE", help="Draw NODE and its neighbourhood only.")
+@click.option(
+    "--focus",
+    metavar="NODE",
+    shell_complete=completing("nodes"),
+    help="Draw NODE and its neighbourhood only.",
+)
 @click.option(
     "--depth",
     type=click.IntRange(min=0),

@@ -17,6 +17,7 @@ from gradpipe.cli.app import Command
 from gradpipe.cli.batch import Deferred, run_batch
 from gradpipe.cli.options import (
     INPUT_HELP,
+    completing,
     destination_options,
     inputs_argument,
     jobs_option,
@@ -99,7 +100,12 @@ def forward_command(
 @inputs_argument
 @destination_options
 @set_option
-@click.option("--output", metavar="NODE", help="Backpropagate from NODE, not the output.")
+@click.option(
+    "--output",
+    metavar="NODE",
+    shell_complete=completing("nodes"),
+    help="Backpropagate from NODE, not the output.",
+)
 @jobs_option
 @max_nodes_option
 def backward_command(

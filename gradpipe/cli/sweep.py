@@ -13,6 +13,7 @@ from gradpipe.cli.app import Command
 from gradpipe.cli.batch import Warned, run_batch
 from gradpipe.cli.options import (
     INPUT_HELP,
+    completing,
     destination_options,
     inputs_argument,
     jobs_option,
@@ -131,13 +132,23 @@ def parse_vary(ctx: click.Context, param: click.Parameter, texts: tuple[str, ...
     metavar="NAME=START:STOP:STEP",
     multiple=True,
     callback=parse_vary,
+    shell_complete=completing("assignments"),
     help="Vary leaf NAME from START to STOP by STEP, or over N points with START:STOP/N;"
     " twice for a grid of two leaves.",
 )
 @click.option(
-    "--wrt", metavar="NAME", multiple=True, help="Also the gradient of leaf NAME (repeatable)."
+    "--wrt",
+    metavar="NAME",
+    multiple=True,
+    shell_complete=completing("leaves"),
+    help="Also the gradient of leaf NAME (repeatable).",
 )
-@click.option("--output", metavar="NODE", help="Sweep NODE, not the output.")
+@click.option(
+    "--output",
+    metavar="NODE",
+    shell_complete=completing("nodes"),
+    help="Sweep NODE, not the output.",
+)
 @click.option(
     "-f",
     "--format",
