@@ -389,3 +389,22 @@ def test_the_bar_shows_a_file_name_escaped_and_within_the_terminal(
     drawn = shown.getvalue().split("\r\x1b[K")[-1]
     assert drawn == start + "模型/很长很长很长很长很"
     assert terminal._width(drawn) == 78  # 79 cells at most; a wide character more is 80
+
+
+@pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed")
+def test_fish_shows_a_whole_description_and_a_value_with_a_comma(specs: Path) -> None:
+    """click's fish script split each answer at every comma, not the first: a command's
+    help was cut at its first comma ('render  Draw the graph: svg')."""
+    script = through_pipes("--show-completion", "fish", cwd=specs).stdout
+    (specs / "completion.fish").write_text(script)
+    env = plain_env(PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", HOME=str(specs))
+    done = subprocess.run(
+        ["fish", "--no-config", "-c", 'source completion.fish; complete -C "gradpipe exa"'],
+        capture_output=True,
+        text=True,
+        cwd=specs,
+        env=env,
+        check=False,
+        timeout=60,
+    )
+    assert done.stdout == "examples\tList the bundled examples, or print...\n"  # as zsh shows it

@@ -30,7 +30,10 @@ def completion_script(command: click.Command, shell: str) -> str:
     completion = get_completion_class(shell)
     if completion is None:  # pragma: no cover - SHELLS are click's own
         raise click.UsageError(f"no completion for {shell}")
-    return completion(command, {}, PROGRAM, COMPLETE_VAR).source()
+    script = completion(command, {}, PROGRAM, COMPLETE_VAR).source()
+    # click's fish script splits each "type,value<TAB>help" answer at every comma, so a
+    # help (or a value) is cut at its first comma: split at the first one only.
+    return script.replace('(string split "," $completion)', '(string split -m 1 "," $completion)')
 
 
 def default_shell() -> str:
