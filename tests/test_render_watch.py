@@ -153,3 +153,16 @@ def test_watch_draws_with_renders_options(
     wait_for(lambda: out.exists() and "wrote" in w.stderr())
     assert b"grad -3.0000" in out.read_bytes()  # dc/da = b, drawn as --backward asks
     w.stop()
+
+
+@pytest.mark.slow
+def test_watch_names_the_file_it_wrote_with_control_characters_escaped(
+    tmp_path: Path, spec: Path, watcher: Callable[..., Watcher]
+) -> None:
+    """'wrote FILE' is a line of stderr as an error is: -o's control characters escaped."""
+    out = tmp_path / "a\x1b[2Jb.svg"
+    w = watcher(str(spec), "-o", str(out))
+    wait_for(lambda: out.exists() and "wrote" in w.stderr())
+    assert w.stop() == 130
+    shown = w.stderr().splitlines()
+    assert shown[0] == f"gradpipe render: wrote {tmp_path}/a\\x1b[2Jb.svg"

@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING
 
 import click
 
-from gradpipe.errors import GradpipeError, format_error
+from gradpipe.errors import GradpipeError, escape_control, format_error
 
 if TYPE_CHECKING:
     from gradpipe.cli.terminal import Progress
@@ -114,8 +114,9 @@ class Reporter:
 
     def warn(self, text: str) -> None:
         """A line that reports no failure: a formatted warning (``PATH: warning: MESSAGE``),
-        or ``render --watch``'s "wrote FILE"; the status stays 0."""
-        self._echo(text)
+        or ``render --watch``'s "wrote FILE"; the status stays 0. Control characters (in a
+        FILE) are escaped, as in every error line."""
+        self._echo(escape_control(text))
 
     def summary(self, total: int, failed: int, succeeded: str) -> None:
         """The batch's last line: ``200 inputs: 197 written, 3 failed``."""
