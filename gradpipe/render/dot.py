@@ -250,19 +250,16 @@ def _dot_parts(
         tails = list(chain.from_iterable(map(repeat, node_tails, counts)))
         list(map(tails.__setitem__, copy_edges, repeat("\n")))
     # Each computed node's edges, made at once and cut apart at the NUL ending each
-    # node's last one (no DOT text here holds a NUL: ids and labels escape it).
-    edge_texts = "".join(
-        [
-            f"\t{source} -> {target}{tail}{end}"
-            for source, target, tail, end in zip(
-                sources,
-                chain.from_iterable(map(repeat, targets, counts)),
-                tails,
-                edge_ends(counts),
-                strict=True,
-            )
-        ]
-    ).split("\0")
+    # node's last one (no DOT text here holds a NUL: ids and labels escape it). An
+    # edge's line is six parts, its columns put in place by slices, as the JSON writer's
+    # lines are: one join, and no string made per edge (3.6 million at 10^6 nodes).
+    edge_parts = ["\t", "", " -> ", "", "", ""] * len(args)
+    edge_parts[1::6] = sources
+    edge_parts[3::6] = chain.from_iterable(map(repeat, targets, counts))
+    edge_parts[4::6] = tails
+    edge_parts[5::6] = edge_ends(counts)
+    edge_texts = "".join(edge_parts).split("\0")
+    del edge_parts
     edge_texts.pop()  # after the last NUL
     edges_of = [""] * n
     list(map(edges_of.__setitem__, compress(count(), counts), edge_texts))

@@ -86,16 +86,16 @@ def to_mermaid(graph: Graph, style: Style | None = None, view: View | None = Non
     del fields
     # Every edge into an op's bubble, made at once and cut apart at the NUL ending each
     # node's last one (no Mermaid text here holds a NUL: labels show it as a picture).
+    # An edge's line is six parts, its columns put in place by slices, as DOT's are.
     position = dict(zip(nodes, range(n), strict=True))  # Values hash by identity
     counts = list(map(len, prevs))
     sources = map(names.__getitem__, map(position.__getitem__, chain.from_iterable(prevs)))
-    targets = chain.from_iterable(map(repeat, names, counts))
-    edge_texts = "".join(
-        [
-            f"\t{source} --> {target}op\n{end}"
-            for source, target, end in zip(sources, targets, edge_ends(counts), strict=True)
-        ]
-    ).split("\0")
+    edge_parts = ["\t", "", " --> ", "", "op\n", ""] * sum(counts)
+    edge_parts[1::6] = sources
+    edge_parts[3::6] = chain.from_iterable(map(repeat, names, counts))
+    edge_parts[5::6] = edge_ends(counts)
+    edge_texts = "".join(edge_parts).split("\0")
+    del edge_parts
     edge_texts.pop()  # after the last NUL
     edges_of = [""] * n
     list(map(edges_of.__setitem__, compress(count(), counts), edge_texts))
