@@ -304,6 +304,38 @@ def test_render_layout_limit_refuses_a_graph_too_big(neuron: Path) -> None:
     assert "--layout-limit" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        (
+            ["forward", "--jobs", "x"],
+            "Invalid value for '-j' / '--jobs': 'x' is not a valid integer.",
+        ),
+        (
+            ["forward", "--max-nodes", "5M"],
+            "Invalid value for '--max-nodes': '5M' is not a valid integer.",
+        ),
+        (
+            ["render", "--layout-limit", "1e4"],
+            "Invalid value for '--layout-limit': '1e4' is not a valid integer.",
+        ),
+        (
+            ["render", "--focus", "x", "--depth", "1.5"],
+            "Invalid value for '--depth': '1.5' is not a valid integer.",
+        ),
+        (["check", "--eps", "h"], "Invalid value for '--eps': 'h' is not a valid float."),
+    ],
+)
+def test_a_count_or_tolerance_that_is_no_number_is_named_as_one(
+    args: list[str], problem: str
+) -> None:
+    """click calls these types an 'integer range' and 'float range': the user wrote a
+    number where one was wanted, not a range."""
+    result = invoke(*args, stdin=SQUARE)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == f"Error: {problem}"
+
+
 def test_render_layout_limit_must_be_positive(neuron: Path) -> None:
     assert invoke("render", str(neuron), "--layout-limit", "0").exit_code == 2
 

@@ -52,8 +52,20 @@ def parse_number(text: str) -> float:
     return number
 
 
+class Count(click.IntRange):
+    """An IntRange whose error names what was wanted: "'x' is not a valid integer", not
+    click's "not a valid integer range" (a count was asked for, not a range)."""
+
+    name = "integer"
+
+
 class FiniteFloatRange(click.FloatRange):
-    """A FloatRange that refuses nan and infinities: nan compares as inside any range."""
+    """A FloatRange that refuses nan and infinities: nan compares as inside any range.
+
+    Named "float" in errors, not click's "float range", as ``Count`` is.
+    """
+
+    name = "float"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         number = super().convert(value, param, ctx)
@@ -171,7 +183,7 @@ def jobs_option(function: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "-j",
         "--jobs",
-        type=click.IntRange(min=0),
+        type=Count(min=0),
         metavar="N",
         default=1,
         show_default=True,
@@ -234,7 +246,7 @@ def max_nodes_option(function: Callable[..., Any]) -> Callable[..., Any]:
     """``--max-nodes N``: the node budget of each input (see ``run_batch``)."""
     return click.option(
         "--max-nodes",
-        type=click.IntRange(min=1),
+        type=Count(min=1),
         metavar="N",
         default=DEFAULT_MAX_NODES,
         show_default=True,

@@ -13,6 +13,7 @@ from gradpipe.cli.batch import Warned, run_batch
 from gradpipe.cli.options import (
     INPUT_HELP,
     CaseInsensitiveChoice,
+    Count,
     completing,
     destination_options,
     inputs_argument,
@@ -151,7 +152,7 @@ def frames_stage(
 )
 @click.option(
     "--depth",
-    type=click.IntRange(min=0),
+    type=Count(min=0),
     metavar="K",
     help="With --focus: the nodes within K edges of NODE (default 2).",
 )
@@ -162,7 +163,7 @@ def frames_stage(
 )
 @click.option(
     "--layout-limit",
-    type=click.IntRange(min=1),
+    type=Count(min=1),
     metavar="N",
     help="Refuse to lay out graphs of more than N nodes (svg, png, pdf); raise it for big graphs.",
 )
