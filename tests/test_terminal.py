@@ -187,6 +187,21 @@ def test_the_progress_bar_shows_n_of_total_and_the_file(batch: Path, jobs: str) 
     assert text.rstrip().splitlines()[-1].strip() == "12 inputs: 11 written, 1 failed"
 
 
+def test_a_dumb_terminal_gets_no_progress_bar_only_plain_lines(batch: Path) -> None:
+    """TERM=dumb (Emacs' shell, an editor's console) cannot erase a line: the bar's
+    \r ESC[K would show there as text, so it gets the plain lines a pipe gets."""
+    status, shown = run_on_terminal(
+        gradpipe_args("forward", "specs", "--out-dir", "out"), batch, env=plain_env(TERM="dumb")
+    )
+    assert status == 1
+    assert shown.replace("\r\n", "\n").splitlines() == [
+        "specs/s05.yaml:4:9: error: unknown name 'x3' in node 'n' (did you mean 'x1'?)",
+        " 4 |   n: x1*x3",
+        "   |         ^",
+        "12 inputs: 11 written, 1 failed",
+    ]
+
+
 def test_a_batch_without_a_terminal_sums_up_only_when_one_failed(batch: Path) -> None:
     result = through_pipes("forward", "specs", "--out-dir", "out", cwd=batch)
     assert result.returncode == 1

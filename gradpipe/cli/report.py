@@ -76,8 +76,17 @@ class Reporter:
 
     @contextmanager
     def progress(self, total: int, label: str) -> Iterator[None]:
-        """A progress bar while the block runs, for a long batch on a terminal."""
-        if total < PROGRESS_MIN_INPUTS or sys.stderr is None or not sys.stderr.isatty():
+        """A progress bar while the block runs, for a long batch on a terminal.
+
+        Not on TERM=dumb (Emacs' shell, an IDE's console): it cannot erase a line, so the
+        bar's ``\r ESC[K`` would show there as text.
+        """
+        if (
+            total < PROGRESS_MIN_INPUTS
+            or sys.stderr is None
+            or not sys.stderr.isatty()
+            or os.environ.get("TERM") == "dumb"
+        ):
             yield
             return
         from gradpipe.cli.terminal import Progress
