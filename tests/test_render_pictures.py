@@ -596,6 +596,13 @@ def test_edge_grads_label_every_edge_with_its_local_derivative() -> None:
     assert "\tn0 -->|∂ -3.0000| n2op\n" in to_mermaid(example("neuron"), Style(edge_grads=True))
 
 
+def test_edge_grads_are_written_in_the_pictures_font() -> None:
+    # Edge labels took Graphviz's default, Times, beside Helvetica everywhere else.
+    svg = render(example("neuron"), "svg", style=Style(edge_grads=True)).decode()
+    fonts = set(re.findall(r'font-family="([^"]*)"', svg))
+    assert fonts == {"Helvetica,sans-Serif"}, fonts
+
+
 def test_edge_grads_in_the_named_view_go_through_the_folded_formula() -> None:
     spec = "values: {a: 2.0, b: 3.0}\nnodes:\n  y: a*a*b + b\n"
     graph = load_document(spec.encode(), "f.yaml")

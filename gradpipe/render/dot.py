@@ -97,7 +97,7 @@ WEIGHTED = f" [weight={OP_WEIGHT}]\n"
 _PULLED = ("\n", " [weight=4]\n")
 STUB_ATTRS = 'shape=plaintext fontsize=9 fontcolor="#888888"'
 STUB_EDGE = 'style=dashed color="#aaaaaa"'
-EDGE_GRAD_ATTRS = 'fontsize=9 fontcolor="#1a5276"'
+EDGE_GRAD_ATTRS = 'fontname=Helvetica fontsize=9 fontcolor="#1a5276"'
 FOCUS_ATTRS = ' color="#c0392b" penwidth=3'
 
 
