@@ -208,6 +208,22 @@ def test_png_frames_have_one_size(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(shutil.which("rsvg-convert") is None, reason="no rsvg-convert (librsvg2-bin)")
+def test_png_frames_of_a_picture_too_big_to_double_are_drawn_smaller() -> None:
+    # Three records of 1,000-character labels: 34,513 pt wide. Drawn at twice the size,
+    # librsvg refused it (over 32,767 pixels) and the frames failed.
+    label = "W" * 1000
+    spec = (
+        f"values: {{x: {{value: 1.0, label: {label}}}}}\n"
+        f"nodes:\n  y: {{expr: x*2, label: {label}}}\n  z: {{expr: y*3, label: {label}}}\n"
+    )
+    frames = render_frames(load_document(spec.encode(), "wide.yaml"), "png")
+    sizes = {struct.unpack(">II", frame.data[16:24]) for frame in frames}
+    assert len(frames) == 3 and len(sizes) == 1
+    ((width, height),) = sizes
+    assert 30_000 <= width <= 32_767 and height > 100
+
+
+@pytest.mark.skipif(shutil.which("rsvg-convert") is None, reason="no rsvg-convert (librsvg2-bin)")
 def test_pdf_frames_are_deterministic() -> None:
     path = EXAMPLES / "reuse.yaml"
     first = render_frames(load_document(path.read_bytes(), str(path)), "pdf")

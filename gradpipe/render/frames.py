@@ -42,6 +42,7 @@ CAPTION_MARGIN = 6.0  # points left of the caption, and kept free right of it
 CAPTION_ARGS = 8  # arguments a caption names; more are counted
 # PNG frames are drawn at twice the SVG's size: sharp on a projector.
 PNG_ZOOM = 2
+PNG_MAX_PIXELS = 32_000  # a side's pixels at most: librsvg refuses more than 32,767
 _SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"\s+viewBox="([^"]*)"')
 _CONTROL = {c: 0x2400 + c for c in range(0x20)} | {0x7F: 0x2421}
 
@@ -207,6 +208,16 @@ def _name(graph: Graph, i: int) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
+def _png_zoom(svg: bytes) -> float:
+    """PNG_ZOOM, or less for a picture that would be too big at it: no side of a PNG
+    may pass PNG_MAX_PIXELS (librsvg's limit, and cairo's), drawn at 96 pixels an inch."""
+    m = _SVG_SIZE.search(svg.decode("utf-8", "replace"))
+    if m is None:
+        return PNG_ZOOM
+    side = max(float(m[1]), float(m[2])) * 96 / 72  # pixels at zoom 1
+    return min(PNG_ZOOM, PNG_MAX_PIXELS / side) if side else PNG_ZOOM
+
+
 def _converter(fmt: str) -> Callable[[bytes], bytes]:
     """SVG bytes to ``fmt``: rsvg-convert where installed, else CairoSVG, else an error."""
     from gradpipe.render.layout import CONVERTER, convert_svg, which
@@ -215,8 +226,9 @@ def _converter(fmt: str) -> Callable[[bytes], bytes]:
         return lambda data: data
     program = which(CONVERTER)
     if program is not None:
-        zoom = PNG_ZOOM if fmt == "png" else 1.0
-        return lambda data: convert_svg(program, data, fmt, zoom)
+        if fmt == "pdf":
+            return lambda data: convert_svg(program, data, fmt)
+        return lambda data: convert_svg(program, data, fmt, _png_zoom(data))
     try:
         import cairosvg  # type: ignore[import-not-found]
     except ImportError:
@@ -225,7 +237,7 @@ def _converter(fmt: str) -> Callable[[bytes], bytes]:
             "brew install librsvg) or CairoSVG (pip install cairosvg); or use -f svg"
         ) from None
     if fmt == "png":
-        return lambda data: bytes(cairosvg.svg2png(bytestring=data, scale=PNG_ZOOM))
+        return lambda data: bytes(cairosvg.svg2png(bytestring=data, scale=_png_zoom(data)))
     return lambda data: bytes(cairosvg.svg2pdf(bytestring=data))
 
 
