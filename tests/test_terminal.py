@@ -161,6 +161,24 @@ def test_a_warning_is_coloured_apart_from_an_error(specs: Path) -> None:
     assert "\x1b[35m" in shown or "\x1b[33m" in shown
 
 
+def test_one_ctrl_d_ends_a_spec_typed_on_the_terminal(specs: Path) -> None:
+    """As with cat: Ctrl-D at the start of a line ends standard input. Read in chunks, the
+    typed lines came back as a short chunk and a second Ctrl-D was needed."""
+    process, controller = spawn_on_terminal(gradpipe_args("forward", "-"), specs)
+    try:
+        os.write(controller, b"values: {x: 3}\nnodes: {y: x*x}\n")
+        time.sleep(0.5)  # the lines are read before Ctrl-D is typed, as a person types them
+        os.write(controller, b"\x04")
+        shown = _read_until(controller, '"output"', 20)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(controller)
+    assert '"value": 9' in shown
+
+
 # --- progress and summaries ------------------------------------------------------------
 
 

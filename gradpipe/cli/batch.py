@@ -318,6 +318,9 @@ def read_text_stream(stream: BinaryIO | None) -> bytes:
     if stream is None:  # the shell closed it (<&-)
         raise OSError(errno.EBADF, "standard input is closed")
     chunks: list[bytes] = []
+    # On a terminal a short chunk is Ctrl-D: a buffered read returns short only at an end
+    # of input, and reading on would need a second Ctrl-D, where cat needs one.
+    terminal = stream.isatty()
     while True:
         chunk = stream.read(_CHUNK)
         if not chunk:
@@ -327,6 +330,8 @@ def read_text_stream(stream: BinaryIO | None) -> bytes:
             chunks.append(chunk[: nul + 1])
             return b"".join(chunks)
         chunks.append(chunk)
+        if terminal and len(chunk) < _CHUNK:
+            return b"".join(chunks)
 
 
 def describe_os_error(error: OSError) -> str:
