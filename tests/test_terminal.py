@@ -220,6 +220,22 @@ def test_a_dumb_terminal_gets_no_progress_bar_only_plain_lines(batch: Path) -> N
     ]
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_table_on_the_same_terminal_starts_on_a_line_of_its_own(batch: Path, jobs: str) -> None:
+    """check's tables go to standard output, the bar to standard error, both one terminal:
+    the bar is taken off its line before a table is written, not left in front of it."""
+    (batch / "specs" / "s05.yaml").write_text(GOOD)
+    status, shown = run_on_terminal(gradpipe_args("check", "specs", "--jobs", jobs), batch)
+    assert status == 0
+    tables = list(re.finditer(r"specs/s\d\d\.yaml: gradients of", shown))
+    assert len(tables) == 12
+    for table in tables:
+        before = shown[: table.start()]
+        assert before == "" or before.endswith(("\n", "\r\x1b[K")), repr(before[-120:])
+    text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", shown)
+    assert text.rstrip().splitlines()[-1].strip() == "12 inputs: 12 passed"
+
+
 def test_a_batch_without_a_terminal_sums_up_only_when_one_failed(batch: Path) -> None:
     result = through_pipes("forward", "specs", "--out-dir", "out", cwd=batch)
     assert result.returncode == 1

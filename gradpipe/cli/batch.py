@@ -481,6 +481,7 @@ def run_batch(
                     data = paint(data.decode("utf-8")).encode("utf-8")
                 try:
                     if destination is None:
+                        reporter.aside()
                         write_stream(open_stdout(stdout), data)
                     else:
                         write(destination, data)

@@ -133,6 +133,13 @@ class Reporter:
         line = f"{total} {inputs}: {total - failed} {succeeded}"
         self._echo(line + (f", {failed} failed" if failed else ""))
 
+    def aside(self) -> None:
+        """Take the bar off its line before standard output writes there: on one terminal
+        a table (check's) would otherwise start behind the bar. The next input redraws it."""
+        if self.bar is not None:
+            self.bar.clear()
+            self.bar.stream.flush()
+
     def advance(self) -> None:
         """One more input done."""
         if self.bar is not None:
