@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import default_signals
 
 from gradpipe.documents import load_document
 from gradpipe.render.dot import Style
@@ -280,6 +281,7 @@ def test_a_watched_page_reloads_itself_and_shows_a_bad_edit(browser: Any, tmp_pa
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=env,
+        preexec_fn=default_signals,  # a run started with SIGINT ignored: the watcher stops
     )
     try:
         side = tmp_path / "ab.html.watch.js"

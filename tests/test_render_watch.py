@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import default_signals
 
 from gradpipe.cli import main
 from gradpipe.render.html import page_token
@@ -47,6 +48,7 @@ class Watcher:
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
                 env=env,
+                preexec_fn=default_signals,  # a run started with SIGINT ignored: stop() works
             )
 
     def stderr(self) -> str:
