@@ -263,6 +263,42 @@ def test_every_error_has_a_path(shell: Callable[..., Ran], tmp_path: Path) -> No
         assert assert_failed_cleanly(ran).startswith("<stdout>: error:")
 
 
+@pytest.mark.skipif(
+    not (Path("/dev/full").exists() and stat.S_ISCHR(os.stat("/dev/full").st_mode)),
+    reason="no /dev/full",
+)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["--version"],
+        ["render", "--help"],
+        ["--show-completion", "bash"],
+        ["examples"],
+        ["examples", "neuron"],
+        ["init", "-"],
+        ["schema", "--path"],
+    ],
+    ids=" ".join,
+)
+def test_a_full_standard_output_is_an_error_line_for_what_click_writes_too(
+    args: list[str],
+) -> None:
+    """Help, the version, a completion script and the listings fail on /dev/full as a
+    stage's output does: one '<stdout>: error:' line, exit 1, never a traceback."""
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run(
+            [*GRADPIPE, *args],
+            stdin=subprocess.DEVNULL,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            preexec_fn=default_signals,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert done.stderr == b"<stdout>: error: cannot write: no space left on device\n"
+
+
 @pytest.mark.skipif(not hasattr(__import__("resource"), "RLIMIT_FSIZE"), reason="no RLIMIT_FSIZE")
 def test_a_file_size_limit_is_reported_with_the_path(
     shell: Callable[..., Ran], tmp_path: Path

@@ -97,6 +97,18 @@ class UnixGroup(click.Group):
             status = 128 + signal.SIGINT
         except ClosedPipe:
             end_on_closed_pipe()
+        except OSError as error:
+            # What click writes itself (--help, --version, the completion script) and the
+            # listings fail on standard output (/dev/full) outside any stage's handler: said
+            # as a stage says it, not as a traceback. Anything else is still a bug to show.
+            if not _failed_write(error):
+                raise
+            from gradpipe.cli.batch import STDOUT_PATH, describe_os_error, discard_stdout
+            from gradpipe.cli.report import Reporter
+
+            discard_stdout()
+            Reporter().report(f"cannot write: {describe_os_error(error)}", STDOUT_PATH)
+            status = 1
         finally:
             handle_sigterm(previous)
         if args is None:  # this process's own command line: the process ends here
@@ -126,6 +138,14 @@ class UnixGroup(click.Group):
         """click's, with a closed pipe ending quietly in every command, as in ``make_context``."""
         with closed_pipe_ends_the_command():
             return super().invoke(ctx)
+
+
+def _failed_write(error: OSError) -> bool:
+    """Whether ``error`` is a write's to a full or broken output, not a named file's."""
+    import errno
+
+    failures = {errno.ENOSPC, errno.EFBIG, errno.EIO, getattr(errno, "EDQUOT", errno.ENOSPC)}
+    return error.filename is None and error.errno in failures
 
 
 def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
