@@ -336,6 +336,24 @@ def test_a_count_or_tolerance_that_is_no_number_is_named_as_one(
     assert result.stderr.splitlines()[-1] == f"Error: {problem}"
 
 
+@pytest.mark.parametrize(
+    ("typed", "hint"),
+    [
+        ("val", "'validate'"),
+        ("ex", "'examples'"),
+        ("che", "'check'"),
+        ("re", "'render'"),
+        ("rendr", "'render'"),  # no command starts so: click's close matches
+    ],
+)
+def test_an_unknown_command_suggests_the_one_it_begins(typed: str, hint: str) -> None:
+    result = invoke(typed)
+    assert result.exit_code == 2
+    assert (
+        result.stderr.splitlines()[-1] == f"Error: No such command '{typed}'. Did you mean {hint}?"
+    )
+
+
 def test_render_layout_limit_must_be_positive(neuron: Path) -> None:
     assert invoke("render", str(neuron), "--layout-limit", "0").exit_code == 2
 

@@ -134,6 +134,20 @@ class UnixGroup(click.Group):
         with closed_pipe_ends_the_command():
             return super().make_context(info_name, args, parent, **extra)
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """click's, with a command's beginning suggesting it: 'val' gives 'validate', where
+        click's close matches offered nothing (and 'che' gave 'check' or 'schema')."""
+        name = args[0] if args else ""
+        unknown = name and not name.startswith("-") and self.get_command(ctx, name) is None
+        if unknown and not ctx.resilient_parsing:
+            starting = [command for command in self.list_commands(ctx) if command.startswith(name)]
+            if starting:
+                hint = " or ".join(repr(command) for command in starting)
+                ctx.fail(f"No such command {name!r}. Did you mean {hint}?")
+        return super().resolve_command(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         """click's, with a closed pipe ending quietly in every command, as in ``make_context``."""
         with closed_pipe_ends_the_command():
