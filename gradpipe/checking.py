@@ -257,6 +257,11 @@ def gradcheck_report(
                     _, results = call([*points[:i], t, *points[i + 1 :]])
                 except (ArithmeticError, ValueError) as error:
                     raise Unevaluable(getattr(error, "message", None) or str(error)) from None
+                if len(results) != len(outputs):  # f's outputs must be the same at every point
+                    raise TypeError(
+                        f"gradcheck: f returned {len(outputs)} output(s) at the inputs but "
+                        f"{len(results)} with {names[i]} = {t!r}"
+                    )
                 return results[j].data, _signs(results[j])[0]
 
             estimate = differentiate(probe, x, eps, tolerances.accepted, watched, noise)

@@ -453,6 +453,26 @@ def test_gradcheck_names_labelled_outputs_and_keeps_one_outputs_rows() -> None:
         gradcheck(lambda x: (), [0.2])
 
 
+def test_gradcheck_refuses_a_function_whose_number_of_outputs_changes() -> None:
+    """f's outputs changing in number between the point and a step away is f's mistake,
+    said as such: fewer outputs there were an IndexError from inside gradcheck, more were
+    taken silently."""
+
+    def fewer(x: Value) -> Value | tuple[Value, Value]:
+        return (x * 2, x * 3) if x.data == 0.5 else x * 2
+
+    def more(x: Value) -> Value | tuple[Value, Value]:
+        return x * 2 if x.data == 0.5 else (x * 2, x * 3)
+
+    for f, counts in (
+        (fewer, "2 output(s) at the inputs but 1"),
+        (more, "1 output(s) at the inputs but 2"),
+    ):
+        with pytest.raises(TypeError) as raised:
+            gradcheck(f, [0.5])
+        assert str(raised.value).startswith(f"gradcheck: f returned {counts} with inputs[0] = ")
+
+
 def test_gradcheck_report_is_a_table_in_a_notebook() -> None:
     report = gradcheck_report(lambda x, y: (x / y).relu(), [0.0, 2.0])
     assert report
