@@ -147,40 +147,36 @@ def complete_nodes(
     ctx: click.Context, param: click.Parameter, incomplete: str
 ) -> list[CompletionItem]:
     """``--output NODE``, ``--focus NODE``: the named nodes of the inputs typed so far."""
-    from click.shell_completion import CompletionItem
-
-    names = _typed_names(ctx, leaves_only=False)
-    return [CompletionItem(name) for name in names if name.startswith(incomplete)]
+    return _offered(_typed_names(ctx, leaves_only=False), incomplete)
 
 
 def complete_leaves(
     ctx: click.Context, param: click.Parameter, incomplete: str
 ) -> list[CompletionItem]:
     """``--wrt NAME``: the leaves of the inputs typed so far."""
-    from click.shell_completion import CompletionItem
-
-    names = _typed_names(ctx, leaves_only=True)
-    return [CompletionItem(name) for name in names if name.startswith(incomplete)]
+    return _offered(_typed_names(ctx, leaves_only=True), incomplete)
 
 
 def complete_assignments(
     ctx: click.Context, param: click.Parameter, incomplete: str
 ) -> list[CompletionItem]:
     """``--set NAME=NUMBER``, ``--vary NAME=...``: ``NAME=`` for each leaf typed so far."""
-    from click.shell_completion import CompletionItem
-
     if "=" in incomplete:
         return []
-    names = _typed_names(ctx, leaves_only=True)
-    return [CompletionItem(f"{name}=") for name in names if name.startswith(incomplete)]
+    return _offered([f"{name}=" for name in _typed_names(ctx, leaves_only=True)], incomplete)
 
 
 def complete_examples(
     ctx: click.Context, param: click.Parameter, incomplete: str
 ) -> list[CompletionItem]:
     """``examples NAME``: the bundled examples' names."""
-    from click.shell_completion import CompletionItem
-
     from gradpipe.data import example_files
 
-    return [CompletionItem(name) for name in example_files() if name.startswith(incomplete)]
+    return _offered(list(example_files()), incomplete)
+
+
+def _offered(texts: list[str], incomplete: str) -> list[CompletionItem]:
+    """The completions among ``texts`` that continue what is typed."""
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(text) for text in texts if text.startswith(incomplete)]
