@@ -763,15 +763,11 @@ def _as_float(x: object) -> float:
     One too big for a float (``10**400``) is infinite, which ``Value`` then refuses as a
     MathError, as it does ``math.inf``: float() would raise OverflowError.
     """
-    if type(x) is float or type(x) is int:  # the common case, without importing numbers
-        try:
-            return float(x)
-        except OverflowError:
-            return math.inf if x > 0 else -math.inf
-    from numbers import Real
+    if type(x) is not float and type(x) is not int:  # the common cases need no numbers
+        from numbers import Real
 
-    if isinstance(x, bool) or not isinstance(x, Real):
-        raise TypeError(f"Value needs a real number, not {type(x).__name__}")
+        if isinstance(x, bool) or not isinstance(x, Real):
+            raise TypeError(f"Value needs a real number, not {type(x).__name__}")
     try:
         return float(x)
     except OverflowError:
