@@ -5,11 +5,16 @@ from __future__ import annotations
 import io
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from gradpipe.cli import output
 from gradpipe.cli.output import write_atomic, write_stream
+
+UNNAMED = bool(output._O_TMPFILE) and os.path.isdir("/proc/self/fd")
 
 
 class TrickleStream(io.RawIOBase):
@@ -90,3 +95,33 @@ def test_a_stale_temporary_name_is_skipped(tmp_path: Path) -> None:
     write_atomic(str(tmp_path / "out.json"), b"mine")
     assert (tmp_path / "out.json").read_bytes() == b"mine"
     assert stale.read_bytes() == b"someone else's"
+
+
+@pytest.mark.skipif(not UNNAMED, reason="needs O_TMPFILE and /proc/self/fd (Linux)")
+def test_a_new_file_is_named_once_whole_with_no_second_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No rename means no moment when a SIGKILL could leave a hidden name behind.
+    def no_rename(source: str, target: str) -> None:
+        raise AssertionError(f"renamed {source} to {target}")
+
+    monkeypatch.setattr(os, "replace", no_rename)
+    write_atomic(str(tmp_path / "new.json"), b"{}")
+    assert (tmp_path / "new.json").read_bytes() == b"{}"
+    assert os.listdir(tmp_path) == ["new.json"]
+
+
+@pytest.mark.parametrize("unnamed", [UNNAMED, False], ids=["o_tmpfile", "portable"])
+def test_a_hidden_name_left_by_a_dead_process_goes_with_the_next_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unnamed: bool
+) -> None:
+    if not unnamed:
+        monkeypatch.setattr(output, "_O_TMPFILE", 0)
+    process = subprocess.Popen([sys.executable, "-c", ""])
+    process.wait()
+    (tmp_path / "out.json").write_bytes(b"old")
+    (tmp_path / f".out.json.{process.pid}.0.tmp").write_bytes(b"left by a killed run")
+    (tmp_path / f".other.json.{process.pid}.0.tmp").write_bytes(b"another target's")
+    write_atomic(str(tmp_path / "out.json"), b"new")
+    assert (tmp_path / "out.json").read_bytes() == b"new"
+    assert sorted(os.listdir(tmp_path)) == [f".other.json.{process.pid}.0.tmp", "out.json"]

@@ -3,10 +3,12 @@
 ``write_file`` decides by what is at the path: a regular file (or nothing) is replaced
 atomically, keeping the old file's permissions; a symlink's target is replaced, the link
 kept; a device, FIFO or terminal is written through, as a shell's ``>`` would.
-On Linux the new file is written unnamed (``O_TMPFILE``) and named only once whole, so a
-process killed even by SIGKILL leaves nothing behind. Elsewhere (or where the file system
-has no ``O_TMPFILE``) a hidden ``.NAME.PID.N.tmp`` beside the target holds the bytes; one
-left by a killed process is removed by the next write to that target.
+On Linux the new file is written unnamed (``O_TMPFILE``) and named only once whole: a new
+target is linked under its own name, so a process killed even by SIGKILL leaves nothing
+behind; an old one is replaced through a hidden ``.NAME.PID.N.tmp`` name, which a SIGKILL
+between the link and the rename (two system calls) can leave. Elsewhere (or where the
+file system has no ``O_TMPFILE``) that hidden file holds the bytes from the start. A
+hidden name left by a killed process is removed by the next write to that target.
 """
 
 from __future__ import annotations
@@ -62,31 +64,44 @@ def write_atomic(path: str, data: bytes, like: os.stat_result | None = None) -> 
 
 
 def _write_unnamed(fd: int, path: str, data: bytes, like: os.stat_result | None) -> None:
-    """Fill an O_TMPFILE file, then give it a name and rename it over ``path``.
+    """Fill an O_TMPFILE file, then give it ``path`` as its name, or a name renamed over it.
 
-    Only between the link and the rename (two system calls) does a name exist that a
-    SIGKILL could leave behind.
+    Only a file that replaces another has a second name, and only between the link and
+    the rename (two system calls) does it exist for a SIGKILL to leave behind.
     """
     stream = os.fdopen(fd, "wb")
     try:
         stream.write(data)
         stream.flush()
         _keep_permissions(stream.fileno(), like)
-        temporary = _free_name(path)
         # linkat(AT_SYMLINK_FOLLOW): Python passes that flag only when given a dir_fd.
         proc = os.open(_PROC_FD, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
         try:
+            if like is None and _link(stream.fileno(), path, proc):
+                return
+            _remove_stale(path)
+            temporary = _free_name(path)
             # One handler for both calls: Ctrl-C right after the link still removes the name.
-            os.link(str(stream.fileno()), temporary, src_dir_fd=proc, follow_symlinks=True)
-            os.replace(temporary, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+            try:
+                os.link(str(stream.fileno()), temporary, src_dir_fd=proc, follow_symlinks=True)
+                os.replace(temporary, path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
+                raise
         finally:
             os.close(proc)
     finally:
         stream.close()
+
+
+def _link(fd: int, path: str, proc: int) -> bool:
+    """Name the unnamed file ``fd`` ``path``; False if something has that name already."""
+    try:
+        os.link(str(fd), path, src_dir_fd=proc, follow_symlinks=True)
+    except FileExistsError:
+        return False
+    return True
 
 
 def _write_named(path: str, data: bytes, like: os.stat_result | None) -> None:
@@ -141,19 +156,37 @@ def _keep_permissions(fd: int, like: os.stat_result | None) -> None:
 
 
 def _remove_stale(path: str) -> None:
-    """Remove ``.NAME.PID.N.tmp`` files beside ``path`` left by processes no longer alive."""
+    """Remove ``.NAME.PID.N.tmp`` files beside ``path`` left by processes no longer alive.
+
+    A folder is listed once a process, at its first write there: a batch writes thousands
+    of files into one folder, and a name a killed process left is older than this one.
+    """
     directory, name = os.path.split(path)
-    pattern = re.compile(re.escape(f".{name}.") + r"([0-9]+)\.[0-9]+\.tmp\Z")
+    stale = _stale_names.get(directory)
+    if stale is None:
+        stale = _stale_names[directory] = _list_stale(directory)
+    for entry in stale.pop(name, ()):
+        with contextlib.suppress(OSError):
+            os.unlink(os.path.join(directory, entry))
+
+
+# Each folder written to: the hidden names in it of dead processes, by the target's name.
+_stale_names: dict[str, dict[str, list[str]]] = {}
+_HIDDEN_NAME = r"\.(.+)\.([0-9]+)\.[0-9]+\.tmp\Z"
+
+
+def _list_stale(directory: str) -> dict[str, list[str]]:
     try:
         entries = os.listdir(directory or ".")
     except OSError:
-        return
+        return {}
+    hidden = re.compile(_HIDDEN_NAME, re.DOTALL)  # compiled here, not at every start
+    stale: dict[str, list[str]] = {}
     for entry in entries:
-        match = pattern.match(entry)
-        if match is None or _alive(int(match.group(1))):
-            continue
-        with contextlib.suppress(OSError):
-            os.unlink(os.path.join(directory, entry))
+        match = hidden.match(entry)
+        if match is not None and not _alive(int(match.group(2))):
+            stale.setdefault(match.group(1), []).append(entry)
+    return stale
 
 
 def _alive(pid: int) -> bool:
