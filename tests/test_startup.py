@@ -141,16 +141,16 @@ def test_drawing_an_svg_loads_only_what_it_draws_with(tmp_path: Path) -> None:
     assert sorted(unwanted & modules) == []
 
 
-def test_the_command_line_skips_the_collectors_pass_at_exit(tmp_path: Path) -> None:
-    """A process that ran gradpipe's command line ends without Python's full collection
-    before its modules are torn down; a caller that passes the arguments keeps it."""
+def test_the_command_line_leaves_its_objects_out_of_the_collectors_passes_at_exit() -> None:
+    """A process that ran gradpipe's command line ends with its objects frozen, out of the
+    cycle collector's passes at exit; a caller that passes the arguments keeps its own."""
     probe = (
         "import atexit, gc, sys\n"
-        "atexit.register(lambda: print('collects at exit:', gc.isenabled()))\n"
+        "atexit.register(lambda: print('frozen at exit:', gc.get_freeze_count() > 0))\n"
         "from gradpipe.cli import main\n"
         "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
         "sys.argv = ['gradpipe', *sys.argv[1:]]\n"
-        "print('after a call with arguments:', gc.isenabled())\n"
+        "print('after a call with arguments:', gc.get_freeze_count(), gc.isenabled())\n"
         "main()\n"
     )
     spec = str(CASES / "valid" / "neuron.yaml")
@@ -159,9 +159,23 @@ def test_the_command_line_skips_the_collectors_pass_at_exit(tmp_path: Path) -> N
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-2:] == [
-        "after a call with arguments: True",
-        "collects at exit: False",
+        "after a call with arguments: 0 True",
+        "frozen at exit: True",
     ]
+
+
+def test_the_collector_runs_again_after_the_imports() -> None:
+    """The collector, paused while the command line and a command's modules are imported,
+    runs again after them; one a caller had paused stays paused."""
+    probe = (
+        "import gc, sys\n"
+        "from gradpipe.cli import main\n"
+        "print(gc.isenabled(), main.commands['render'].name, gc.isenabled())\n"
+        "gc.disable()\n"
+        "print(main.commands['check'].name, gc.isenabled())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, check=True, text=True)
+    assert done.stdout.split() == ["True", "render", "True", "check", "False"]
 
 
 def test_a_command_loads_only_its_own_module(tmp_path: Path) -> None:

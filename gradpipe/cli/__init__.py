@@ -14,9 +14,15 @@ from collections.abc import ItemsView, Iterator, KeysView, ValuesView
 from importlib import import_module
 from typing import Any
 
-import click
+from gradpipe.collector import paused_gc
 
-from gradpipe.cli.app import main
+# Importing click, and below a command's modules, makes a hundred thousand objects that
+# stay: each collection on the way would rescan them all (3M instructions of render's
+# start-up, README figure 4).
+with paused_gc():
+    import click
+
+    from gradpipe.cli.app import main
 
 # Each command: the module that defines it, and its name there.
 COMMANDS = {
@@ -43,7 +49,8 @@ class LazyCommands(dict[str, click.Command]):
         if name not in COMMANDS:
             raise KeyError(name)
         module, attribute = COMMANDS[name]
-        command: click.Command = getattr(import_module(module), attribute)
+        with paused_gc():
+            command: click.Command = getattr(import_module(module), attribute)
         self[name] = command
         return command
 

@@ -27,7 +27,7 @@ from gradpipe.cli.options import SOURCE_KEY
 from gradpipe.cli.output import write_file, write_stream
 from gradpipe.cli.report import Diagnostic, Reporter, colour_wanted, diagnostic
 from gradpipe.cli.signals import closed_pipe_ends_the_command
-from gradpipe.documents.graph import paused_gc
+from gradpipe.collector import paused_gc
 from gradpipe.documents.names import file_stem
 from gradpipe.documents.plan import node_budget
 from gradpipe.errors import (

@@ -9,7 +9,8 @@ from itertools import compress, count, repeat
 from operator import is_
 from typing import Any, TypeAlias
 
-from gradpipe.documents.graph import Graph, anonymous_ids, document_names, paused_gc
+from gradpipe.collector import paused_gc
+from gradpipe.documents.graph import Graph, anonymous_ids, document_names
 from gradpipe.documents.locating import place
 from gradpipe.documents.names import did_you_mean
 from gradpipe.documents.plan import Plan, read_plan

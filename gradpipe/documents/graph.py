@@ -7,16 +7,15 @@ that includes nodes the output does not depend on, and the output's id.
 
 from __future__ import annotations
 
-import gc
 import io
 import re
 from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
-from contextlib import contextmanager
 from itertools import repeat
 from operator import attrgetter
 from typing import Any
 
+from gradpipe.collector import paused_gc
 from gradpipe.documents.json_codec import (
     FAST_NODES,
     json_quoter,
@@ -256,22 +255,6 @@ def _encode_nodes(nodes: list[Any]) -> str:
     """The nodes, comma and line separated: one C-speed encoding, then a line break before
     each node, where ``{"id": `` stands (a brace and an unescaped quote: never in a string)."""
     return stdlib_json()(nodes)[1:-1].replace('}, {"id": ', '},\n {"id": ')
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cycle collector while a graph's objects are made or walked.
-
-    Graphs hold no reference cycles, yet each collection would rescan every one of their
-    millions of objects; paused, they are scanned a few times at most.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 # The ids that ``anonymous_ids`` makes (compiled on first use, by re's cache).

@@ -14,8 +14,8 @@ from itertools import compress, count, repeat
 from operator import contains, ne, not_
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from gradpipe.collector import paused_gc
 from gradpipe.documents.formula import parse_formula
-from gradpipe.documents.graph import paused_gc
 from gradpipe.documents.json_codec import read_object
 from gradpipe.documents.locating import KEY, WHOLE, Loc, Where, locate_many, located_error
 from gradpipe.documents.names import FUNCTION_NAMES, did_you_mean, file_stem
