@@ -146,6 +146,19 @@ class RenderError(GradpipeError):
     """A picture that cannot be made: no layout program, a failed layout, a graph too big."""
 
 
+class LayoutLimitError(RenderError):
+    """A graph of more nodes than the layout limit, refused before any layout.
+
+    Its message names the CLI's option; ``nodes`` and ``limit`` let the API say it in
+    its own words (``limit_refusal``).
+    """
+
+    def __init__(self, message: str, nodes: int, limit: int) -> None:
+        super().__init__(message)
+        self.nodes = nodes
+        self.limit = limit
+
+
 class StageFailure(GradpipeError):
     """A failure that still has a report to write (a gradient check's table)."""
 

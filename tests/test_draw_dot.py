@@ -135,6 +135,25 @@ def test_show_takes_the_same_views() -> None:
     assert "_1" in whole and "_1" not in named
 
 
+def test_show_takes_every_option_of_draw_dot_and_its_layout_limit() -> None:
+    o = neuron()
+    assert "∂ &#45;3.0000" in o.show(edge_grads=True).page.decode()  # ∂(x1·w1)/∂x1 = w1
+    assert "∂ &#45;3.0000" not in o.show().page.decode()
+    # Refused in the API's words (a keyword to pass), never the CLI's (--layout-limit).
+    refusal = r"6 nodes, more than layout_limit=5: .*layout_limit=None"
+    with pytest.raises(RenderError, match=refusal):
+        o.show(layout_limit=5)
+    x = Value(0.5, label="x")
+    for _ in range(DEFAULT_LAYOUT_LIMIT):
+        x = x * 0.9
+    limit = DEFAULT_LAYOUT_LIMIT
+    with pytest.raises(RenderError, match=rf"more than layout_limit={limit}: ") as refused:
+        gradpipe.show(gradpipe.graph_from_value(x))
+    assert "--" not in str(refused.value)
+    assert "iframe" in o.show(layout_limit=None)._repr_html_()
+    assert "iframe" in o.show(view="named", layout_limit=5)._repr_html_()  # 5 drawn nodes
+
+
 def test_a_wrapped_pictures_connectors_name_nodes_as_their_records_do() -> None:
     x = Value(0.5, label="x")
     for i in range(150):

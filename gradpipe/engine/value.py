@@ -432,9 +432,9 @@ class Value:
 
         Shows inline in Jupyter and VS Code notebooks; ``.save("page.html")`` writes it.
         Takes ``draw_dot``'s picture options: ``view="named"``, ``focus``, ``depth``,
-        ``compact``, ``rankdir``, and ``height`` in pixels.
+        ``compact``, ``edge_grads``, ``rankdir`` and ``layout_limit``, and ``height`` in pixels.
         """
-        from gradpipe.render.diagram import show_value  # the view applies its own limit
+        from gradpipe.render.diagram import show_value  # only drawing needs graphviz
 
         return show_value(self, **options)
 

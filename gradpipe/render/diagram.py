@@ -19,7 +19,7 @@ from gradpipe.documents.graph import Graph, graph_from_value
 from gradpipe.engine.value import Value
 from gradpipe.errors import RenderError
 from gradpipe.render.dot import VIEWS, Style, dot_id, dot_lines
-from gradpipe.render.formats import DEFAULT_LAYOUT_LIMIT
+from gradpipe.render.formats import DEFAULT_LAYOUT_LIMIT, limit_refusal
 from gradpipe.render.layout import NATIVE, embedded_program, layout, run_program, which
 from gradpipe.render.views import DEFAULT_DEPTH, picture_view
 
@@ -136,11 +136,7 @@ def draw_dot(
     picture = picture_view(graph, style)
     drawn = graph if picture is None else picture.graph
     if layout_limit is not None and len(drawn) > layout_limit:
-        raise RenderError(
-            f"graph has {len(drawn)} nodes, more than layout_limit={layout_limit}: laying it "
-            "out would take minutes; pass layout_limit=None (or a larger number) to draw it, "
-            "or draw part of it (view='named', focus=...)"
-        )
+        raise limit_refusal(len(drawn), layout_limit)
     diagram = Diagram.from_lines(graph.name, dot_lines(drawn, style, picture))
     diagram.format = format
     return diagram
@@ -153,15 +149,17 @@ def show_value(
     focus: str | None = None,
     depth: int = DEFAULT_DEPTH,
     compact: bool = False,
+    edge_grads: bool = False,
     rankdir: str = "LR",
+    layout_limit: int | None = DEFAULT_LAYOUT_LIMIT,
     height: int = 520,
 ) -> Any:
     """``Value.show()``: the interactive view of ``root``'s graph, with draw_dot's options."""
     from gradpipe.render.html import show
 
     graph = graph_from_value(root)
-    style = api_style(graph, rankdir, view, focus, depth, compact, edge_grads=False)
-    return show(graph, height=height, style=style)
+    style = api_style(graph, rankdir, view, focus, depth, compact, edge_grads)
+    return show(graph, height=height, layout_limit=layout_limit, style=style)
 
 
 def api_style(

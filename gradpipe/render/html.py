@@ -13,6 +13,7 @@ import hashlib
 import html
 import json
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -20,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from gradpipe.documents.graph import Graph
 from gradpipe.engine.ops import CONST, LEAF, OP_ARITY, OP_SYMBOLS, OPS
+from gradpipe.errors import LayoutLimitError
+from gradpipe.render.formats import DEFAULT_LAYOUT_LIMIT, limit_refusal
 from gradpipe.render.labels import NodeMark, micrograd_number
 from gradpipe.render.steps import final_state, slot_values, stepped_svg
 from gradpipe.render.trace import BackpropTrace, trace_backward, view_trace
@@ -394,18 +397,23 @@ def show(
     graph: Graph,
     *,
     height: int = 520,
-    layout_limit: int | None = None,
+    layout_limit: int | None = DEFAULT_LAYOUT_LIMIT,
     style: Style | None = None,
 ) -> HtmlView:
     """The interactive view of ``graph``, its Values' gradients left as they were.
 
     The view replays backward from the graph's output; the gradients it computes for
-    that are put back afterwards, so showing a graph mid-training changes nothing.
+    that are put back afterwards, so showing a graph mid-training changes nothing. A
+    picture of more than ``layout_limit`` nodes is refused, as ``draw_dot`` refuses it;
+    ``None`` draws it anyway.
     """
     saved = [v.grad for v in graph.nodes]
     had_gradients = graph.has_gradients
     try:
-        page_bytes = render_html(graph, layout_limit=layout_limit, style=style)
+        limit = sys.maxsize if layout_limit is None else layout_limit
+        page_bytes = render_html(graph, layout_limit=limit, style=style)
+    except LayoutLimitError as error:  # in the API's words: its keyword, not --layout-limit
+        raise limit_refusal(error.nodes, error.limit) from None
     finally:
         for v, grad in zip(graph.nodes, saved, strict=True):
             v.grad = grad

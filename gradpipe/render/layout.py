@@ -25,7 +25,7 @@ import signal
 import sys
 from typing import TYPE_CHECKING
 
-from gradpipe.errors import RenderError
+from gradpipe.errors import LayoutLimitError, RenderError
 from gradpipe.render.formats import DEFAULT_LAYOUT_LIMIT
 from gradpipe.render.labels import encode
 
@@ -77,9 +77,11 @@ def lay_out(
         part = style.smaller_part()
         # json is the whole graph document, never a view's (gradpipe.render.render)
         texts = "dot/json/mermaid" if style.whole else "dot/mermaid"
-        raise RenderError(
+        raise LayoutLimitError(
             f"graph {graph.name!r} has {len(graph)} nodes, more than --layout-limit "
-            f"{layout_limit}; raise --layout-limit, draw a part ({part}), or use -f {texts}"
+            f"{layout_limit}; raise --layout-limit, draw a part ({part}), or use -f {texts}",
+            len(graph),
+            layout_limit,
         )
 
     dot = encode(to_dot(graph, style, view, marks=marks))
