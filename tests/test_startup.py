@@ -129,13 +129,15 @@ def test_drawing_an_svg_loads_only_what_it_draws_with(tmp_path: Path) -> None:
     """``render tiny.yaml`` as SVG (README, figure 4): the layout program is spawned
     without subprocess, shutil or tempfile, a YAML spec needs no json, the whole graph no
     views, no record of the drawing is a dataclass (each costs a compilation), and file
-    names need no pathlib (with the urllib.parse and ipaddress it loads, 16M instructions)."""
+    names need no pathlib (with the urllib.parse and ipaddress it loads, 16M instructions),
+    and signals are handled without the signal module's enums."""
     code, modules = modules_after(
         "render", str(CASES / "valid" / "neuron.yaml"), "-o", str(tmp_path / "n.svg")
     )
     assert code == 0
     assert (tmp_path / "n.svg").read_bytes().startswith(b"<?xml")
-    unwanted = {"shutil", "tempfile", "json", "dataclasses", "pathlib", "gradpipe.render.views"}
+    unwanted = {"shutil", "tempfile", "json", "dataclasses", "pathlib", "signal"}
+    unwanted.add("gradpipe.render.views")
     if hasattr(os, "posix_spawnp"):  # elsewhere subprocess starts the layout program
         unwanted.add("subprocess")
     assert sorted(unwanted & modules) == []
@@ -176,6 +178,23 @@ def test_the_collector_runs_again_after_the_imports() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, check=True, text=True)
     assert done.stdout.split() == ["True", "render", "True", "check", "False"]
+
+
+def test_sigterm_during_a_command_exits_143_and_gives_back_the_callers_handler() -> None:
+    """SIGTERM unwinds a command as Ctrl-C does (exit status 143), by signal's C half, and
+    the handler the caller had is back afterwards."""
+    probe = (
+        "import os, signal, sys\n"
+        "import gradpipe.render.layout as layout\n"
+        "from gradpipe.cli import main\n"
+        "def mine(signum, frame): pass\n"
+        "signal.signal(signal.SIGTERM, mine)\n"
+        "layout.describe_graphviz = lambda: os.kill(os.getpid(), signal.SIGTERM)\n"
+        "try:\n    main(['--version'])\nexcept SystemExit as exit:\n    print(exit.code)\n"
+        "print(signal.getsignal(signal.SIGTERM) is mine)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, check=True, text=True)
+    assert done.stdout.split() == ["143", "True"]
 
 
 def test_a_command_loads_only_its_own_module(tmp_path: Path) -> None:

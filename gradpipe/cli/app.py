@@ -8,7 +8,6 @@ does: usage errors exit 2, Ctrl-C 130, SIGTERM 143, a closed pipe quietly.
 from __future__ import annotations
 
 import gc
-import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -17,6 +16,7 @@ import click
 
 from gradpipe import __version__
 from gradpipe.cli.signals import (
+    INTERRUPTED,
     ClosedPipe,
     closed_pipe_ends_the_command,
     end_on_closed_pipe,
@@ -93,7 +93,7 @@ class UnixGroup(click.Group):
             error.show()
             status = error.exit_code
         except click.Abort:
-            status = 128 + signal.SIGINT
+            status = INTERRUPTED
         except ClosedPipe:
             end_on_closed_pipe()
         except OSError as error:

@@ -8,11 +8,20 @@ command as SIGPIPE would.
 from __future__ import annotations
 
 import os
-import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    import signal
+else:  # signal's C half: the same functions, without the enums that signal builds on
+    # import (3.3M instructions of render's start-up, README figure 4); handlers are
+    # called with plain numbers either way
+    import _signal as signal
+
+# Ctrl-C's exit status, as a shell gives it.
+INTERRUPTED = 128 + signal.SIGINT
 
 
 class ClosedPipe(Exception):

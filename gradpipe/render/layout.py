@@ -21,7 +21,6 @@ import contextlib
 import os
 import re
 import select
-import signal
 import sys
 from typing import TYPE_CHECKING
 
@@ -30,12 +29,15 @@ from gradpipe.render.formats import DEFAULT_LAYOUT_LIMIT
 from gradpipe.render.labels import encode
 
 if TYPE_CHECKING:
+    import signal
     from collections.abc import Iterable, Mapping
 
     from gradpipe.documents.graph import Graph
     from gradpipe.render.dot import Style
     from gradpipe.render.labels import NodeMark
     from gradpipe.render.views import View
+else:  # signal's C half, as in gradpipe.cli.signals: its enums cost start-up time
+    import _signal as signal
 
 GRAPHVIZ_ENV = "GRADPIPE_GRAPHVIZ"
 CHOICES = ("auto", "native", "embedded")
@@ -214,6 +216,8 @@ def _read_bytes(path: str) -> bytes:
 
 
 def _signal_name(number: int) -> str:
+    import signal  # its enums, only for a program that was killed
+
     try:
         return signal.Signals(number).name
     except ValueError:
