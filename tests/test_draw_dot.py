@@ -7,9 +7,12 @@ embedded ``graphviz-pure``. A picture too big to lay out quickly is refused at o
 
 from __future__ import annotations
 
+import enum
+import json
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 import graphviz  # type: ignore[import-untyped]
 import pytest
@@ -169,3 +172,53 @@ def test_a_wrapped_pictures_connectors_name_nodes_as_their_records_do() -> None:
     ]
     assert connectors  # the chain is long enough to wrap into columns
     assert all("[" in line.split("label=")[1].split('"')[1] for line in connectors), connectors[:2]
+
+
+class NotesOp(enum.Enum):
+    """The notes' own op type: an Enum, named in words by ``str``."""
+
+    NONE = 0
+    ADD = 1
+    MUL = 3
+
+    def __str__(self) -> str:
+        return {NotesOp.NONE: "none", NotesOp.ADD: "addition", NotesOp.MUL: "multiplication"}[self]
+
+
+class NotesValue(Value):
+    """The notes' class body pasted into a subclass: ``value``, ``children``, an Enum op."""
+
+    def __init__(
+        self,
+        value: float,
+        children: Any = frozenset(),
+        operation: NotesOp = NotesOp.NONE,
+        label: str = "",
+        gradient: float = 0.0,
+    ) -> None:
+        self.value = value
+        self.children = children
+        self.operation = operation
+        self.label = label
+        self.gradient = gradient
+
+    def __add__(self, other: Any) -> NotesValue:
+        return NotesValue(self.value + other.value, {self, other}, NotesOp.ADD)
+
+    def __mul__(self, other: Any) -> NotesValue:
+        return NotesValue(self.value * other.value, {self, other}, NotesOp.MUL)
+
+
+def test_a_users_op_that_is_no_string_is_drawn_and_written_by_its_name() -> None:
+    a, b, c = NotesValue(2.0, label="a"), NotesValue(-3.0, label="b"), NotesValue(10.0, label="c")
+    total = a * b + c
+    total.label = "L"
+    assert total.operation is NotesOp.ADD and a.operation is NotesOp.NONE  # as the user set them
+    source = draw_dot(total).source
+    assert '"L.op" [label="addition"' in source and "multiplication" in source
+    assert '"a.op"' not in source and "none" not in source  # a node without children is a leaf
+    document = json.loads(gradpipe.encode_document(gradpipe.graph_from_value(total)))
+    ops = {node["id"]: node["op"] for node in document["nodes"]}
+    leaves = {"a": "value", "b": "value", "c": "value"}
+    assert ops == {**leaves, "_1": "multiplication", "L": "addition"}
+    assert "addition" in total.show().page.decode()

@@ -24,7 +24,13 @@ from gradpipe.documents.json_codec import (
     string_texts,
 )
 from gradpipe.documents.names import is_valid_name
-from gradpipe.engine.value import NO_GRAD, Value, backward_over, topological_order
+from gradpipe.engine.value import (
+    NO_GRAD,
+    Value,
+    backward_over,
+    operation_name,
+    topological_order,
+)
 from gradpipe.errors import MathError
 
 DOCUMENT_VERSION = 1
@@ -145,7 +151,7 @@ class Graph:
                 {
                     "id": node_id,
                     "label": v.label or node_id,
-                    "op": v.operation,
+                    "op": operation_name(v),
                     "args": list(map(id_of, v._prev)),
                     "value": v.data,
                     "grad": v.grad if gradients and v.grad is not NO_GRAD else None,
@@ -189,7 +195,6 @@ def encode_document(graph: Graph, chunk: int = FAST_NODES) -> bytes:
 _data = attrgetter("data")
 _grad = attrgetter("grad")
 _label = attrgetter("label")
-_op = attrgetter("operation")
 _prev = attrgetter("_prev")
 
 
@@ -212,7 +217,7 @@ def _node_lines(
         labels = [
             label or node_id for label, node_id in zip(labels, graph.ids[start:stop], strict=False)
         ]
-    ops = list(map(_op, nodes))
+    ops = list(map(operation_name, nodes))
     quoted_op = {op: json_quoter()(op) for op in set(ops)}
     grads = (
         number_texts([None if g is NO_GRAD else g for g in map(_grad, nodes)])

@@ -7,6 +7,7 @@ from gradpipe.engine.value import (
     apply,
     backward_over,
     creation_order,
+    operation_name,
     topological_order,
 )
 
@@ -20,5 +21,6 @@ __all__ = [
     "apply",
     "backward_over",
     "creation_order",
+    "operation_name",
     "topological_order",
 ]

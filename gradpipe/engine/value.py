@@ -836,6 +836,20 @@ def _describe(v: Value) -> str:
     return f"an unnamed node ({v.operation}{_of_arguments(v)})"
 
 
+def operation_name(v: Value) -> str:
+    """``v.operation`` as pictures and documents write it: always text, a leaf as a leaf.
+
+    A user's op may be no string (the notes' ``Op.ADD``, an Enum): its ``str()``. A node
+    without arguments is a leaf whatever its op is called (the notes give leaves ``Op.NONE``).
+    """
+    kind = v._kind
+    if not isinstance(kind, _Custom):
+        return kind
+    if v._a is None:
+        return LEAF
+    return kind.op if type(kind.op) is str else str(kind.op)
+
+
 def describe_node(v: Value) -> str:
     """How math errors name ``v`` (the documents layer puts the node's name there)."""
     return _describe(v)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from gradpipe.documents.graph import Graph
 from gradpipe.engine.ops import CONST, LEAF, OP_ARITY, OP_SYMBOLS, OPS
+from gradpipe.engine.value import operation_name
 from gradpipe.errors import LayoutLimitError
 from gradpipe.render.formats import DEFAULT_LAYOUT_LIMIT, limit_refusal
 from gradpipe.render.labels import NodeMark, micrograd_number
@@ -113,10 +114,10 @@ def view_texts(graph: Graph, view: View) -> ViewTexts:
             v = graph.nodes[i]
             names = [_short(graph.ids[position[id(c)]], c.label) for c in v._prev]
             own = _short(graph.ids[i], v.label)
-            table = DERIVATIVE_RULES.get(v.operation, ())
+            table = DERIVATIVE_RULES.get(operation_name(v), ())
             rules.append(
                 [
-                    _rule(table, p, names, own, v.operation)
+                    _rule(table, p, names, own, operation_name(v))
                     for p, c in enumerate(v._prev)
                     if position[id(c)] in at
                 ]
@@ -214,12 +215,13 @@ def graph_data(
         args = [index[id(c)] for c in v._prev]
         grad = trace.gradients[i]
         label = v.label or node_id
+        op = operation_name(v)
         row: dict[str, Any] = {
             "id": node_id,
             "label": label,
-            "op": v.operation,
-            "sym": OP_SYMBOLS.get(v.operation, v.operation),
-            "kind": _kind(v.operation, grad, i == output),
+            "op": op,
+            "sym": OP_SYMBOLS.get(op, op),
+            "kind": _kind(op, grad, i == output),
             "args": args,
             "value": repr(v.data),
             "text": micrograd_number(v.data),
@@ -228,13 +230,13 @@ def graph_data(
             "formula": formulas[i],
         }
         if args:
-            rules = DERIVATIVE_RULES.get(v.operation, ())
+            rules = DERIVATIVE_RULES.get(op, ())
             names = [_short(graph.ids[j], nodes[j].label) for j in args]
             row["locals"] = [
                 [
                     texts.rules[i][position]
                     if texts is not None
-                    else _rule(rules, position, names, _short(node_id, v.label), v.operation),
+                    else _rule(rules, position, names, _short(node_id, v.label), op),
                     None if d is None else repr(d),
                 ]
                 for position, d in enumerate(trace.locals[i])
@@ -292,13 +294,13 @@ def formula_texts(graph: Graph) -> list[str]:
     texts: list[str] = []
     names = graph.named_ids()
     for node_id, v in graph:
-        name = v.label if v.operation == CONST and v.label else node_id
+        name = v.label if operation_name(v) == CONST and v.label else node_id
         if not v._prev:
             texts.append(v.label or node_id)
             inline.append((name, 3 if name.startswith("-") else _ATOM))
             continue
         args = [inline[index[id(c)]] for c in v._prev]
-        text, prec = _formula(v.operation, args)
+        text, prec = _formula(operation_name(v), args)
         if len(text) > FORMULA_LIMIT:
             # Each argument as its record shows it: an anonymous one by its label (its own
             # formula, cut), never by its id, which neither the picture nor the spec shows.
@@ -307,7 +309,7 @@ def formula_texts(graph: Graph) -> list[str]:
                 j = index[id(c)]
                 anonymous = c._prev and graph.ids[j] not in names
                 shown.append((c.label or graph.ids[j], inline[j][1]) if anonymous else inline[j])
-            text, prec = _formula(v.operation, shown)
+            text, prec = _formula(operation_name(v), shown)
             text = text if len(text) <= FORMULA_LIMIT else text[: FORMULA_LIMIT - 1] + "…"
         texts.append(text)
         inline.append((node_id, _ATOM) if node_id in names else (text, prec))

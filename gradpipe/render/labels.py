@@ -8,7 +8,7 @@ from operator import attrgetter, gt, is_, sub
 from typing import TYPE_CHECKING, NamedTuple
 
 from gradpipe.engine.ops import LEAF
-from gradpipe.engine.value import NO_GRAD
+from gradpipe.engine.value import NO_GRAD, operation_name
 
 if TYPE_CHECKING:
     from gradpipe.documents.graph import Graph
@@ -19,7 +19,7 @@ _data = attrgetter("data")
 _label = attrgetter("label")
 # What a writer reads of each node, a column at a time (DOT and Mermaid alike).
 arguments_of = attrgetter("_prev")
-operation_of = attrgetter("operation")
+operation_of = operation_name
 
 # Control characters other than newlines (which break lines) shown as their Unicode pictures.
 CONTROL: dict[int | str, str] = {c: chr(0x2400 + c) for c in range(0x20) if c != 0x0A}

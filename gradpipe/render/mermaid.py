@@ -7,6 +7,7 @@ from itertools import chain, compress, count, repeat
 from typing import TYPE_CHECKING
 
 from gradpipe.engine.ops import OP_SYMBOLS
+from gradpipe.engine.value import operation_name
 from gradpipe.render.labels import (
     CONTROL,
     arguments_of,
@@ -145,7 +146,7 @@ def _node_tail(v: Value, name: str, sources: list[str], style: Style, view: View
     from gradpipe.render.dot import derivative_at
 
     text = view.bubbles.get(id(v)) if view is not None else None
-    op = v.operation
+    op = operation_name(v)
     shape = _shape(text) if text is not None else _OP_SHAPES.get(op) or _shape(op)
     grads = None
     if style.edge_grads:

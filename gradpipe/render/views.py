@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from gradpipe.documents.graph import Graph
 from gradpipe.engine.ops import CONST, LEAF
-from gradpipe.engine.value import Value
+from gradpipe.engine.value import Value, operation_name
 from gradpipe.errors import RenderError
 
 if TYPE_CHECKING:
@@ -85,10 +85,12 @@ def named_view(graph: Graph, labelled: bool = False, derivatives: bool = False) 
     """
     output = graph.node(graph.output)
     if labelled:
-        keep = [v.operation == LEAF or bool(v.label) or v is output for v in graph.nodes]
+        keep = [operation_name(v) == LEAF or bool(v.label) or v is output for v in graph.nodes]
     else:
         names = graph.named_ids()
-        keep = [v.operation == LEAF or node_id in names or v is output for node_id, v in graph]
+        keep = [
+            operation_name(v) == LEAF or node_id in names or v is output for node_id, v in graph
+        ]
     position = {id(v): i for i, v in enumerate(graph.nodes)}
     texts: dict[int, tuple[str, int]] = {}  # position of a folded node -> (formula, strength)
     ids: list[str] = []
@@ -238,7 +240,7 @@ def _formula(
         return ids[i], _ATOM
     if not top and i in texts:
         return texts[i]
-    if v.operation == CONST or not v._prev:
+    if operation_name(v) == CONST or not v._prev:
         return _number(v.data), _ATOM if v.data >= 0 else _UNARY
     # Children first, without recursion: expand a stack of folded nodes in postorder.
     stack = [(i, False)]
@@ -247,7 +249,7 @@ def _formula(
         node = graph.nodes[k]
         if ready:
             parts = [_part(graph, position[id(c)], keep, texts, ids) for c in node._prev]
-            texts[k] = _shorten(_apply(node.operation, parts))
+            texts[k] = _shorten(_apply(operation_name(node), parts))
             continue
         if k in texts and k != i:
             continue
@@ -313,7 +315,7 @@ def local_derivatives(v: Value) -> list[float | None]:
     know (a user's op with its own ``_backward``).
     """
     args = [c.data for c in v._prev]
-    op = v.operation
+    op = operation_name(v)
     out: list[float | None]
     try:
         if op in ("add", "sum"):
