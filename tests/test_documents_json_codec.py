@@ -131,7 +131,8 @@ def outcome(path: Path, raw: bytes) -> tuple[object, ...]:
     except GradpipeError as error:
         return ("error", type(error).__name__, str(error), error.line, error.column)
     fields = ("kind", "name", "output", "ids", "labels", "ops", "args", "values", "order")
-    return (*tuple(repr(getattr(read, f)) for f in fields), repr(read.origins), read.gradients)
+    origins = {k: (where.loc, where.offset) for k, where in read.origins.items()}
+    return (*tuple(repr(getattr(read, f)) for f in fields), repr(origins), read.gradients)
 
 
 def stdlib_outcome(path: Path, raw: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[object, ...]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import NamedTuple
 
 from gradpipe.documents.text import (
     Location,
@@ -135,11 +134,18 @@ WHOLE = -1  # the value at the location
 KEY = -2  # the key at the location
 
 
-class Where(NamedTuple):
-    """The place of a node's definition in its file."""
+class Where:
+    """The place of a node's definition in its file.
 
-    loc: Loc
-    offset: int
+    A plain class: a NamedTuple costs a start-up 0.9M instructions to create (README,
+    figure 4).
+    """
+
+    __slots__ = ("loc", "offset")
+
+    def __init__(self, loc: Loc, offset: int) -> None:
+        self.loc = loc
+        self.offset = offset
 
 
 def located_error(message: str, path: str, raw: bytes, where: Where) -> GradpipeError:
@@ -151,5 +157,5 @@ def located_error(message: str, path: str, raw: bytes, where: Where) -> Gradpipe
 
 def place(raw: bytes, where: Where) -> tuple[int, int] | None:
     """1-based line and column of ``where``; inside a formula, of its character."""
-    loc, offset = where
-    return locate(raw, loc, key=offset == KEY, offset=offset if offset >= 0 else None)
+    offset = where.offset
+    return locate(raw, where.loc, key=offset == KEY, offset=offset if offset >= 0 else None)

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from itertools import compress, count, repeat
 from operator import contains, ne, not_
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from gradpipe.collector import paused_gc
 from gradpipe.documents.formula import parse_formula
@@ -34,7 +34,10 @@ from gradpipe.engine.ops import CONST, LEAF, OP_ARITY
 from gradpipe.errors import FormulaError, GradpipeError, warn
 
 if TYPE_CHECKING:
-    pass
+    # A document's data, validated, its kind, and the columns of its nodes where the check
+    # read them (a graph's ``plain_columns``, a spec's ``op_columns``: the plan reads the
+    # same, so they are read once).
+    _Read = tuple[dict[str, Any], str, Columns | OpColumns | None]
 
 
 LABEL_LIMIT = 24  # longer formula texts are shortened with "…" in labels
@@ -156,16 +159,6 @@ def _kind(data: dict[str, Any]) -> str:
     return "graph" if isinstance(data.get("nodes"), list) and "values" not in data else "spec"
 
 
-class _Read(NamedTuple):
-    """A document's data, validated, its kind, and the columns of its nodes where the check
-    read them (a graph's ``plain_columns``, a spec's ``op_columns``: the plan reads the
-    same, so they are read once)."""
-
-    data: dict[str, Any]
-    kind: str
-    columns: Columns | OpColumns | None
-
-
 def _read(raw: bytes, path: str) -> _Read:
     """The document's data, validated, and its kind; or the located error of its first problem."""
     data = parse_data(raw, path)  # a mapping, or a located error
@@ -173,10 +166,10 @@ def _read(raw: bytes, path: str) -> _Read:
     columns = _plain_columns(data, kind)
     # The lean check passes valid input as it is: pydantic would only copy it.
     if conforms(data, kind, columns):
-        return _Read(data, kind, columns)
+        return data, kind, columns
     from gradpipe.documents.refusals import validate_with_models  # to say what is wrong
 
-    return _Read(validate_with_models(data, kind, path, raw), kind, None)
+    return validate_with_models(data, kind, path, raw), kind, None
 
 
 def _plain_columns(data: dict[str, Any], kind: str) -> Columns | OpColumns | None:
@@ -203,7 +196,7 @@ def _read_fast(raw: bytes) -> _Read | None:
     kind = _kind(data)
     columns = _plain_columns(data, kind)
     if conforms(data, kind, columns) and key_count(data, kind, columns) == colons:
-        return _Read(data, kind, columns)
+        return data, kind, columns
     return None
 
 
@@ -346,14 +339,20 @@ def _op_arguments(
     return tuple(resolved)
 
 
-class _Literal(NamedTuple):
-    """A number in a formula, not yet a node: ``-`` on it folds into it."""
+class _Literal:
+    """A number in a formula, not yet a node: ``-`` on it folds into it.
 
-    value: float
-    start: int
-    end: int
-    # Written as an integer: Python's -0 is the integer 0, so only a float zero takes a sign.
-    integer: bool
+    ``integer``: written as an integer (Python's -0 is the integer 0, so only a float zero
+    takes a sign). A plain class, as ``Where`` is.
+    """
+
+    __slots__ = ("end", "integer", "start", "value")
+
+    def __init__(self, value: float, start: int, end: int, integer: bool) -> None:
+        self.value = value
+        self.start = start
+        self.end = end
+        self.integer = integer
 
 
 def _plan_formula(
@@ -400,9 +399,9 @@ def _plan_formula(
             operands = results[len(results) - count :]
             del results[len(results) - count :]
             if node.op == "neg" and isinstance(operands[0], _Literal):
-                value, _, _, integer = operands[0]
-                negated = 0.0 if integer and value == 0.0 else -value
-                results.append(_Literal(negated, node.start, node.end, integer))
+                literal = operands[0]
+                negated = 0.0 if literal.integer and literal.value == 0.0 else -literal.value
+                results.append(_Literal(negated, node.start, node.end, literal.integer))
                 continue
             where = Where(loc, node.start)  # the parser checked the functions' arities
             target = k if node is tree else plan.add(_formula_label(text, node), node.op, where)
