@@ -83,9 +83,14 @@ def test_an_empty_input_path_is_wrong_usage(command: list[str], folder: Path) ->
     assert result.stdout == ""
 
 
+def described(inputs: list[Input]) -> list[tuple[object, ...]]:
+    """Each input's fields: path, stem, problem, whether it is standard input, raw bytes."""
+    return [(i.path, i.stem, i.problem, i.from_stdin, i.raw) for i in inputs]
+
+
 def test_no_argument_and_dash_are_standard_input() -> None:
-    assert expand_inputs([]) == [Input("<stdin>", "stdin", from_stdin=True)]
-    assert expand_inputs(["-"]) == expand_inputs([])
+    assert described(expand_inputs([])) == [("<stdin>", "stdin", None, True, None)]
+    assert described(expand_inputs(["-"])) == described(expand_inputs([]))
 
 
 def test_a_batch_writes_each_good_input_and_reports_the_bad_one(

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
-from typing import TYPE_CHECKING, BinaryIO, NamedTuple, NoReturn
+from typing import TYPE_CHECKING, BinaryIO, NoReturn
 
 import click
 
@@ -50,18 +50,29 @@ INPUT_SUFFIXES = (".yaml", ".yml", ".json")
 Stage = Callable[[bytes, str], "bytes | Deferred"]
 
 
-class Input(NamedTuple):
+class Input:
     """One input: its display path and the stem its outputs are named after.
 
     ``problem`` is an error found while listing inputs; standard input's bytes are read
-    in the parent process into ``raw`` (workers cannot share it).
+    in the parent process into ``raw`` (workers cannot share it). A plain class, as
+    ``Outcome`` is.
     """
 
-    path: str
-    stem: str
-    problem: str | None = None
-    from_stdin: bool = False
-    raw: bytes | None = None
+    __slots__ = ("from_stdin", "path", "problem", "raw", "stem")
+
+    def __init__(
+        self,
+        path: str,
+        stem: str,
+        problem: str | None = None,
+        from_stdin: bool = False,
+        raw: bytes | None = None,
+    ) -> None:
+        self.path = path
+        self.stem = stem
+        self.problem = problem
+        self.from_stdin = from_stdin
+        self.raw = raw
 
 
 class Outcome:
@@ -234,11 +245,12 @@ def run_stage(
 def _read_stdin(item: Input, read_stdin: Callable[[], bytes]) -> Input:
     """Standard input read into ``item``, or the reason it could not be, as its problem."""
     try:
-        return item._replace(raw=read_stdin())
+        raw = read_stdin()
     except OSError as error:
-        return item._replace(problem=f"cannot read: {describe_os_error(error)}")
+        return Input(item.path, item.stem, f"cannot read: {describe_os_error(error)}", True)
     except MemoryError:
-        return item._replace(problem=OUT_OF_MEMORY)
+        return Input(item.path, item.stem, OUT_OF_MEMORY, True)
+    return Input(item.path, item.stem, from_stdin=True, raw=raw)
 
 
 def process_input(stage: Stage, item: Input) -> Outcome:
