@@ -70,16 +70,18 @@ diagrams: $(DIAGRAMS)
 # A diagram is stale when its example or the code that draws it changed. One process
 # computes the gradients and draws them; render -o writes atomically, so a failed run
 # leaves no half-written target (and .DELETE_ON_ERROR removes one a careless tool left).
-build/diagrams/%.svg: examples/%.yaml $(SOURCES) | $(STAMP)
-	@mkdir -p $(@D)
+# The folder is an order-only prerequisite, made once a run, not by a mkdir per diagram.
+build/diagrams/%.svg: examples/%.yaml $(SOURCES) | $(STAMP) build/diagrams
 	$(BIN)/gradpipe render --backward $< -o $@
 
 # The interactive pages (render -f html computes the gradients itself).
 views: $(VIEWS)
 
-build/views/%.html: examples/%.yaml $(SOURCES) $(VIEW_ASSETS) | $(STAMP)
-	@mkdir -p $(@D)
+build/views/%.html: examples/%.yaml $(SOURCES) $(VIEW_ASSETS) | $(STAMP) build/views
 	$(BIN)/gradpipe render -f html $< -o $@
+
+build/diagrams build/views:
+	mkdir -p $@
 
 docs: docs/neuron.svg docs/sweep_parabola.svg docs/sweep_neuron.svg docs/check_relu_kink.svg \
 	docs/micrograd_readme.svg docs/mlp_named.svg
