@@ -13,6 +13,7 @@ import pickle
 import random
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -239,6 +240,41 @@ def test_a_subclass_with_a_set_of_children_backpropagates() -> None:
     mixed = (c + 1.0).tanh()  # built-in ops over subclass nodes
     mixed.backward()
     assert a.grad == pytest.approx(-12.0 + (1 - mixed.data**2) * -2.0)
+
+
+class NotesValue(Value):
+    """The notes' first class body with a label, pasted into a subclass: no grad set at all."""
+
+    def __init__(self, value: float, children: Any = (), operation: str = "", label: str = ""):
+        self.value = value
+        self.children = children
+        self.operation = operation
+        self.label = label
+
+    def __add__(self, other: Any) -> NotesValue:
+        return NotesValue(self.value + other.value, (self, other), "+")
+
+
+class ValueOnly(Value):
+    """The notes' very first class body: a value, nothing else."""
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+
+def test_a_subclass_that_sets_only_its_own_fields_still_has_gradpipes() -> None:
+    a, b = NotesValue(1.5, label="a"), NotesValue(2.0, label="b")
+    total = a + b
+    assert repr(total) == "Value(data=3.5, grad=0.0)" and a.grad == 0.0
+    product = total * a  # a built-in op over the subclass's nodes
+    product.backward()
+    # The notes' + has no closure yet, so it passes nothing back: a gets total's value only.
+    assert (a.grad, b.grad, a._op, total._op) == (3.5, 0.0, "", "+")
+    x = ValueOnly(3.0)
+    assert (x.label, x._op, x._prev, x.grad) == ("", "", (), 0.0)
+    (x * x).backward()
+    assert x.grad == 6.0
+    assert copy.deepcopy(x).data == 3.0 and pickle.loads(pickle.dumps(x)).grad == 6.0
 
 
 def test_a_plain_number_on_the_left_comes_second_as_in_micrograd() -> None:

@@ -5,9 +5,9 @@ the nodes the output depends on, latest created first: a reverse topological ord
 torch's engine's, so each gradient's terms are added in torch's order. Nothing here
 recurses per node, knows about files, or imports anything beyond the standard library.
 
-A node whose ``grad`` is ``None`` is constant (a wrapped plain number, or an op on
-constants only): like a PyTorch tensor without ``requires_grad``, it takes part in the
-forward pass but neither receives nor passes on a gradient.
+A node whose ``grad`` is ``NO_GRAD`` (a 0.0 of its own) is constant (a wrapped plain
+number, or an op on constants only): like a PyTorch tensor without ``requires_grad``, it
+takes part in the forward pass but neither receives nor passes on a gradient.
 
 The arithmetic is PyTorch's (ATen's CPU kernels and autograd formulas, in their order of
 operations), so values and gradients agree with ``torch.float64`` to the last bit wherever
@@ -101,6 +101,14 @@ class Value:
     # The creation number of a computed node; None once its arguments were set by hand,
     # which may make it older than an argument (sorting by it then fails, as it must).
     _seq: int | None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # A subclass's own __init__ (the notes' bodies set only value, children, ...) may
+        # leave gradpipe's fields unset: its nodes start as leaves with grad 0 and no label,
+        # as Value's own start. Value itself pays nothing for this.
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__ and "__new__" not in cls.__dict__:
+            cls.__new__ = _preset  # type: ignore[method-assign,assignment]
 
     def __init__(
         self,
@@ -261,7 +269,9 @@ class Value:
         kind = getattr(self, "_kind", None)
         if type(kind) is _Custom:
             kind.closure = closure
-        elif kind is None:  # micrograd's __init__ sets _backward first: its _op comes later
+        elif kind is None or kind == LEAF:
+            # micrograd's __init__ sets _backward first, on a fresh node (a leaf, preset so
+            # by _preset): its _op comes later and says what the node is.
             self._kind = _Custom("", closure)
         elif kind != LEAF and kind != CONST:  # a built-in node taken over by a user's closure
             self._kind = _Custom(self._op, closure)
@@ -712,6 +722,16 @@ class _FloatExponent(Value):
     """
 
     __slots__ = ()
+
+
+def _preset(cls: type[Value], *args: Any, **kwargs: Any) -> Value:
+    """A node of a subclass with its own ``__init__``: a leaf, grad 0, no label, until set."""
+    v = _new(cls)
+    v.grad = 0.0
+    v.label = ""
+    v._a = v._b = None
+    v._kind = LEAF
+    return v
 
 
 def _closure_of(v: Value) -> Callable[[], None] | None:
