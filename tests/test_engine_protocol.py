@@ -277,6 +277,18 @@ def test_a_subclass_that_sets_only_its_own_fields_still_has_gradpipes() -> None:
     assert copy.deepcopy(x).data == 3.0 and pickle.loads(pickle.dumps(x)).grad == 6.0
 
 
+@pytest.mark.parametrize("unset", [None, 0, 0.0])
+def test_a_gradient_zeroed_as_torch_or_micrograd_does_is_filled_in(unset: float | None) -> None:
+    # torch's zero_grad(set_to_none=True) leaves None; micrograd's zero_grad 0.
+    w, x = Value(-3.0, label="w"), Value(2.0, label="x")
+    for _ in range(2):
+        w.grad = x.grad = unset  # type: ignore[assignment]
+        (w * x + w).tanh().backward()
+    assert (w.grad, x.grad) == pytest.approx(
+        (3.0 * (1 - math.tanh(-9.0) ** 2), -3.0 * (1 - math.tanh(-9.0) ** 2))
+    )
+
+
 def test_a_plain_number_on_the_left_comes_second_as_in_micrograd() -> None:
     a = Value(3.0, "a")
     for made in (2 * a, 2 + a):

@@ -7,7 +7,8 @@ recurses per node, knows about files, or imports anything beyond the standard li
 
 A node whose ``grad`` is ``NO_GRAD`` (a 0.0 of its own) is constant (a wrapped plain
 number, or an op on constants only): like a PyTorch tensor without ``requires_grad``, it
-takes part in the forward pass but neither receives nor passes on a gradient.
+takes part in the forward pass but neither receives nor passes on a gradient. A leaf's
+``grad`` set to ``None`` (torch's ``zero_grad(set_to_none=True)``) is a zeroed one.
 
 The arithmetic is PyTorch's (ATen's CPU kernels and autograd formulas, in their order of
 operations), so values and gradients agree with ``torch.float64`` to the last bit wherever
@@ -617,7 +618,9 @@ def _backward_order(root: Value) -> tuple[list[Value], list[Value]]:
                         c.grad = seen
                         emit(c)
                 elif g is not seen:
-                    if g == 0.0:  # marked too: listed once (one that accumulates, each time)
+                    # Marked too: listed once (one that accumulates, each time). None is
+                    # a zeroed gradient, as torch's zero_grad(set_to_none=True) leaves it.
+                    if g == 0.0 or g is None:
                         c.grad = seen
                     leaf(c)
         order.sort(key=_creation)  # fails on a node rewired by hand: its number is None
@@ -632,7 +635,7 @@ def _backward_order(root: Value) -> tuple[list[Value], list[Value]]:
                 v.grad = -0.0
                 order.append(v)
             else:
-                if g == 0.0:
+                if g == 0.0 or g is None:
                     v.grad = -0.0
                 leaves.append(v)
     return order, leaves
