@@ -470,6 +470,40 @@ def test_ids_of_a_column_are_those_of_one_id(ids: list[str]) -> None:
     assert _node_ids(ids) == [_node_id(node_id, i) for i, node_id in enumerate(ids)]
 
 
+# Every character of the first two planes, alone, beside a space and between two, and the
+# texts the fast tests could get wrong: runs of spaces, a special character among
+# printable ones, a separator or a non-character among them.
+CHARACTERS = [chr(c) for c in range(0x20000) if not 0xD800 <= c <= 0xDFFF]
+TEXTS = [
+    *CHARACTERS,
+    *(f"a {c}" for c in CHARACTERS[:0x3000]),
+    *(f" {c} " for c in CHARACTERS[:0x3000]),
+    "  ",
+    "a  b",
+    "a b",
+    "x1*w1 + x2*w2 + b",
+    "a\u2028b",
+    "tanh(q) | 2",
+    "w\ufffe",
+    'say "hi"',
+]
+
+
+def test_the_fast_tests_of_special_characters_find_what_the_patterns_find() -> None:
+    """Printable text is tested at C speed, without compiling the patterns (README,
+    figure 4): with the same answer as the patterns, for every character."""
+    from gradpipe.render.dot import (
+        _LABEL_SPECIAL,
+        _QUOTE_SPECIAL,
+        _label_special,
+        _quoting_special,
+    )
+
+    label, quote = re.compile(_LABEL_SPECIAL), re.compile(_QUOTE_SPECIAL)
+    assert [t for t in TEXTS if _label_special(t) != bool(label.search(t))] == []
+    assert [t for t in TEXTS if _quoting_special(t) != bool(quote.search(t))] == []
+
+
 def test_copies_of_shared_leaves_are_numbered_in_order_of_use() -> None:
     """Past the layout budget a shared leaf is drawn once per use: its nearest use takes
     the leaf, every other a copy numbered in order, and an op beside a copy holds its
