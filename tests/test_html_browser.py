@@ -200,6 +200,36 @@ def test_hover_shows_value_gradient_formula_and_local_derivatives(
     assert view.errors == []
 
 
+LONG_NEURON = b"""values: {x1: 2.0, w1: -3.0, x2: 0.5, w2: 1.0, x3: 1.5, w3: 0.25, x4: -1.0,
+  w4: 2.0, b: 0.7}
+nodes:
+  n: x1*w1 + x2*w2 + x3*w3 + x4*w4 + b
+  o: tanh(n)
+"""
+
+
+def test_the_tooltip_of_a_long_formula_keeps_its_numbers_readable(
+    browser: Any, tmp_path: Path
+) -> None:
+    # Each derivative row's key, ∂(x1*w1 + x2*w2 + x3*w3 + x4*w4)/∂(x1*w1 + ...), is long:
+    # kept on one line, it took the whole tooltip and left the numbers a column one
+    # character wide, the tooltip thousands of pixels tall.
+    page_bytes = render_html(load_document(LONG_NEURON, "long.yaml"))
+    view = open_view(browser, tmp_path, "long", page_bytes)
+    page = view.page
+    anonymous = [i for i in view.ids_with("node") if i.startswith("_")]
+    assert len(anonymous) == 7
+    for node_id in anonymous:
+        view.node(node_id).hover()
+        widths = page.evaluate(
+            """() => Array.from(document.querySelectorAll('#gp-tip td:nth-child(2)'))
+                 .map(td => td.getBoundingClientRect().width)"""
+        )
+        assert min(widths) > 150, (node_id, widths)
+        assert page.locator("#gp-tip").bounding_box()["height"] < 400, node_id
+    assert view.errors == []
+
+
 def test_click_highlights_what_a_node_depends_on_and_what_depends_on_it(
     browser: Any, tmp_path: Path
 ) -> None:
