@@ -402,3 +402,35 @@ def test_labels_of_a_long_formula_read_only_its_start() -> None:
     assert all(len(label) <= LABEL_LIMIT for label in labels)
     assert labels[-1] == "v0 + v1 + v2 + v3 + v4 …"
     assert graph.node("s").data == 3000.0
+
+
+# Every character of the first two planes alone, first and after a letter, and texts of
+# digits: what names and numbers are tested on without their patterns (README, figure 4).
+SPELLINGS = [
+    *(chr(c) for c in range(0x20000) if not 0xD800 <= c <= 0xDFFF),
+    *(f"a{chr(c)}" for c in range(0x3000) if not 0xD800 <= c <= 0xDFFF),
+    *(f"{chr(c)}a" for c in range(0x3000) if not 0xD800 <= c <= 0xDFFF),
+    *("", "_", "_1", "1a", "a b", "if", "x1", "é", "007", "00", "0", "0700", "07.5", "0x1"),
+    *("+007", "0\u0663", "\u0660\u0663", "0 7", "7", "70", "000", "00007"),
+]
+
+
+def test_a_name_is_what_the_schemas_pattern_says() -> None:
+    """``is_name`` tests at C speed what NAME_PATTERN, the schemas' pattern, says."""
+    import re
+
+    from gradpipe.documents.names import NAME_PATTERN, is_name
+
+    pattern = re.compile(NAME_PATTERN)
+    assert [t for t in SPELLINGS if is_name(t) != bool(pattern.match(t))] == []
+
+
+def test_leading_zeros_are_what_python_refuses() -> None:
+    """A formula's integer with leading zeros (``007``), as the pattern 0+[1-9][0-9]* found."""
+    import re
+
+    from gradpipe.documents.numbers import is_python_number
+
+    refused = re.compile(r"0+[1-9][0-9]*")
+    expected = [t[:1] not in ("+", "-") and not refused.fullmatch(t) for t in SPELLINGS]
+    assert list(map(is_python_number, SPELLINGS)) == expected

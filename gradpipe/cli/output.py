@@ -180,9 +180,12 @@ def _list_stale(directory: str) -> dict[str, list[str]]:
         entries = os.listdir(directory or ".")
     except OSError:
         return {}
-    hidden = re.compile(_HIDDEN_NAME, re.DOTALL)  # compiled here, not at every start
     stale: dict[str, list[str]] = {}
-    for entry in entries:
+    candidates = [entry for entry in entries if entry[:1] == "." and entry.endswith(".tmp")]
+    if not candidates:  # the pattern is compiled only for a folder that holds such a name
+        return stale
+    hidden = re.compile(_HIDDEN_NAME, re.DOTALL)
+    for entry in candidates:
         match = hidden.match(entry)
         if match is not None and not _alive(int(match.group(2))):
             stale.setdefault(match.group(1), []).append(entry)

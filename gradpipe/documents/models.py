@@ -68,7 +68,7 @@ Version = Annotated[
 Name = Annotated[
     str,
     Strict(),
-    StringConstraints(pattern="^" + NAME_PATTERN.pattern.replace(r"\Z", "$")),
+    StringConstraints(pattern="^" + NAME_PATTERN.replace(r"\Z", "$")),
     Field(
         description="A name: letters, digits and _, not starting with a digit "
         "(Python keywords are fine), and not an op's function name.",

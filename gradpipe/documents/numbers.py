@@ -14,7 +14,6 @@ _NUMBER = re.compile(
     r"([-+]?[0-9]+)|([-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)"
     r"|0x([0-9a-fA-F]+)|0o([0-7]+)"
 ).fullmatch
-_LEADING_ZEROS = re.compile(r"0+[1-9][0-9]*").fullmatch
 
 
 def read_number(text: str) -> int | float | None:
@@ -51,7 +50,12 @@ def read_float(text: str) -> float | None:
 
 def is_python_number(text: str) -> bool:
     """Whether a literal of the grammar reads the same in Python: unsigned, no ``007``."""
-    return text[:1] not in ("+", "-") and _LEADING_ZEROS(text) is None
+    return text[:1] not in ("+", "-") and not _leading_zeros(text)
+
+
+def _leading_zeros(text: str) -> bool:
+    """Whether ``text`` is an integer written with leading zeros (``007``; ``00`` is not)."""
+    return text[:1] == "0" and text.isascii() and text.isdigit() and text.strip("0") != ""
 
 
 def number_text(x: float) -> str:

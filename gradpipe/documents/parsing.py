@@ -36,7 +36,7 @@ def parse_data(raw: bytes, path: str) -> dict[str, Any]:
         if path.lower().endswith(".json"):
             line, column = position(text, start)
             not_json = LoadError("it does not start with '{' or '['", path, line, column)
-    if _SURROGATE_ESCAPE.search(text) is not None:
+    if "\\" in text and re.search(_SURROGATE_ESCAPE, text) is not None:
         _refuse_surrogates(data, raw, path)
     if not isinstance(data, dict):
         line, column = position(text, start)
@@ -55,7 +55,8 @@ def parse_data(raw: bytes, path: str) -> dict[str, Any]:
 
 # A lone surrogate can only come from an escape (UTF-8 text cannot hold one): JSON's
 # \ud800, or \ud800 and \U0000d800 in a YAML double-quoted scalar (pure-Python parser).
-_SURROGATE_ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F][0-9a-fA-F]{2}")
+# Compiled only for text with a backslash (README, figure 4).
+_SURROGATE_ESCAPE = r"\\(?:u|U0000)[dD][89a-fA-F][0-9a-fA-F]{2}"
 _SURROGATE = "[\ud800-\udfff]"  # compiled when an escape above is found
 
 

@@ -15,7 +15,7 @@ from operator import contains, is_not, itemgetter
 from typing import Any, TypeAlias
 
 from gradpipe.documents.graph import DOCUMENT_VERSION
-from gradpipe.documents.names import NAME_PATTERN
+from gradpipe.documents.names import is_name
 from gradpipe.engine.ops import GRAPH_OPS, SPEC_OPS
 
 # Tags of the models' unions (and pydantic's names of Argument's members): pydantic puts
@@ -93,7 +93,6 @@ def conforms(data: dict[str, Any], kind: str, columns: Columns | OpColumns | Non
     )
 
 
-_NAME_MATCH = NAME_PATTERN.match
 _VALUE_FIELDS = frozenset(FIELDS["object"])
 _OP_FIELDS = frozenset(FIELDS["op"])
 _EXPR_FIELDS = frozenset(FIELDS["expr"])
@@ -115,7 +114,7 @@ def _names_conform(entries: Iterable[Any]) -> bool:
     if names and _types(names) == {str} and "".join(names).isascii():
         # Of ASCII text, Python's identifiers are exactly the names: tested at C speed.
         return all(map(str.isidentifier, names))
-    return all(type(name) is str and _NAME_MATCH(name) for name in names)
+    return all(type(name) is str and is_name(name) for name in names)
 
 
 def _types(items: Iterable[Any]) -> set[type]:
@@ -273,7 +272,7 @@ def _each_graph_node_conforms(nodes: list[Any]) -> bool:
         if type(node) is not dict or not node.keys() <= _GRAPH_NODE_FIELDS:
             return False
         node_id = node.get("id")
-        if type(node_id) is not str or not _NAME_MATCH(node_id):
+        if type(node_id) is not str or not is_name(node_id):
             return False
         op = node.get("op")
         if type(op) is not str or op not in _GRAPH_OPS:
