@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from gradpipe.documents import load_document
 from gradpipe.documents.graph import dump_document, encode_document, graph_from_value
 from gradpipe.engine import Value
 
@@ -88,3 +89,63 @@ def test_a_specs_named_ids_are_its_keys_not_the_ids_made_up_for_formulas() -> No
         "a",
         "b",
     }
+
+
+class LectureValue(Value):
+    """The lecture's class, pasted into a subclass: its ops named micrograd's way."""
+
+    def __init__(self, data, _children=(), _op="", label=""):  # type: ignore[no-untyped-def]
+        self.data = data
+        self.grad = 0.0
+        self._backward = lambda: None
+        self._prev = set(_children)
+        self._op = _op
+        self.label = label
+
+    def __add__(self, other):  # type: ignore[no-untyped-def]
+        out = LectureValue(self.data + other.data, (self, other), "+")
+
+        def _backward() -> None:
+            self.grad += out.grad
+            other.grad += out.grad
+
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other):  # type: ignore[no-untyped-def]
+        out = LectureValue(self.data * other.data, (self, other), "*")
+
+        def _backward() -> None:
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+
+        out._backward = _backward
+        return out
+
+    def relu(self):  # type: ignore[no-untyped-def]
+        out = LectureValue(max(self.data, 0.0), (self,), "ReLU")
+
+        def _backward() -> None:
+            self.grad += (out.data > 0) * out.grad
+
+        out._backward = _backward
+        return out
+
+
+def test_ops_named_the_micrograd_way_are_written_as_gradpipes() -> None:
+    # A graph of the lecture's own class is a graph document every command reads: its
+    # "+", "*" and "ReLU" are add, mul and relu; an op gradpipe has not stays as named.
+    x, w = LectureValue(2.0, label="x"), LectureValue(-3.0, label="w")
+    b = LectureValue(7.0, label="b")
+    y = (x * w + b).relu()
+    taken = Value.__mul__(x, 2.0)  # a built-in node whose closure a user took over: _op "*"
+    taken._backward = lambda: None
+    out = Value.sum([y, taken, Value(1.0, (x,), "cube")])
+    out.label = "out"
+    out.backward()
+    document = json.loads(encode_document(graph_from_value(out)))
+    ops = [node["op"] for node in document["nodes"] if node["args"]]
+    assert ops == ["mul", "add", "relu", "mul", "cube", "sum"]
+    known = load_document(encode_document(graph_from_value(y)), "y.json")
+    known.backward()
+    assert [known.node(name).grad for name in "xwb"] == [x.grad, w.grad, b.grad] == [-3, 2, 1]

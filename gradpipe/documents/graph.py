@@ -24,6 +24,7 @@ from gradpipe.documents.json_codec import (
     string_texts,
 )
 from gradpipe.documents.names import is_valid_name
+from gradpipe.engine.ops import GRAPH_OPS, MICROGRAD_OPS, OP_ARITY, OP_SYMBOLS
 from gradpipe.engine.value import (
     NO_GRAD,
     Value,
@@ -151,7 +152,7 @@ class Graph:
                 {
                     "id": node_id,
                     "label": v.label or node_id,
-                    "op": operation_name(v),
+                    "op": document_op(v, operation_name(v)),
                     "args": list(map(id_of, v._prev)),
                     "value": v.data,
                     "grad": v.grad if gradients and v.grad is not NO_GRAD else None,
@@ -218,6 +219,8 @@ def _node_lines(
             label or node_id for label, node_id in zip(labels, graph.ids[start:stop], strict=False)
         ]
     ops = list(map(operation_name, nodes))
+    if not _GRAPH_OPS.issuperset(ops):  # a user's op: named as gradpipe's where it is one
+        ops = list(map(document_op, nodes, ops))
     quoted_op = {op: json_quoter()(op) for op in set(ops)}
     grads = (
         number_texts([None if g is NO_GRAD else g for g in map(_grad, nodes)])
@@ -241,6 +244,30 @@ def _node_lines(
         parts[2 * i + 1 :: width] = column
     parts[-1] = "}"  # the last line has no separator after it
     return "".join(parts)
+
+
+_GRAPH_OPS = frozenset(GRAPH_OPS)
+# gradpipe's op of each symbol and arity a user's op may be named by, micrograd's way
+# ("+" of two arguments, "ReLU") or gradpipe's ("-" of one argument is neg); None: any.
+_NAMED_OPS: dict[tuple[str, int | None], str] = {
+    (symbol, OP_ARITY[name]): name
+    for symbols in (OP_SYMBOLS, MICROGRAD_OPS)
+    for name, symbol in symbols.items()
+    if name in OP_ARITY
+}
+
+
+def document_op(v: Value, op: str) -> str:
+    """The op a graph document names for ``v``, whose ``operation_name`` is ``op``.
+
+    A user's op named as micrograd names one of gradpipe's (the lecture's ``+`` of two
+    arguments, ``*``, ``ReLU``; ``+`` of more is sum) is that op, so that every command
+    reads the document; any other name is written as it is.
+    """
+    if op in _GRAPH_OPS:
+        return op
+    arguments = len(v._prev)
+    return _NAMED_OPS.get((op, arguments)) or _NAMED_OPS.get((op, None), op)
 
 
 # The texts before, between and after the fields of a node's line, with the separator
