@@ -434,3 +434,36 @@ def test_leading_zeros_are_what_python_refuses() -> None:
     refused = re.compile(r"0+[1-9][0-9]*")
     expected = [t[:1] not in ("+", "-") and not refused.fullmatch(t) for t in SPELLINGS]
     assert list(map(is_python_number, SPELLINGS)) == expected
+
+
+NUMBERS = [
+    *SPELLINGS,
+    *("1", "-1", "+1", "-0", "1.", ".5", "-.5", "+.5", ".", "-", "+", "+-1", "--1", "1..2"),
+    *("1.2.3", "1e5", "1E-5", "-1.5e+3", ".5e1", "1.e2", "0x1F", "0o17", "0b1", "1_000"),
+    *("12345678901234567890", "9" * 400, "1" + "0" * 400 + ".5", "inf", "nan", " 1", "1 "),
+]
+
+
+def test_numbers_read_as_the_grammar_says() -> None:
+    """Plain decimals are told apart by string methods, without the pattern (README,
+    figure 4): every text reads as the grammar's pattern reads it."""
+    import math
+    import re
+
+    from gradpipe.documents.numbers import _NUMBER, read_float, read_number
+
+    pattern = re.compile(_NUMBER)
+
+    def expected(text: str, as_float: bool) -> object:
+        match = pattern.fullmatch(text)
+        if match is None:
+            return None
+        kind = match.lastindex
+        if kind in (1, 2):
+            value = float(text) if as_float or kind == 2 else int(text)
+            return value or 0.0 if as_float and kind == 1 else value
+        integer = int(match.group(kind or 0), 16 if kind == 3 else 8)
+        return (float(integer) if integer < 2**1024 else math.inf) if as_float else integer
+
+    assert [t for t in NUMBERS if repr(read_number(t)) != repr(expected(t, False))] == []
+    assert [t for t in NUMBERS if repr(read_float(t)) != repr(expected(t, True))] == []
