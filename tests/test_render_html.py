@@ -17,8 +17,10 @@ from gradpipe import Value
 from gradpipe.documents import load_document
 from gradpipe.documents.graph import Graph, graph_from_value
 from gradpipe.engine import topological_order
+from gradpipe.errors import RenderError
 from gradpipe.render import render
 from gradpipe.render.dot import Style
+from gradpipe.render.frames import render_frames
 from gradpipe.render.html import NodeMark, formula_texts, render_html, script_json
 from gradpipe.render.trace import gradients_after, trace_backward
 
@@ -318,6 +320,21 @@ def test_cli_html_refuses_graphs_over_the_layout_limit() -> None:
     assert result.exit_code == 1
     assert "--layout-limit" in result.stderr
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize("fmt", ["svg", "png"])
+def test_a_stepped_picture_past_the_layout_limit_is_refused_before_backprop(
+    fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Refused at once, as -f svg is: tracing backprop first took 75 s for 10^6 nodes.
+    def traced(*args: object) -> None:
+        raise AssertionError("backprop traced for a picture that is refused")
+
+    monkeypatch.setattr("gradpipe.render.html.trace_backward", traced)
+    with pytest.raises(RenderError, match="has 10 nodes, more than --layout-limit 3"):
+        render(example("neuron"), "html", layout_limit=3)
+    with pytest.raises(RenderError, match="has 10 nodes, more than --layout-limit 3"):
+        render_frames(example("neuron"), fmt, layout_limit=3)
 
 
 def test_value_show_is_the_interactive_view_and_changes_no_gradient() -> None:

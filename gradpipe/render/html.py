@@ -70,15 +70,16 @@ def stepped_picture(
     The engine's backward runs on the whole graph; a view (``style``'s ``--view named``
     or ``--focus``) is drawn from it and the trace projected onto it (``view_trace``).
     """
-    from gradpipe.render.formats import DEFAULT_LAYOUT_LIMIT
-    from gradpipe.render.layout import lay_out
+    from gradpipe.render.layout import lay_out, refuse_past_limit
     from gradpipe.render.views import picture_view
 
+    limit = DEFAULT_LAYOUT_LIMIT if layout_limit is None else layout_limit
+    if style is None or style.whole:  # refused at once, as -f svg is, not after backprop
+        refuse_past_limit(graph, limit, style)
     trace = trace_backward(graph)
     graph.has_gradients = True
     # A named view's steps pass gradients on through its folded formulas' derivatives.
     view = None if style is None else picture_view(graph, style._replace(edge_grads=True))
-    limit = DEFAULT_LAYOUT_LIMIT if layout_limit is None else layout_limit
     if view is None:
         svg = lay_out(graph, "svg", layout_limit=limit, style=style).decode("utf-8")
         return graph, trace, svg, None

@@ -71,10 +71,19 @@ def lay_out(
     ``graph`` is what is drawn (a view's graph, with ``view``); ``style`` and ``marks`` as
     ``to_dot``'s.
     """
-    from gradpipe.render.dot import Style, to_dot
+    from gradpipe.render.dot import to_dot
     from gradpipe.render.plan import KEEP_ASPECT_NODES
 
+    refuse_past_limit(graph, layout_limit, style)
+    dot = encode(to_dot(graph, style, view, marks=marks))
+    return layout(dot, fmt, keep_aspect=len(graph) >= KEEP_ASPECT_NODES)
+
+
+def refuse_past_limit(graph: Graph, layout_limit: int, style: Style | None) -> None:
+    """Refuse to draw ``graph`` (what is drawn) past ``layout_limit`` nodes, before any work."""
     if len(graph) > layout_limit:
+        from gradpipe.render.dot import Style
+
         style = style or Style()
         part = style.smaller_part()
         # json is the whole graph document, never a view's (gradpipe.render.render)
@@ -85,9 +94,6 @@ def lay_out(
             len(graph),
             layout_limit,
         )
-
-    dot = encode(to_dot(graph, style, view, marks=marks))
-    return layout(dot, fmt, keep_aspect=len(graph) >= KEEP_ASPECT_NODES)
 
 
 def layout(dot: bytes, fmt: str, *, keep_aspect: bool = False) -> bytes:
