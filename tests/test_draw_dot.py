@@ -222,3 +222,13 @@ def test_a_users_op_that_is_no_string_is_drawn_and_written_by_its_name() -> None
     leaves = {"a": "value", "b": "value", "c": "value"}
     assert ops == {**leaves, "_1": "multiplication", "L": "addition"}
     assert "addition" in total.show().page.decode()
+
+
+def test_draw_dot_takes_a_loaded_graph_as_gradpipe_show_does() -> None:
+    graph = gradpipe.load_file(str(Path(__file__).parent.parent / "examples" / "neuron.yaml"))
+    graph.backward()
+    source = draw_dot(graph).source  # the spec's names as ids, as render draws them
+    assert source == draw_dot(graph, rankdir="LR").source
+    assert '"x1" [label="{ x1 | data 2.0000 | grad -1.5000 }"' in source
+    named = drawn_nodes(draw_dot(graph, view="named").source)
+    assert {"x1", "w1", "n", "o"} <= named and not any(i.startswith("_") for i in named)

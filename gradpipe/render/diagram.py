@@ -109,7 +109,7 @@ def _lay_out(source: bytes, fmt: str) -> bytes:
 
 
 def draw_dot(
-    root: Value,
+    root: Value | Graph,
     format: str = "svg",
     rankdir: str = "LR",
     *,
@@ -129,10 +129,13 @@ def draw_dot(
     ``view="named"`` draws only the labelled Values (each computed one with the formula it
     stands for), ``focus=LABEL`` (a node's label, or its id in ``graph_from_value``) a
     node's neighbourhood ``depth`` steps out, ``compact`` puts each op inside its result,
-    ``edge_grads`` labels each edge with ∂result/∂argument.
+    ``edge_grads`` labels each edge with ∂result/∂argument. ``root`` may be a ``Graph``
+    (``gradpipe.load_file``'s), drawn with its own ids, as ``gradpipe.show`` takes one.
     """
-    graph = graph_from_value(root)
+    graph = root if isinstance(root, Graph) else graph_from_value(root)
     style = api_style(graph, rankdir, view, focus, depth, compact, edge_grads)
+    if graph is root:  # named as the CLI names its nodes (a spec's keys), not by labels
+        style = style._replace(labelled=False)
     picture = picture_view(graph, style)
     drawn = graph if picture is None else picture.graph
     if layout_limit is not None and len(drawn) > layout_limit:
