@@ -198,3 +198,79 @@ def test_a_layout_program_that_writes_nothing_is_a_render_error(tmp_path: Path) 
     program = executable(tmp_path / "dot")
     with pytest.raises(RenderError, match=r"^dot failed: it wrote no picture$"):
         aspect_kept(str(program), b"digraph { a -> b }", "svg")
+
+
+@needs_spawn
+def test_a_program_started_ahead_is_the_one_the_layout_feeds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from gradpipe.render import layout as layout_module
+
+    dot = b'digraph { a -> b [label="&"] }'
+    expected = layout_module.layout(dot, "svg")
+    spawned: list[list[str]] = []
+    real_spawn = os.posix_spawnp
+
+    def spawn(path: str, argv: list[str], *args: object, **kwargs: object) -> int:
+        spawned.append(list(argv))
+        return real_spawn(path, argv, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "posix_spawnp", spawn)
+    with layout_module.started_ahead("svg"):
+        assert len(spawned) == 1  # started before any DOT exists
+        assert layout_module.layout(dot, "svg") == expected
+        assert layout_module.layout(dot, "svg") == expected  # a second one starts anew
+    assert len(spawned) == 2
+    assert spawned[0] == spawned[1]
+
+
+@needs_spawn
+@pytest.mark.parametrize("fmt", ["svg", "png"])
+def test_a_program_started_ahead_and_not_taken_is_killed_and_reaped(fmt: str) -> None:
+    from gradpipe.render import layout as layout_module
+
+    with layout_module.started_ahead(fmt):
+        assert layout_module._ahead is not None
+        pid = layout_module._ahead[1][0]
+        # Another command (a big picture's layout writes files) does not take it.
+        assert layout_module.run_program([*PYTHON, "print(1)"], b"") == b"1\n"
+        assert layout_module._ahead is not None
+    assert layout_module._ahead is None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped already: no zombie left
+    assert not os.path.exists(f"/proc/{pid}")
+
+
+def test_a_program_that_cannot_be_found_is_not_started_ahead(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from gradpipe.render import layout as layout_module
+
+    monkeypatch.setenv("GRADPIPE_GRAPHVIZ", "nonsense")
+    with layout_module.started_ahead("svg"):
+        assert layout_module._ahead is None
+        with pytest.raises(RenderError, match="GRADPIPE_GRAPHVIZ='nonsense'"):
+            layout_module.layout(b"digraph {}", "svg")  # reported in its turn
+
+
+@needs_spawn
+@pytest.mark.parametrize("fmt", ["svg", "png", "pdf", "html"])
+def test_render_of_bad_input_leaves_no_layout_program_behind(
+    fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import invoke
+
+    spawned: list[int] = []
+    real_spawn = os.posix_spawnp
+
+    def spawn(*args: object, **kwargs: object) -> int:
+        spawned.append(real_spawn(*args, **kwargs))  # type: ignore[arg-type]
+        return spawned[-1]
+
+    monkeypatch.setattr(os, "posix_spawnp", spawn)
+    result = invoke("render", "-f", fmt, "-", stdin="values: {x: 1}\nnodes: {y: 'x +'}\n")
+    assert result.exit_code == 1, result.stderr
+    assert "<stdin>:2:" in result.stderr
+    assert len(spawned) == 1  # started ahead, then killed and reaped
+    with pytest.raises(ChildProcessError):
+        os.waitpid(spawned[0], os.WNOHANG)

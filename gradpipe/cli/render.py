@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from functools import partial
 from typing import TYPE_CHECKING
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from gradpipe.cli.app import Command
-from gradpipe.cli.batch import Warned, run_batch
+from gradpipe.cli.batch import Warned, is_batch, run_batch
 from gradpipe.cli.options import (
     INPUT_HELP,
     CaseInsensitiveChoice,
@@ -252,4 +253,10 @@ def render_command(
         style=style,
         backprop=backprop,
     )
-    run_batch(stage, inputs, jobs, out_file=out_file, out_dir=out_dir, suffix=FORMATS[fmt])
+    with contextlib.ExitStack() as stack:
+        if fmt in LAYOUT_FORMATS and not is_batch(inputs):
+            from gradpipe.render.layout import started_ahead
+
+            # The layout program starts while the input is read and drawn (html is svg's).
+            stack.enter_context(started_ahead("svg" if fmt == "html" else fmt))
+        run_batch(stage, inputs, jobs, out_file=out_file, out_dir=out_dir, suffix=FORMATS[fmt])

@@ -30,7 +30,7 @@ from gradpipe.render.labels import encode
 
 if TYPE_CHECKING:
     import signal
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Iterator, Mapping
 
     from gradpipe.documents.graph import Graph
     from gradpipe.render.dot import Style
@@ -101,15 +101,20 @@ def layout(dot: bytes, fmt: str, *, keep_aspect: bool = False) -> bytes:
 
     ``keep_aspect``: a layout past 1:3 or 3:1 is stretched to the bound (``aspect_kept``).
     """
-    program = layout_program(fmt)
-    drawn = "svg" if fmt == "pdf" and _program_name(program) != NATIVE else fmt
-    if keep_aspect:
-        data = aspect_kept(program, dot, drawn)
-    else:
-        data = run_program([program, f"-T{drawn}"], dot)
+    command = _layout_command(fmt)
+    program, drawn = command[0], command[1][2:]
+    data = aspect_kept(program, dot, drawn) if keep_aspect else run_program(command, dot)
     if drawn != fmt:
         return _svg_to_pdf(data)
     return re.sub(PDF_DATE, rb"\g<1>19700101000000", data) if fmt == "pdf" else data
+
+
+def _layout_command(fmt: str) -> list[str]:
+    """The program and its ``-T`` option that lay out ``fmt`` (pdf: svg, where the program
+    is not the native ``dot``, for librsvg to convert)."""
+    program = layout_program(fmt)
+    drawn = "svg" if fmt == "pdf" and _program_name(program) != NATIVE else fmt
+    return [program, f"-T{drawn}"]
 
 
 # Patterns of big pictures only: compiled on first use, by re's cache.
@@ -239,15 +244,42 @@ CHUNK = 1 << 16
 
 def _run(command: list[str], data: bytes, env: dict[str, str] | None) -> tuple[int, bytes, bytes]:
     """``command``'s exit status (minus the signal that killed it), standard output and
-    standard error, fed ``data``: spawned over pipes, or by ``subprocess`` where the system
+    standard error, fed ``data``: the program ``started_ahead`` started for this very
+    command, else one spawned now over pipes, or run by ``subprocess`` where the system
     has no ``posix_spawnp`` or where a standard stream of this process is closed (a pipe
     would then take its number, which ``subprocess`` knows how to move aside).
 
     Unlike ``subprocess``, the spawned program inherits any descriptor this process
     inherited as inheritable (Python opens none so): harmless for a layout program.
     """
-    if not hasattr(os, "posix_spawnp"):
+    global _ahead
+    spawned = None
+    if _ahead is not None and env is None and _ahead[0] == command:
+        spawned, _ahead = _ahead[1], None
+    if spawned is None:
+        spawned = _spawn(command, env)
+    if spawned is None:
         return _run_by_subprocess(command, data, env)
+    pid, to_stdin, from_stdout, from_stderr = spawned
+    try:
+        out, err = _exchange(data, to_stdin, from_stdout, from_stderr)
+        status = os.waitpid(pid, 0)[1]
+    except BaseException:  # Ctrl-C or SIGTERM at any point: as subprocess.run does, the
+        _kill(pid)  # program is killed and reaped, not left running
+        raise
+    return os.waitstatus_to_exitcode(status), out, err
+
+
+# Spawned: the program's pid, and this end of its standard input, output and error.
+_Spawned = tuple[int, int, int, int]
+# The program started by ``started_ahead``, with its command, until a run of it takes it.
+_ahead: tuple[list[str], _Spawned] | None = None
+
+
+def _spawn(command: list[str], env: dict[str, str] | None) -> _Spawned | None:
+    """``command`` started over three pipes; None where ``posix_spawnp`` cannot serve."""
+    if not hasattr(os, "posix_spawnp"):
+        return None
     pipes: list[tuple[int, int]] = []  # standard input, output and error
     try:
         for _ in range(3):
@@ -257,39 +289,61 @@ def _run(command: list[str], data: bytes, env: dict[str, str] | None) -> tuple[i
         raise
     if min(fd for pipe in pipes for fd in pipe) < 3:
         _close(fd for pipe in pipes for fd in pipe)
-        return _run_by_subprocess(command, data, env)
+        return None
     (stdin, to_stdin), (from_stdout, stdout), (from_stderr, stderr) = pipes
-    pid: int | None = None
-    exchanging = False  # from then on _exchange closes this end's descriptors
     try:
-        try:
-            pid = os.posix_spawnp(
-                command[0],
-                command,
-                os.environ if env is None else env,
-                file_actions=[
-                    (os.POSIX_SPAWN_DUP2, stdin, 0),
-                    (os.POSIX_SPAWN_DUP2, stdout, 1),
-                    (os.POSIX_SPAWN_DUP2, stderr, 2),
-                ],
-                setsigdef=RESTORED_SIGNALS,
-            )
-        finally:
-            _close((stdin, stdout, stderr))
-        exchanging = True
-        out, err = _exchange(data, to_stdin, from_stdout, from_stderr)
-        status = os.waitpid(pid, 0)[1]
-        pid = None  # reaped: its number may now be another process's
-    except BaseException:  # Ctrl-C or SIGTERM at any point: as subprocess.run does, the
-        # program is killed and reaped, not left running
-        if not exchanging:
-            _close((to_stdin, from_stdout, from_stderr))
-        if pid is not None:
-            with contextlib.suppress(ProcessLookupError, ChildProcessError):
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
+        pid = os.posix_spawnp(
+            command[0],
+            command,
+            os.environ if env is None else env,
+            file_actions=[
+                (os.POSIX_SPAWN_DUP2, stdin, 0),
+                (os.POSIX_SPAWN_DUP2, stdout, 1),
+                (os.POSIX_SPAWN_DUP2, stderr, 2),
+            ],
+            setsigdef=RESTORED_SIGNALS,
+        )
+    except BaseException:
+        _close((to_stdin, from_stdout, from_stderr))
         raise
-    return os.waitstatus_to_exitcode(status), out, err
+    finally:
+        _close((stdin, stdout, stderr))
+    return pid, to_stdin, from_stdout, from_stderr
+
+
+def _kill(pid: int) -> None:
+    """Kill and reap a program we started: its number is then free for another process."""
+    with contextlib.suppress(ProcessLookupError, ChildProcessError):
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+
+@contextlib.contextmanager
+def started_ahead(fmt: str) -> Iterator[None]:
+    """Start the program that lays out ``fmt`` now, before its input is ready.
+
+    The first ``layout`` of ``fmt`` in the block feeds it, so that loading its libraries
+    and plugins (a third of the time a small picture's layout takes) happens while Python
+    reads and draws the graph. One that nothing took (bad input, a big picture laid out
+    another way) is killed on leaving. Where the program cannot be found or started, the
+    block runs as without it, and ``layout`` reports the trouble in its turn.
+    """
+    global _ahead
+    try:
+        command = _layout_command(fmt)
+        spawned = _spawn(command, None)
+    except (RenderError, OSError):
+        spawned = None
+    if spawned is not None:
+        _ahead = (command, spawned)
+    try:
+        yield
+    finally:
+        left, _ahead = _ahead, None
+        if left is not None:
+            pid, *ends = left[1]
+            _close(ends)
+            _kill(pid)
 
 
 def _close(descriptors: Iterable[int]) -> None:
